@@ -1,0 +1,10 @@
+"""Collectors: one module per source, registered here, each a pure parser from files to observations."""
+from __future__ import annotations
+
+from collectors.meta_cser import MetaCSER
+from reports.collector import Collector
+
+# The one place sources are registered; the id is also the folder name a source's files live in.
+REGISTRY: dict[str, Collector] = {c.id: c for c in (
+    MetaCSER(),
+)}

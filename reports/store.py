@@ -1,0 +1,245 @@
+"""The store: an embedded DuckDB database holding every version of every figure, with its document."""
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from reports import PACKAGE_DIR
+from reports.documents import Document
+from reports.errors import StoreError
+from reports.schema import COLUMNS, FIGURE_KEY
+
+ENV_VAR = "TATLAS_DB"
+BUNDLED_DIR = PACKAGE_DIR / "atlas"
+BUNDLE_TABLES = ("documents", "observations", "skipped")
+
+DOCUMENT_COLUMNS = {
+    "sha256": "VARCHAR PRIMARY KEY", "source": "VARCHAR NOT NULL", "name": "VARCHAR", "path": "VARCHAR",
+    "size": "BIGINT", "media_type": "VARCHAR", "source_url": "VARCHAR", "publisher": "VARCHAR",
+    "license": "VARCHAR", "published": "DATE", "retrieved": "TIMESTAMP", "title": "VARCHAR",
+    "edition": "VARCHAR", "edition_date": "DATE", "first_seen": "TIMESTAMP", "fingerprint": "VARCHAR",
+    "text": "VARCHAR", "notes": "VARCHAR",
+}
+OBSERVATION_TYPES = {"period_start": "DATE", "period_end": "DATE", "value": "DOUBLE"}
+
+# Labels compare without case: publishers recapitalise ('Violence And Incitement' / 'Violence and Incitement').
+_KEY = ", ".join(f"lower({k})" if k.endswith("_label") else k for k in FIGURE_KEY)
+_O_KEY = ", ".join(f"lower(o.{k})" if k.endswith("_label") else f"o.{k}" for k in FIGURE_KEY)
+_EDITION_ORDER = ("d.edition_date DESC NULLS LAST, d.published DESC NULLS LAST, d.retrieved DESC NULLS LAST, "
+                  "d.first_seen DESC, o.document_sha256")
+
+
+def default_db_path() -> Path:
+    """`$TATLAS_DB`, else `$XDG_DATA_HOME/tatlas/atlas.duckdb` (~/.local/share/tatlas/atlas.duckdb)."""
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR]).expanduser()
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "tatlas" / "atlas.duckdb"
+
+
+def resolve_db(db: str | Path | None) -> Path:
+    return Path(db).expanduser() if db else default_db_path()
+
+
+class Store:
+    """Read and write the atlas. Open a file with `Store(path)`, or the bundled atlas with `Store.bundled()`."""
+
+    def __init__(self, path: Path | None = None, *, read_only: bool = False):
+        self.path = path
+        try:
+            self.con = duckdb.connect(str(path) if path else ":memory:", read_only=read_only)
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot open the store ({exc})", file=path) from None
+        if not read_only:
+            self._create()
+
+    # -- opening ---------------------------------------------------------------------------------
+    @classmethod
+    def bundled(cls, directory: Path = BUNDLED_DIR) -> Store:
+        """The atlas committed with the project, loaded into memory (no build needed)."""
+        missing = [t for t in BUNDLE_TABLES if not (directory / f"{t}.parquet").exists()]
+        if missing:
+            raise StoreError(f"the bundled atlas lacks {missing}; run `tatlas bundle`", file=directory)
+        store = cls(None)
+        for table in BUNDLE_TABLES:
+            store.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet(?)",
+                              [str(directory / f"{table}.parquet")])
+        store.refresh_latest()
+        store.label = "bundled atlas"
+        return store
+
+    @classmethod
+    def open(cls, db: str | Path | None = None, *, fallback_to_bundled: bool = True) -> Store:
+        """The store at --db / $TATLAS_DB / the default path; the bundled atlas where none was built yet."""
+        path = resolve_db(db)
+        if path.exists():
+            store = cls(path, read_only=True)
+            store.label = str(path)
+            return store
+        if db or not fallback_to_bundled:
+            raise StoreError("no store here; run `tatlas build` first", file=path)
+        return cls.bundled()
+
+    label = "store"
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- schema ----------------------------------------------------------------------------------
+    def _create(self) -> None:
+        docs = ", ".join(f"{k} {v}" for k, v in DOCUMENT_COLUMNS.items())
+        obs = ", ".join(f"{c} {OBSERVATION_TYPES.get(c, 'VARCHAR')}" for c in COLUMNS)
+        self.con.execute(f"CREATE TABLE IF NOT EXISTS documents ({docs})")
+        self.con.execute(f"CREATE TABLE IF NOT EXISTS observations ({obs})")
+        self.con.execute("CREATE TABLE IF NOT EXISTS skipped (document_sha256 VARCHAR, locator VARCHAR, "
+                         "reason VARCHAR)")
+        if not self._has_table("latest"):
+            self.refresh_latest()
+
+    def _has_table(self, name: str) -> bool:
+        return bool(self.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+                                     [name]).fetchone()[0])
+
+    # -- writing ---------------------------------------------------------------------------------
+    def known_document(self, sha256: str) -> dict | None:
+        row = self.con.execute("SELECT * FROM documents WHERE sha256 = ?", [sha256]).fetchdf()
+        return None if row.empty else row.iloc[0].to_dict()
+
+    def remove_document(self, sha256: str) -> None:
+        for table, column in (("observations", "document_sha256"), ("skipped", "document_sha256"),
+                              ("documents", "sha256")):
+            self.con.execute(f"DELETE FROM {table} WHERE {column} = ?", [sha256])
+
+    def add_document(self, doc: Document, *, relative_path: str, fingerprint: str, meta: dict | None = None,
+                     notes: list[str] | None = None) -> None:
+        meta = meta or {}
+        previous = self.known_document(doc.sha256)
+        first_seen = previous["first_seen"] if previous else datetime.now(UTC).replace(tzinfo=None)
+        self.remove_document(doc.sha256)
+        row = {
+            "sha256": doc.sha256, "source": doc.source, "name": doc.name, "path": relative_path, "size": doc.size,
+            "media_type": doc.media_type, "source_url": doc.source_url, "publisher": doc.publisher,
+            "license": doc.license, "published": doc.published, "retrieved": doc.retrieved, "title": doc.title,
+            "edition": meta.get("edition"), "edition_date": meta.get("edition_date"), "first_seen": first_seen,
+            "fingerprint": fingerprint, "text": meta.get("text"), "notes": "\n".join(notes or []) or None,
+        }
+        frame = pd.DataFrame([row], columns=list(DOCUMENT_COLUMNS))
+        self.con.register("new_document", frame)
+        self.con.execute("INSERT INTO documents BY NAME SELECT * FROM new_document")
+        self.con.unregister("new_document")
+
+    def add_observations(self, df: pd.DataFrame) -> None:
+        if df.empty:
+            return
+        self.con.register("new_observations", df[COLUMNS])
+        self.con.execute("INSERT INTO observations BY NAME SELECT * FROM new_observations")
+        self.con.unregister("new_observations")
+
+    def add_skipped(self, rows: list[tuple[str, str, str]]) -> None:
+        if rows:
+            self.con.executemany("INSERT INTO skipped VALUES (?, ?, ?)", rows)
+
+    def refresh_latest(self) -> None:
+        """Materialise `latest`: for each figure, the value in the newest edition that printed it."""
+        self.con.execute(f"""
+            CREATE OR REPLACE TABLE latest AS
+            SELECT * EXCLUDE (version_rank) FROM (
+                SELECT o.*, row_number() OVER (PARTITION BY {_O_KEY}
+                                               ORDER BY {_EDITION_ORDER}) AS version_rank
+                FROM observations o JOIN documents d ON d.sha256 = o.document_sha256)
+            WHERE version_rank = 1""")
+
+    # -- reading ---------------------------------------------------------------------------------
+    def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        return self.con.execute(sql, params or []).fetchdf()
+
+    def latest(self, where: str = "", params: list | None = None) -> pd.DataFrame:
+        """Latest observations, contract columns first, ordered for reading."""
+        sql = f"SELECT {', '.join(COLUMNS)} FROM latest {('WHERE ' + where) if where else ''} " \
+              "ORDER BY source, platform, metric, policy_area, region, breakdown, period_start, period_end"
+        return self.query(sql, params)
+
+    def documents(self) -> pd.DataFrame:
+        return self.query("SELECT * FROM documents ORDER BY source, edition_date NULLS LAST, name")
+
+    def changes(self, platform: str | None = None, source: str | None = None) -> pd.DataFrame:
+        """Figures whose value differs between consecutive editions: old and new value, both documents."""
+        filters, params = [], []
+        if platform:
+            filters.append("platform = ?")
+            params.append(platform)
+        if source:
+            filters.append("source = ?")
+            params.append(source)
+        where = ("WHERE " + " AND ".join(filters)) if filters else ""
+        return self.query(f"""
+            WITH versions AS (
+                SELECT o.*, d.edition, d.edition_date, d.first_seen, d.name AS document_name, d.source_url AS doc_url,
+                       row_number() OVER (PARTITION BY {_O_KEY}
+                                          ORDER BY {_EDITION_ORDER.replace('DESC', 'ASC')}) AS version
+                FROM observations o JOIN documents d ON d.sha256 = o.document_sha256
+                {where.replace('platform', 'o.platform').replace('source =', 'o.source =')}),
+            paired AS (
+                SELECT *, lag(value) OVER w AS old_value, lag(value_text) OVER w AS old_value_text,
+                       lag(document_sha256) OVER w AS old_document_sha256, lag(edition) OVER w AS old_edition,
+                       lag(document_name) OVER w AS old_document_name, lag(locator) OVER w AS old_locator
+                FROM versions WINDOW w AS (PARTITION BY {_KEY} ORDER BY version))
+            SELECT {', '.join(FIGURE_KEY)}, period, old_value, value AS new_value, old_value_text, value_text AS new_value_text,
+                   unit, old_edition, edition AS new_edition, old_document_name, document_name AS new_document_name,
+                   old_document_sha256, document_sha256 AS new_document_sha256, old_locator, locator AS new_locator,
+                   first_seen AS new_first_seen
+            FROM paired
+            WHERE old_document_sha256 IS NOT NULL AND old_value IS DISTINCT FROM value
+            ORDER BY source, platform, metric, policy_label, breakdown, period_start, new_edition""", params)
+
+    def counts(self) -> dict[str, int]:
+        return {t: self.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                for t in ("documents", "observations", "latest", "skipped")}
+
+    def export_bundle(self, directory: Path) -> None:
+        """Write the tables as compressed Parquet, sorted so that the same build gives the same files."""
+        directory.mkdir(parents=True, exist_ok=True)
+        orders = {"documents": "source, name, sha256", "skipped": "document_sha256, locator, reason",
+                  "observations": f"{', '.join(FIGURE_KEY)}, document_sha256, locator"}
+        for table in BUNDLE_TABLES:
+            target = directory / f"{table}.parquet"
+            tmp = target.with_suffix(".parquet.tmp")
+            self.con.execute(f"COPY (SELECT * FROM {table} ORDER BY {orders[table]}) TO '{tmp}' "
+                             "(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 9, ROW_GROUP_SIZE 250000)")
+            os.replace(tmp, target)
+
+
+@contextmanager
+def writing(path: Path) -> Iterator[Store]:
+    """Change a store atomically: work on a copy, and put it in place only if everything succeeded."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    for stale in (tmp, tmp.with_name(tmp.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    if path.exists():
+        shutil.copyfile(path, tmp)
+    store = Store(tmp)
+    try:
+        yield store
+        store.refresh_latest()
+        store.con.execute("CHECKPOINT")
+        store.close()
+        os.replace(tmp, path)
+    except BaseException:
+        store.close()
+        tmp.unlink(missing_ok=True)
+        tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+        raise

@@ -1,0 +1,1 @@
+"""The `tatlas` command line: thin commands over `reports`, `collectors` and `dashboard`."""

@@ -1,0 +1,187 @@
+"""`tatlas`: build, explore, export and serve the Transparency Atlas."""
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+import click
+
+from reports.errors import AtlasError
+
+DEFAULT_SOURCES = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def db_option(func):
+    """--db PATH, shared by every command that reads or writes the store."""
+    return click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                        help="Store file (default: $TATLAS_DB or ~/.local/share/tatlas/atlas.duckdb; "
+                             "readers fall back to the bundled atlas when it does not exist).")(func)
+
+
+def selection_options(func):
+    """Filters shared by commands that read figures (repeat an option for several values)."""
+    for name, help_text in reversed((
+        ("--platform", "Platform slug, e.g. twitch."), ("--source", "Collector id, e.g. ncmec-esp."),
+        ("--policy-area", "Policy area code, e.g. STATEMENT_CATEGORY_PROTECTION_OF_MINORS."),
+        ("--metric", "Metric id, e.g. content_actioned."), ("--region", "GLOBAL, EU or a country code."),
+    )):
+        func = click.option(name, multiple=True, help=help_text)(func)
+    func = click.option("--until", default=None, help="Only periods starting on or before this date.")(func)
+    func = click.option("--since", default=None, help="Only periods ending on or after this date.")(func)
+    return func
+
+
+def selection_from(kwargs):
+    from reports.export import Selection
+    return Selection(platforms=list(kwargs.pop("platform", ())), sources=list(kwargs.pop("source", ())),
+                     policy_areas=list(kwargs.pop("policy_area", ())), metrics=list(kwargs.pop("metric", ())),
+                     regions=list(kwargs.pop("region", ())), since=kwargs.pop("since", None),
+                     until=kwargs.pop("until", None))
+
+
+class AtlasGroup(click.Group):
+    """Turn the atlas's own errors into one clear line and exit status 2."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except AtlasError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=AtlasGroup)
+@click.version_option(package_name="transparency-atlas")
+def main():
+    """Transparency Atlas: platforms' moderation figures in one comparable, citable dataset."""
+
+
+@main.command()
+@click.option("--sources", type=click.Path(exists=True, path_type=Path), default=None,
+              help="Folder (or file) of published files; default ../shared/data beside the repo.")
+@click.option("--only", multiple=True, help="Build only these collector ids.")
+@db_option
+def build(sources, only, db):
+    """Parse published files into the store: new or changed documents only, atomically."""
+    from collectors import REGISTRY
+    from reports.build import build as run_build
+    from reports.store import resolve_db
+
+    path = resolve_db(db)
+    sources = sources or DEFAULT_SOURCES
+    click.echo(f"building {path} from {sources}", err=True)
+    summary = run_build(sources, path, REGISTRY, only=list(only) or None,
+                        progress=lambda m: click.echo(m, err=True))
+    for line in summary.lines():
+        click.echo(line)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "xlsx", "json"]), default="csv",
+              show_default=True, help="Output format.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Output file (default: standard output for csv and json).")
+@selection_options
+@db_option
+def export(fmt, out, db, **filters):
+    """Write the latest observations: the contract columns first, in the contract's order."""
+    from reports.export import select, write
+    from reports.store import Store
+
+    with Store.open(db) as store:
+        df = select(store, selection_from(filters))
+    if out is None:
+        if fmt not in ("csv", "json"):
+            raise click.UsageError(f"--out is needed for {fmt}")
+        click.echo(df.to_csv(index=False) if fmt == "csv" else df.to_json(orient="records", indent=1), nl=False)
+        return
+    write(df, out, fmt)
+    click.echo(f"wrote {len(df)} observation(s) to {out}", err=True)
+
+
+@main.command()
+@click.option("--platform", default=None, help="Only this platform.")
+@click.option("--source", default=None, help="Only this collector id.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True)
+@db_option
+def changes(platform, source, fmt, db):
+    """Figures a publisher revised between editions: old and new value, both documents."""
+    from reports.store import Store
+
+    with Store.open(db) as store:
+        df = store.changes(platform=platform, source=source)
+    if fmt == "csv":
+        click.echo(df.to_csv(index=False), nl=False)
+        return
+    click.echo(f"{len(df)} revised figure(s)")
+    for r in df.itertuples():
+        click.echo(f"{r.source} {r.platform} {r.period} {r.metric_label} / {r.policy_label}"
+                   f"{' [' + r.breakdown + ']' if r.breakdown else ''}: "
+                   f"{r.old_value_text} ({r.old_edition}, {r.old_document_name}) -> "
+                   f"{r.new_value_text} ({r.new_edition}, {r.new_document_name})")
+
+
+@main.command()
+@click.option("--port", type=int, default=8050, show_default=True, help="Port on 127.0.0.1.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
+@click.option("--debug", is_flag=True, help="Dash debug mode (reloads on code changes).")
+@db_option
+def serve(port, host, debug, db):
+    """Open the dashboard (http://127.0.0.1:8050) on the store, or on the bundled atlas."""
+    from dashboard.app import create_app
+
+    from reports.store import Store
+
+    store = Store.open(db)
+    click.echo(f"serving {store.label} at http://{host}:{port}", err=True)
+    create_app(store).run(host=host, port=port, debug=debug)
+
+
+@main.command()
+@click.option("--sources", type=click.Path(exists=True, path_type=Path), default=None,
+              help="Folder of published files; default ../shared/data beside the repo.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the Parquet files (default: the bundled atlas inside the package).")
+def bundle(sources, out):
+    """Rebuild the bundled atlas from scratch and write it as Parquet (what `tatlas serve` shows by default)."""
+    import tempfile
+
+    from collectors import REGISTRY
+    from reports.build import build as run_build
+    from reports.store import BUNDLED_DIR, Store
+
+    sources = sources or DEFAULT_SOURCES
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "bundle.duckdb"
+        summary = run_build(sources, db, REGISTRY, progress=lambda m: click.echo(m, err=True))
+        with Store(db) as store:
+            store.export_bundle(out or BUNDLED_DIR)
+            counts = store.counts()
+    for line in summary.lines():
+        click.echo(line)
+    click.echo(f"bundled {counts['observations']} observation(s) from {counts['documents']} document(s) "
+               f"into {out or BUNDLED_DIR}")
+
+
+@main.command()
+@db_option
+def sources(db):
+    """List the sources: their cards, and how many documents and figures the store holds of each."""
+    from reports.documents import all_source_cards
+    from reports.store import Store
+
+    with Store.open(db) as store:
+        held = store.query("SELECT source, count(*) AS documents FROM documents GROUP BY source")
+        figures = store.query("SELECT source, count(*) AS figures FROM latest GROUP BY source")
+    held = dict(zip(held.source, held.documents, strict=True))
+    figures = dict(zip(figures.source, figures.figures, strict=True))
+    for sid, card in all_source_cards().items():
+        click.echo(f"{sid}: {card.title} ({card.publisher}); {card.cadence}; licence: {card.license}; "
+                   f"{held.get(sid, 0)} document(s), {figures.get(sid, 0)} figure(s)")
+
+
+# Commands that live in their own modules register themselves on `main` when imported.
+COMMAND_MODULES: tuple[str, ...] = ()
+for _module in COMMAND_MODULES:
+    importlib.import_module(_module)
