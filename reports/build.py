@@ -49,8 +49,8 @@ def discover(root: Path, collectors: Mapping[str, Collector]) -> dict[str, list[
     for path in files:
         if path.name.endswith(SIDECAR_SUFFIX) or path.name.startswith(".") or path.suffix.lower() in (".md",):
             continue
-        owner = next((cid for cid in collectors if cid in path.relative_to(root).parts[:-1]), None) \
-            if root.is_dir() else None
+        folders = path.relative_to(root).parts[:-1] if root.is_dir() else ()
+        owner = next((cid for cid, c in collectors.items() if set(c.folder_names) & set(folders)), None)
         if owner and any(path.match(p) for p in collectors[owner].patterns):
             claimed[owner].append(path)
             continue
@@ -58,6 +58,8 @@ def discover(root: Path, collectors: Mapping[str, Collector]) -> dict[str, list[
             continue
         owner = next((cid for cid, c in collectors.items() if c.sniff(path)), None)
         claimed.setdefault(owner or "", []).append(path)
+    for cid, collector in collectors.items():
+        claimed[cid] += [p for p in collector.builtin_files() if p not in claimed[cid]]
     return claimed
 
 
@@ -69,7 +71,7 @@ def build(root: Path, db: Path, collectors: Mapping[str, Collector], *, only: li
         raise AtlasError("no such folder", file=root)
     summary = BuildSummary()
     assigned = discover(root, collectors)
-    summary.unclaimed = [str(p.relative_to(root) if root.is_dir() else p) for p in assigned.pop("", [])]
+    summary.unclaimed = [_relative(p, root) for p in assigned.pop("", [])]
     with writing(db) as store:
         for cid, files in assigned.items():
             if not files or (only and cid not in only):
@@ -88,7 +90,7 @@ def build(root: Path, db: Path, collectors: Mapping[str, Collector], *, only: li
                 result = _parse(collector, docs)
                 df = _finish(result.observations, cid, docs)
                 for doc in docs:
-                    rel = str(doc.path.relative_to(root)) if root.is_dir() else doc.path.name
+                    rel = _relative(doc.path, root)
                     doc_notes = [n for n in result.notes if doc.name in n] or (result.notes if len(docs) == 1 else [])
                     store.add_document(doc, relative_path=rel, fingerprint=fingerprint,
                                        meta=result.document_meta.get(doc.sha256), notes=doc_notes)
@@ -102,6 +104,16 @@ def build(root: Path, db: Path, collectors: Mapping[str, Collector], *, only: li
                 summary.observations += len(df)
         progress("refreshing the latest view")
     return summary
+
+
+def _relative(path: Path, root: Path) -> str:
+    """A document's path as recorded: relative to the sources folder, or to the repo for built-in files."""
+    from reports import PACKAGE_DIR
+
+    for base in (root if root.is_dir() else root.parent, PACKAGE_DIR.parent):
+        if path.is_relative_to(base):
+            return str(path.relative_to(base))
+    return path.name
 
 
 def _parse(collector: Collector, docs):

@@ -44,6 +44,17 @@ class Collector:
     version: str = "1"
     # File name patterns this collector reads inside its folder.
     patterns: tuple[str, ...] = ("*",)
+    # Folder names (anywhere in a path under the sources dir) whose files belong to this collector;
+    # empty means just the id.
+    folders: tuple[str, ...] = ()
+
+    @property
+    def folder_names(self) -> tuple[str, ...]:
+        return self.folders or (self.id,)
+
+    def builtin_files(self) -> list[Path]:
+        """Files shipped in the repo that every build reads (e.g. hand-curated figures); default none."""
+        return []
 
     @property
     def card(self) -> SourceCard:

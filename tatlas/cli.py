@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from pathlib import Path
 
@@ -9,7 +10,8 @@ import click
 
 from reports.errors import AtlasError
 
-DEFAULT_SOURCES = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+# The real published files beside the repo (../shared/data); $TATLAS_SOURCES overrides.
+DEFAULT_SOURCES = Path(os.environ.get("TATLAS_SOURCES") or Path(__file__).resolve().parents[2] / "shared" / "data")
 
 
 def db_option(func):
