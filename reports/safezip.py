@@ -1,0 +1,95 @@
+"""Read ZIP archives defensively: corrupt files, names that escape, and bombs fail with our own error."""
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+from typing import IO
+
+from reports.errors import ParseError
+
+# A real transparency CSV compresses 5-30x; a ratio in the thousands is a bomb, not a report.
+MAX_RATIO = 200
+MAX_MEMBER_BYTES = 8 << 30
+MAX_TOTAL_BYTES = 64 << 30
+
+
+def open_zip(source: str | Path | IO[bytes], *, name: str | None = None) -> zipfile.ZipFile:
+    """Open a ZIP (path or binary file object); a truncated or corrupt archive raises ParseError."""
+    label = name or str(source)
+    try:
+        archive = zipfile.ZipFile(source)
+        bad = archive.testzip() if isinstance(source, io.BytesIO) else None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as exc:
+        raise ParseError(f"not a readable ZIP archive ({exc})", file=label) from None
+    if bad:
+        raise ParseError("corrupt member (CRC mismatch)", file=label, place=bad)
+    return archive
+
+
+def safe_members(archive: zipfile.ZipFile, *, name: str, max_ratio: int = MAX_RATIO,
+                 max_member: int = MAX_MEMBER_BYTES, max_total: int = MAX_TOTAL_BYTES) -> list[zipfile.ZipInfo]:
+    """The archive's files, refusing names that escape the folder and sizes that look like a bomb."""
+    total = 0
+    members = []
+    for info in archive.infolist():
+        if info.is_dir():
+            continue
+        path = PurePosixPath(info.filename.replace("\\", "/"))
+        if path.is_absolute() or ".." in path.parts or (path.parts and ":" in path.parts[0]):
+            raise ParseError("member name escapes the archive's folder", file=name, place=info.filename)
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > max_member or (info.file_size > (1 << 20) and ratio > max_ratio):
+            raise ParseError(f"member expands to {info.file_size} bytes (ratio {ratio:.0f}); refusing a likely "
+                             "ZIP bomb", file=name, place=info.filename)
+        total += info.file_size
+        if total > max_total:
+            raise ParseError(f"archive expands to more than {max_total} bytes; refusing a likely ZIP bomb",
+                             file=name, place=info.filename)
+        members.append(info)
+    return members
+
+
+def open_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, *, name: str) -> IO[bytes]:
+    """A streaming reader over one member that stops at its declared size (a lying header cannot inflate it)."""
+    try:
+        return _Capped(archive.open(info), info.file_size, name, info.filename)
+    except (zipfile.BadZipFile, OSError, RuntimeError, ValueError) as exc:
+        raise ParseError(f"cannot open member ({exc})", file=name, place=info.filename) from None
+
+
+def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, *, name: str) -> bytes:
+    with open_member(archive, info, name=name) as handle:
+        return handle.read()
+
+
+def iter_files(archive: zipfile.ZipFile, *, name: str) -> Iterator[tuple[zipfile.ZipInfo, bytes]]:
+    """Every file in the archive with its bytes, after the safety checks."""
+    for info in safe_members(archive, name=name):
+        yield info, read_member(archive, info, name=name)
+
+
+class _Capped(io.RawIOBase):
+    """Wrap a member stream: turn zipfile's errors into ParseError and stop past the declared size."""
+
+    def __init__(self, raw: IO[bytes], limit: int, name: str, member: str):
+        self.raw, self.left, self.name, self.member = raw, limit, name, member
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        try:
+            data = self.raw.read(min(len(buffer), self.left + 1))
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+            raise ParseError(f"truncated or corrupt member ({exc})", file=self.name, place=self.member) from None
+        if len(data) > self.left:
+            raise ParseError("member is larger than its header says; refusing", file=self.name, place=self.member)
+        self.left -= len(data)
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
