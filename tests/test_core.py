@@ -1,0 +1,136 @@
+"""The core: periods, numbers, vocabularies, schema validation, and atomic builds that lose nothing."""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from reports import periods, vocab
+from reports.build import build
+from reports.collector import Collector, ParseResult
+from reports.errors import ParseError, UnmappedLabel, ValidationError
+from reports.numbers import parse_figure, parse_number, parse_percent
+from reports.periods import parse_period
+from reports.schema import CONTRACT_COLUMNS, frame, observation, validate
+from reports.store import Store
+
+
+@pytest.mark.parametrize("text, start, end, label", [
+    ("2017Q4", date(2017, 10, 1), date(2017, 12, 31), "2017-Q4"),
+    ("2023-H1", date(2023, 1, 1), date(2023, 6, 30), "2023-H1"),
+    ("H2 2024", date(2024, 7, 1), date(2024, 12, 31), "2024-H2"),
+    ("2019", date(2019, 1, 1), date(2019, 12, 31), "2019"),
+    ("Jul-Sep 2020", date(2020, 7, 1), date(2020, 9, 30), "2020-Q3"),
+    ("January - June 2025", date(2025, 1, 1), date(2025, 6, 30), "2025-H1"),
+    ("Nov-Jan 2021", date(2020, 11, 1), date(2021, 1, 31), "2020-11-01/2021-01-31"),
+    ("2023-11-05", date(2023, 11, 5), date(2023, 11, 5), "2023-11-05"),
+    ("2026/04/01", date(2026, 4, 1), date(2026, 4, 1), "2026-04-01"),
+    ("2025-07-01/2025-12-31", date(2025, 7, 1), date(2025, 12, 31), "2025-H2"),
+    ("February 2024", date(2024, 2, 1), date(2024, 2, 29), "2024-02"),
+])
+def test_periods_parse_into_inclusive_dates_and_one_label(text, start, end, label):
+    period = parse_period(text)
+    assert (period.start, period.end, period.label) == (start, end, label)
+
+
+def test_an_unreadable_period_names_file_and_place():
+    with pytest.raises(ParseError) as err:
+        parse_period("sometime in 2020", file="x.csv", place="line 7")
+    assert str(err.value).startswith("x.csv: line 7: cannot read period 'sometime in 2020'")
+
+
+def test_numbers_as_publishers_print_them():
+    assert parse_number('"20,800,000"') == 20_800_000
+    assert parse_number("1 234") == 1234
+    assert parse_number("N/A") is None and parse_number("--") is None and parse_number("") is None
+    assert parse_number("0") == 0.0
+    assert parse_percent("98.90%") == pytest.approx(0.989)
+    assert [f.qualifier for f in parse_figure("4%-5%")] == ["range_lower", "range_upper"]
+    assert parse_figure("<0.05%")[0].qualifier == "less_than"
+    with pytest.raises(ParseError, match="not a number: '12,34,5'"):
+        parse_number("12,34,5", file="f.csv", place="line 2")
+
+
+def test_every_mapping_points_at_known_vocabulary():
+    for folder in sorted(p for p in vocab.MAPPINGS_DIR.iterdir() if p.is_dir()):
+        for path in folder.glob("*.csv"):
+            vocab.mapping(folder.name, path.stem)  # raises on an unknown target
+
+
+def test_unmapped_label_fails_with_the_file_and_the_fix():
+    with pytest.raises(UnmappedLabel) as err:
+        vocab.mapping("meta-cser", "metrics").lookup("Content Teleported", file="m.csv", place="line 3")
+    assert "m.csv: line 3" in str(err.value) and "reports/mappings/meta-cser/metrics.csv" in str(err.value)
+
+
+def _row(**overrides):
+    row = observation(platform="twitch", period=periods.half(2023, 1), metric="content_actioned",
+                      metric_label="Enforcement actions", value=12.0, locator="line 2",
+                      source_url="https://example.org/report", document_sha256="a" * 64)
+    row.update(source="curated-twitch", **overrides)
+    return row
+
+
+def test_schema_accepts_a_good_row_and_names_what_is_wrong():
+    assert list(validate(frame([_row()])).columns[:16]) == CONTRACT_COLUMNS
+    with pytest.raises(ValidationError, match="policy_area"):
+        validate(frame([_row(policy_area="VIOLENCE")]))
+    with pytest.raises(ValidationError, match="region"):
+        validate(frame([_row(region="Greece")]))
+    with pytest.raises(ValidationError, match="period ends before it starts"):
+        validate(frame([_row(period_end=pd.Timestamp("2022-01-01"))]))
+
+
+class _FixtureCollector(Collector):
+    """Reads tests' own one-line files: `value` per file; a file holding 'boom' is bad input."""
+
+    id = "meta-cser"  # borrows Meta's source card for provenance
+
+    def parse(self, documents):
+        (doc,) = documents
+        text = doc.read_bytes().decode().strip()
+        if text == "boom":
+            raise ParseError("cannot read this", file=doc.path, place="line 1")
+        return ParseResult(frame([_row(document_sha256="", value=float(text), locator="line 1")]))
+
+
+def test_a_failed_build_leaves_the_previous_store_as_it_was(tmp_path):
+    sources = tmp_path / "in" / "meta-cser"
+    sources.mkdir(parents=True)
+    (sources / "a.csv").write_text("5\n")
+    db = tmp_path / "atlas.duckdb"
+    collectors = {"meta-cser": _FixtureCollector()}
+    first = build(sources.parent, db, collectors)
+    assert first.observations == 1
+    (sources / "b.csv").write_text("boom\n")
+    with pytest.raises(ParseError) as err:
+        build(sources.parent, db, collectors)
+    assert "b.csv: line 1: cannot read this" in str(err.value)
+    with Store(db, read_only=True) as store:
+        assert store.counts()["observations"] == 1
+        assert list(store.latest().value) == [5.0]
+    assert not (tmp_path / "atlas.duckdb.tmp").exists()
+
+
+def test_rebuilding_with_nothing_changed_skips_known_documents(tmp_path):
+    sources = tmp_path / "in" / "meta-cser"
+    sources.mkdir(parents=True)
+    (sources / "a.csv").write_text("5\n")
+    db = tmp_path / "atlas.duckdb"
+    collectors = {"meta-cser": _FixtureCollector()}
+    build(sources.parent, db, collectors)
+    again = build(sources.parent, db, collectors)
+    assert again.parsed == [] and again.unchanged == ["a.csv"]
+
+
+def test_a_bug_in_a_parser_becomes_an_error_naming_the_file(tmp_path):
+    class Broken(_FixtureCollector):
+        def parse(self, documents):
+            return {}["missing"]
+
+    sources = tmp_path / "in" / "meta-cser"
+    sources.mkdir(parents=True)
+    (sources / "a.csv").write_text("5\n")
+    with pytest.raises(ParseError, match=r"a\.csv: KeyError: 'missing'"):
+        build(sources.parent, tmp_path / "db.duckdb", {"meta-cser": Broken()})
