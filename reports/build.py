@@ -50,6 +50,8 @@ def discover(root: Path, collectors: Mapping[str, Collector]) -> dict[str, list[
         if path.name.endswith(SIDECAR_SUFFIX) or path.name.startswith(".") or path.suffix.lower() in (".md",):
             continue
         folders = path.relative_to(root).parts[:-1] if root.is_dir() else ()
+        if any(part.startswith(".") for part in folders):  # hidden folders: e.g. a collect still staging a file
+            continue
         owner = next((cid for cid, c in collectors.items() if set(c.folder_names) & set(folders)), None)
         if owner and any(path.match(p) for p in collectors[owner].patterns):
             claimed[owner].append(path)
