@@ -1,0 +1,593 @@
+"""Reusable queries over the store for charts, briefs and the dashboard: series, cross-checks, coverage, profiles.
+
+Everything reads the `latest` table with one DuckDB query per call (through a cursor, so callers may share a
+store across threads) and returns small pandas frames. Nothing here sums periods of different lengths, and
+every derived figure (a year summed from its halves, a ratio, a per-million rate, an index) is marked as such.
+"""
+from __future__ import annotations
+
+import csv
+import importlib
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import cache
+
+import pandas as pd
+
+from reports import PACKAGE_DIR, vocab
+from reports.documents import all_source_cards, source_card
+from reports.errors import AtlasError
+from reports.store import Store
+
+ANNOTATIONS_FILE = PACKAGE_DIR / "annotations.csv"
+NCMEC_SOURCE = "ncmec-esp"
+NCMEC_METRIC = "ncmec_reports"
+TDB_SOURCE = "dsa-tdb"
+TDB_METRIC = "sor_count"
+DSA_REPORT_SOURCE = "dsa-report"
+# The DSA report's figures that each correspond to statements of reasons sent to the Transparency Database:
+# own-initiative measures (illegal content, terms and conditions) and notices acted on. Ids are matched on
+# the metric vocabulary as the dsa-report collector defines it; the first id present in the store wins.
+DSA_REPORT_SOR_METRICS = {
+    "own_initiative": ("own_initiative_measures", "own_initiative_actions", "own_initiative_decisions"),
+    "notices": ("notices_actioned", "notice_actions", "notices_received", "notices"),
+}
+RECIPIENTS_METRICS = ("active_recipients", "monthly_active_recipients", "average_monthly_active_recipients",
+                      "recipients")
+DIVERGENCE_THRESHOLD = 0.10
+SERIES_COLUMNS = ["platform", "source", "region", "policy_area", "policy_label", "metric", "metric_label", "unit",
+                  "period_start", "period_end", "period", "value", "value_text", "qualifier", "source_url",
+                  "document_sha256", "locator", "breakdown"]
+
+
+# -- small helpers -----------------------------------------------------------------------------------------
+
+def _q(store: Store, sql: str, params: list | None = None) -> pd.DataFrame:
+    """Run one query on its own cursor (DuckDB connections are not shared safely between threads)."""
+    return store.con.cursor().execute(sql, params or []).fetchdf()
+
+
+def _in(column: str, values, clauses: list[str], params: list) -> None:
+    """Append `column IN (...)` for a non-empty list of values."""
+    values = [v for v in (values or []) if v not in (None, "")]
+    if values:
+        clauses.append(f"{column} IN ({', '.join('?' * len(values))})")
+        params.extend(values)
+
+
+def granularity(start, end) -> str:
+    """What kind of period a span is: day, week, month, quarter, half, year, or span (anything else)."""
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    days = (end - start).days + 1
+    if days == 1:
+        return "day"
+    if days == 7:
+        return "week"
+    if start.day == 1 and (end + timedelta(days=1)).day == 1:
+        months = (end.year - start.year) * 12 + end.month - start.month + 1
+        names = {1: "month", 3: "quarter", 6: "half", 12: "year"}
+        if months in names and (months == 1 or (start.month - 1) % months == 0):
+            return names[months]
+    return "span"
+
+
+def _labels(kind: str) -> dict[str, str]:
+    table = vocab.vocabulary(kind)
+    key = "name" if kind == "platforms" else "label"
+    return {k: v.get(key) or k for k, v in table.items()}
+
+
+def platform_name(slug: str) -> str:
+    return _labels("platforms").get(slug, slug)
+
+
+def metric_name(metric: str) -> str:
+    return _labels("metrics").get(metric, metric)
+
+
+def policy_area_name(code: str) -> str:
+    return _labels("policy_areas").get(code, code)
+
+
+def source_title(source_id: str) -> str:
+    """The source card's publisher and title, or the id where no card exists."""
+    try:
+        card = source_card(source_id)
+    except AtlasError:
+        return source_id
+    return f"{card.publisher}, {card.title}"
+
+
+# -- what the store holds ---------------------------------------------------------------------------------
+
+def available_metrics(store: Store) -> pd.DataFrame:
+    """Metrics with at least one total (breakdown ''), with their unit, figure count and sources."""
+    df = _q(store, """SELECT metric, any_value(unit) AS unit, count(*) AS figures,
+                             string_agg(DISTINCT source, ', ' ORDER BY source) AS sources
+                      FROM latest WHERE breakdown = '' GROUP BY metric ORDER BY metric""")
+    df["label"] = df["metric"].map(metric_name)
+    return df
+
+
+def available_policy_areas(store: Store, metric: str) -> pd.DataFrame:
+    """Policy areas holding totals of a metric, with every platform's own words for each (`labels`)."""
+    df = _q(store, """SELECT policy_area, count(*) AS figures,
+                             string_agg(DISTINCT platform || ': ' || coalesce(nullif(policy_label, ''), '(no label)'),
+                                        '; ' ORDER BY platform || ': ' || coalesce(nullif(policy_label, ''), '(no label)'))
+                                 AS labels
+                      FROM latest WHERE breakdown = '' AND metric = ? GROUP BY policy_area ORDER BY policy_area""",
+           [metric])
+    df["label"] = df["policy_area"].map(policy_area_name)
+    return df
+
+
+def available_platforms(store: Store, metric: str | None = None, policy_area: str | None = None) -> pd.DataFrame:
+    """Platforms (with their sources and regions) holding totals for a metric and policy area."""
+    clauses, params = ["breakdown = ''"], []
+    _in("metric", [metric] if metric else [], clauses, params)
+    _in("policy_area", [policy_area] if policy_area else [], clauses, params)
+    df = _q(store, f"""SELECT platform, string_agg(DISTINCT source, ',' ORDER BY source) AS sources,
+                              string_agg(DISTINCT region, ',' ORDER BY region) AS regions, count(*) AS figures
+                       FROM latest WHERE {' AND '.join(clauses)} GROUP BY platform ORDER BY platform""", params)
+    df["name"] = df["platform"].map(platform_name)
+    return df
+
+
+def available_sources(store: Store) -> list[str]:
+    return _q(store, "SELECT DISTINCT source FROM latest ORDER BY source")["source"].tolist()
+
+
+def available_regions(store: Store, metric: str, policy_area: str | None = None) -> list[str]:
+    """Regions holding totals for a metric (GLOBAL and EU first)."""
+    clauses, params = ["breakdown = ''", "metric = ?"], [metric]
+    _in("policy_area", [policy_area] if policy_area else [], clauses, params)
+    regions = _q(store, f"SELECT DISTINCT region FROM latest WHERE {' AND '.join(clauses)}", params)["region"].tolist()
+    first = [r for r in ("GLOBAL", "EU", "EEA") if r in regions]
+    return first + sorted(r for r in regions if r not in first)
+
+
+# -- series -----------------------------------------------------------------------------------------------
+
+@dataclass
+class SeriesSelection:
+    """What a trend chart shows: one metric and policy area, some platforms/sources/regions, a date range."""
+
+    metric: str
+    policy_area: str = "ALL"
+    platforms: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)
+    since: str | None = None
+    until: str | None = None
+    breakdown: str = ""
+
+
+def series(store: Store, selection: SeriesSelection) -> pd.DataFrame:
+    """The latest figures of a selection, one row per published value, each spanning its real period.
+
+    Adds `granularity` (day/week/month/quarter/half/year/span) and `series`, a key naming one line: platform,
+    source, region, the platform's own policy label, the metric label and the granularity. Lines never mix
+    period lengths or labels, so nothing of different lengths is ever joined or summed."""
+    clauses, params = ["metric = ?", "breakdown = ?"], [selection.metric, selection.breakdown]
+    _in("policy_area", [selection.policy_area] if selection.policy_area else [], clauses, params)
+    _in("platform", selection.platforms, clauses, params)
+    _in("source", selection.sources, clauses, params)
+    _in("region", selection.regions, clauses, params)
+    if selection.since:
+        clauses.append("period_end >= CAST(? AS DATE)")
+        params.append(selection.since)
+    if selection.until:
+        clauses.append("period_start <= CAST(? AS DATE)")
+        params.append(selection.until)
+    df = _q(store, f"""SELECT {', '.join(SERIES_COLUMNS)} FROM latest WHERE {' AND '.join(clauses)}
+                       ORDER BY platform, source, region, policy_label, metric_label, period_start, period_end""",
+            params)
+    return _with_series_keys(df)
+
+
+def _with_series_keys(df: pd.DataFrame) -> pd.DataFrame:
+    df = df.copy()
+    for column in ("period_start", "period_end"):
+        df[column] = pd.to_datetime(df[column])
+    df["granularity"] = [granularity(s, e) for s, e in zip(df["period_start"], df["period_end"], strict=True)]
+    df["series"] = (df["platform"].map(platform_name) + " · " + df["source"] + " · " + df["region"] + " · "
+                    + df["policy_label"].where(df["policy_label"] != "", df["policy_area"].map(policy_area_name))
+                    + " · " + df["metric_label"] + " · " + df["granularity"])
+    df["derived"] = ""
+    return df.reset_index(drop=True)
+
+
+def missing_periods(df: pd.DataFrame) -> pd.DataFrame:
+    """Gaps inside each series: holes between consecutive periods, and periods published without a value."""
+    gaps = []
+    for key, rows in df.groupby("series", sort=False):
+        rows = rows.sort_values("period_start")
+        previous_end = None
+        for r in rows.itertuples():
+            if previous_end is not None and r.period_start > previous_end + timedelta(days=1):
+                gaps.append({"series": key, "start": previous_end + timedelta(days=1),
+                             "end": r.period_start - timedelta(days=1), "reason": "no figure published for this period"})
+            if pd.isna(r.value):
+                gaps.append({"series": key, "start": r.period_start, "end": r.period_end,
+                             "reason": f"published without a figure ({r.value_text or 'empty'})"})
+            previous_end = r.period_end if previous_end is None else max(previous_end, r.period_end)
+    return pd.DataFrame(gaps, columns=["series", "start", "end", "reason"])
+
+
+def indexed(df: pd.DataFrame) -> pd.DataFrame:
+    """Each series as an index: its first period with a non-zero value = 100 (derived; NaN before it)."""
+    df = df.copy()
+    out = []
+    for _, rows in df.groupby("series", sort=False):
+        rows = rows.sort_values("period_start").copy()
+        base = rows["value"].dropna()
+        base = base[base != 0]
+        rows["base_period"] = rows.loc[base.index[0], "period"] if len(base) else ""
+        rows["value"] = rows["value"] / base.iloc[0] * 100 if len(base) else float("nan")
+        out.append(rows)
+    result = pd.concat(out) if out else df.assign(base_period="")
+    result["derived"] = "index: first period with a non-zero value = 100 (base " + result["base_period"] + ")"
+    result["unit"] = "index"
+    return result.sort_index()
+
+
+def _normaliser():
+    """`reports.normalise.per_million` when that module exists (DSA recipients), else None."""
+    try:
+        module = importlib.import_module("reports.normalise")
+    except ImportError:
+        return None
+    return getattr(module, "per_million", None)
+
+
+def per_million_recipients(store: Store, df: pd.DataFrame) -> pd.DataFrame:
+    """Counts per million average monthly active recipients of the same platform, region and period.
+
+    Uses `reports.normalise.per_million(store, df)` when that module provides it; otherwise divides by a
+    recipients figure (metric in RECIPIENTS_METRICS) of the same platform and region whose period covers the
+    value's period. Rows without such a figure keep value NaN and say why in `derived`."""
+    external = _normaliser()
+    if external is not None:
+        result = external(store, df)
+        if "derived" not in result:
+            result["derived"] = "per million recipients"
+        return result
+    df = df.copy()
+    metrics = [m for m in RECIPIENTS_METRICS if m in vocab.metrics()]
+    if df.empty or not metrics:
+        df["value"] = float("nan")
+        df["derived"] = "no recipients figure in the atlas"
+        return df
+    recipients = _q(store, f"""SELECT platform, region, period_start, period_end, value AS recipients, period AS r_period
+                              FROM latest WHERE breakdown = '' AND metric IN ({', '.join('?' * len(metrics))})
+                              AND platform IN ({', '.join('?' * df['platform'].nunique())})""",
+                    metrics + df["platform"].unique().tolist())
+    values, notes = [], []
+    for r in df.itertuples():
+        match = recipients[(recipients.platform == r.platform) & (recipients.region == r.region)
+                           & (pd.to_datetime(recipients.period_start) <= r.period_start)
+                           & (pd.to_datetime(recipients.period_end) >= r.period_end)]
+        if match.empty or pd.isna(r.value) or not match.iloc[0].recipients:
+            values.append(float("nan"))
+            notes.append("no recipients figure covering this period")
+        else:
+            values.append(r.value / match.iloc[0].recipients * 1_000_000)
+            notes.append(f"per million average monthly active recipients ({match.iloc[0].r_period})")
+    df["value"] = values
+    df["derived"] = notes
+    df["unit"] = "per million recipients"
+    return df
+
+
+def step_points(rows: pd.DataFrame) -> tuple[list, list, list]:
+    """x, y and row index for drawing one series as horizontal segments across each real period.
+
+    Each period gives three points (start, middle, end of its last day); a gap in time gives a break (None),
+    so a quarter reads as a flat line over its quarter, and a missing period shows as a hole."""
+    xs, ys, idx = [], [], []
+    previous_end = None
+    for i, r in zip(rows.index, rows.itertuples(), strict=True):
+        end = r.period_end + timedelta(days=1)
+        if previous_end is not None and r.period_start > previous_end:
+            xs.append(None)
+            ys.append(None)
+            idx.append(None)
+        value = None if pd.isna(r.value) else float(r.value)
+        middle = r.period_start + (end - r.period_start) / 2
+        xs += [r.period_start, middle, end]
+        ys += [value, value, value]
+        idx += [i, i, i]
+        previous_end = end
+    return xs, ys, idx
+
+
+# -- cross-checks -----------------------------------------------------------------------------------------
+
+def _calendar_years(rows: pd.DataFrame) -> pd.DataFrame:
+    """Figures per calendar year: the year's own figure, else the sum of its halves (or quarters, or months)
+    when every one of them is there, marked derived. Years that cannot be formed say why in `note`."""
+    out = []
+    rows = rows.dropna(subset=["value"]).copy()
+    rows["granularity"] = [granularity(s, e) for s, e in zip(rows["period_start"], rows["period_end"], strict=True)]
+    rows["year"] = pd.to_datetime(rows["period_start"]).dt.year
+    needed = {"half": 2, "quarter": 4, "month": 12}
+    for year, in_year in rows.groupby("year"):
+        whole = in_year[in_year.granularity == "year"]
+        if not whole.empty:
+            r = whole.iloc[0]
+            out.append({"year": year, "value": r.value, "derived": False, "periods": r.period, "note": "",
+                        "source_url": r.source_url, "document_sha256": r.document_sha256, "locator": r.locator})
+            continue
+        for kind, count in needed.items():
+            parts = in_year[in_year.granularity == kind].drop_duplicates(["period_start", "period_end"])
+            if len(parts) == count:
+                out.append({"year": year, "value": float(parts.value.sum()), "derived": True,
+                            "periods": " + ".join(parts.sort_values("period_start").period),
+                            "note": f"derived: sum of {count} {kind}s",
+                            "source_url": "; ".join(dict.fromkeys(parts.source_url)),
+                            "document_sha256": "; ".join(dict.fromkeys(parts.document_sha256)),
+                            "locator": "; ".join(parts.locator)})
+                break
+        else:
+            held = ", ".join(in_year.sort_values("period_start").period)
+            out.append({"year": year, "value": float("nan"), "derived": False, "periods": held,
+                        "note": f"not a whole calendar year (only {held}); not summed", "source_url": "",
+                        "document_sha256": "", "locator": ""})
+    return pd.DataFrame(out, columns=["year", "value", "derived", "periods", "note", "source_url",
+                                      "document_sha256", "locator"])
+
+
+def _compare(own: float, reference: float) -> tuple[float, float, bool | None]:
+    """Ratio own/reference, relative divergence, and whether it exceeds the threshold (None if not comparable)."""
+    if pd.isna(own) or pd.isna(reference) or not reference:
+        return float("nan"), float("nan"), None
+    ratio = own / reference
+    return ratio, ratio - 1, abs(ratio - 1) > DIVERGENCE_THRESHOLD
+
+
+NCMEC_COLUMNS = ["platform", "year", "platform_source", "platform_value", "platform_derived", "platform_periods",
+                 "ncmec_value", "ratio", "divergence", "flag", "note", "platform_source_url",
+                 "platform_document_sha256", "platform_locator", "ncmec_source_url", "ncmec_document_sha256",
+                 "ncmec_locator"]
+
+
+def ncmec_crosscheck(store: Store, platforms: list[str] | None = None) -> pd.DataFrame:
+    """A platform's own count of reports to NCMEC against NCMEC's count for it, per calendar year.
+
+    Platform side: metric `ncmec_reports`, any source but `ncmec-esp`, totals only; halves are summed to a
+    year only when both exist (marked `platform_derived`). `ratio` = platform / NCMEC; `flag` is True when
+    they differ by more than 10%, None when one side is missing."""
+    clauses, params = ["metric = ?", "breakdown = ''"], [NCMEC_METRIC]
+    _in("platform", platforms, clauses, params)
+    rows = _q(store, f"""SELECT platform, source, period_start, period_end, period, value, source_url,
+                                document_sha256, locator, region, policy_area
+                         FROM latest WHERE {' AND '.join(clauses)}
+                         ORDER BY platform, source, (policy_area <> 'ALL'), (region <> 'GLOBAL'), period_start""",
+              params)
+    rows = rows.drop_duplicates(["platform", "source", "period_start", "period_end"])
+    ncmec = {}
+    for platform, part in rows[rows.source == NCMEC_SOURCE].groupby("platform"):
+        ncmec[platform] = _calendar_years(part).set_index("year")
+    out = []
+    for (platform, source), part in rows[rows.source != NCMEC_SOURCE].groupby(["platform", "source"]):
+        years = _calendar_years(part).set_index("year")
+        reference = ncmec.get(platform, pd.DataFrame(columns=["value"]))
+        for year in sorted(set(years.index) | set(reference.index)):
+            own = years.loc[year] if year in years.index else None
+            ref = reference.loc[year] if year in reference.index else None
+            own_value = own.value if own is not None else float("nan")
+            ref_value = ref.value if ref is not None else float("nan")
+            ratio, divergence, flag = _compare(own_value, ref_value)
+            notes = [own.note] if own is not None and own.note else []
+            if own is None:
+                notes.append(f"{source} has no figure for {year}")
+            if ref is None:
+                notes.append(f"NCMEC lists no count for {platform_name(platform)} in {year}")
+            out.append({"platform": platform, "year": int(year), "platform_source": source,
+                        "platform_value": own_value, "platform_derived": bool(own.derived) if own is not None else False,
+                        "platform_periods": own.periods if own is not None else "", "ncmec_value": ref_value,
+                        "ratio": ratio, "divergence": divergence, "flag": flag, "note": "; ".join(notes),
+                        "platform_source_url": own.source_url if own is not None else "",
+                        "platform_document_sha256": own.document_sha256 if own is not None else "",
+                        "platform_locator": own.locator if own is not None else "",
+                        "ncmec_source_url": ref.source_url if ref is not None else "",
+                        "ncmec_document_sha256": ref.document_sha256 if ref is not None else "",
+                        "ncmec_locator": ref.locator if ref is not None else ""})
+    return pd.DataFrame(out, columns=NCMEC_COLUMNS)
+
+
+def _first_metric(store: Store, candidates: tuple[str, ...]) -> str | None:
+    present = set(_q(store, "SELECT DISTINCT metric FROM latest WHERE source = ?", [DSA_REPORT_SOURCE])["metric"])
+    return next((m for m in candidates if m in present), None)
+
+
+TDB_COLUMNS = ["platform", "period", "period_start", "period_end", "policy_area", "own_initiative", "notices",
+               "report_value", "sor_count", "tdb_days", "period_days", "ratio", "divergence", "flag", "note",
+               "report_source_url", "report_document_sha256", "report_locator"]
+
+
+def dsa_tdb_crosscheck(store: Store, platforms: list[str] | None = None, metrics: dict | None = None) -> pd.DataFrame:
+    """A DSA report's own-initiative measures plus notices against statements of reasons in the Transparency
+    Database for the same service, period and policy area (EU totals).
+
+    `report_value` = own-initiative + notices (derived: a sum of two published figures); `sor_count` = the
+    database's counts summed over the report's period (periods of one length, each counted once); `tdb_days`
+    says how many days of the period the database figures cover. `ratio` = report / database."""
+    metrics = metrics or {part: _first_metric(store, ids) for part, ids in DSA_REPORT_SOR_METRICS.items()}
+    chosen = {part: m for part, m in metrics.items() if m}
+    if not chosen:
+        return pd.DataFrame(columns=TDB_COLUMNS)
+    clauses, params = ["source = ?", "breakdown = ''", "region = 'EU'"], [DSA_REPORT_SOURCE]
+    _in("metric", list(chosen.values()), clauses, params)
+    _in("platform", platforms, clauses, params)
+    report = _q(store, f"""SELECT platform, metric, policy_area, period, period_start, period_end, value, source_url,
+                                  document_sha256, locator FROM latest WHERE {' AND '.join(clauses)}""", params)
+    if report.empty:
+        return pd.DataFrame(columns=TDB_COLUMNS)
+    by_metric = {m: part for part, m in chosen.items()}
+    report["part"] = report["metric"].map(by_metric)
+    wide = report.pivot_table(index=["platform", "period", "period_start", "period_end", "policy_area"],
+                              columns="part", values="value", aggfunc="first").reset_index()
+    sources = report.groupby(["platform", "period", "policy_area"]).agg(
+        report_source_url=("source_url", lambda s: "; ".join(dict.fromkeys(s))),
+        report_document_sha256=("document_sha256", lambda s: "; ".join(dict.fromkeys(s))),
+        report_locator=("locator", "; ".join)).reset_index()
+    wide = wide.merge(sources, on=["platform", "period", "policy_area"], how="left")
+    out = []
+    for r in wide.to_dict("records"):
+        tdb = _q(store, """SELECT sum(value) AS sor_count, sum(date_diff('day', period_start, period_end) + 1) AS days,
+                                  count(DISTINCT date_diff('day', period_start, period_end)) AS lengths
+                           FROM latest WHERE source = ? AND metric = ? AND breakdown = '' AND region = 'EU'
+                           AND platform = ? AND policy_area = ? AND period_start >= ? AND period_end <= ?""",
+                 [TDB_SOURCE, TDB_METRIC, r["platform"], r["policy_area"], r["period_start"], r["period_end"]]).iloc[0]
+        parts = [r.get(p) for p in ("own_initiative", "notices")]
+        report_value = float(sum(v for v in parts if not pd.isna(v))) if any(not pd.isna(v) for v in parts) \
+            else float("nan")
+        period_days = (pd.Timestamp(r["period_end"]) - pd.Timestamp(r["period_start"])).days + 1
+        sor = float(tdb.sor_count) if not pd.isna(tdb.sor_count) else float("nan")
+        days = int(tdb.days) if not pd.isna(tdb.days) else 0
+        ratio, divergence, flag = _compare(report_value, sor)
+        notes = ["report value derived: own-initiative + notices"]
+        if days < period_days:
+            notes.append(f"database figures cover {days} of {period_days} days")
+            flag = None if days == 0 else flag
+        out.append({**{k: r.get(k, float("nan")) for k in ("platform", "period", "period_start", "period_end",
+                                                             "policy_area", "own_initiative", "notices")},
+                    "report_value": report_value, "sor_count": sor, "tdb_days": days, "period_days": period_days,
+                    "ratio": ratio, "divergence": divergence, "flag": flag, "note": "; ".join(notes),
+                    "report_source_url": r["report_source_url"], "report_document_sha256": r["report_document_sha256"],
+                    "report_locator": r["report_locator"]})
+    return pd.DataFrame(out, columns=TDB_COLUMNS).sort_values(["platform", "period_start", "policy_area"])
+
+
+# -- platform profile -------------------------------------------------------------------------------------
+
+def platform_sources(store: Store, platform: str) -> pd.DataFrame:
+    """The sources that hold figures for a platform: figure and document counts, first and last period."""
+    df = _q(store, """SELECT l.source, count(*) AS figures, count(DISTINCT l.document_sha256) AS documents,
+                             min(l.period_start) AS first_period_start, max(l.period_end) AS last_period_end,
+                             string_agg(DISTINCT l.metric, ', ' ORDER BY l.metric) AS metrics
+                      FROM latest l WHERE l.platform = ? GROUP BY l.source ORDER BY l.source""", [platform])
+    cards = all_source_cards()
+    df["title"] = [cards[s].title if s in cards else s for s in df["source"]]
+    return df
+
+
+def coverage(store: Store, platform: str) -> pd.DataFrame:
+    """Which periods each source covers for a platform, as spans of contiguous periods per source and granularity."""
+    rows = _q(store, """SELECT DISTINCT source, period_start, period_end FROM latest
+                        WHERE platform = ? AND value IS NOT NULL ORDER BY source, period_start, period_end""",
+              [platform])
+    spans = []
+    for source, part in rows.groupby("source", sort=True):
+        part = part.copy()
+        part["granularity"] = [granularity(s, e) for s, e in zip(part.period_start, part.period_end, strict=True)]
+        for kind, periods in part.groupby("granularity", sort=False):
+            current = None
+            for r in periods.sort_values("period_start").itertuples():
+                start, end = pd.Timestamp(r.period_start), pd.Timestamp(r.period_end)
+                if current and start <= current["end"] + timedelta(days=1):
+                    current["end"] = max(current["end"], end)
+                    current["periods"] += 1
+                else:
+                    if current:
+                        spans.append(current)
+                    current = {"source": source, "granularity": kind, "start": start, "end": end, "periods": 1}
+            if current:
+                spans.append(current)
+    return pd.DataFrame(spans, columns=["source", "granularity", "start", "end", "periods"])
+
+
+def key_series(store: Store, platform: str, limit: int = 4) -> pd.DataFrame:
+    """The platform's most reported totals: (metric, policy_area, source) with the most periods, counts first."""
+    return _q(store, """SELECT metric, policy_area, source, any_value(unit) AS unit, count(*) AS figures,
+                               count(DISTINCT period_start) AS periods
+                        FROM latest WHERE platform = ? AND breakdown = '' AND value IS NOT NULL
+                        GROUP BY metric, policy_area, source
+                        ORDER BY (any_value(unit) <> 'count'), (policy_area <> 'ALL'), periods DESC, figures DESC,
+                                 metric, policy_area LIMIT ?""", [platform, limit])
+
+
+# -- provenance and citations -----------------------------------------------------------------------------
+
+def provenance(store: Store, figure: dict) -> dict:
+    """Everything about one figure: its row, its document (name, edition, published, retrieved), caveats."""
+    keys = ["source", "platform", "period_start", "period_end", "region", "policy_area", "policy_label", "metric",
+            "metric_label", "breakdown"]
+    clauses = [f"l.{k} = ?" if not k.startswith("period_") else f"l.{k} = CAST(? AS DATE)" for k in keys]
+    params = [str(figure[k])[:10] if k.startswith("period_") else figure[k] for k in keys]
+    df = _q(store, f"""SELECT l.*, d.name AS document_name, d.edition, d.published, d.retrieved, d.first_seen,
+                              d.publisher, d.license, d.title AS document_title, d.source_url AS document_url
+                       FROM latest l JOIN documents d ON d.sha256 = l.document_sha256
+                       WHERE {' AND '.join(clauses)} LIMIT 1""", params)
+    if df.empty:
+        return {}
+    row = {k: (None if (not isinstance(v, str) and pd.isna(v)) else v) for k, v in df.iloc[0].to_dict().items()}
+    try:
+        card = source_card(row["source"])
+        row["caveats"] = list(card.caveats)
+        row["citation"] = card.citation
+    except AtlasError:
+        row["caveats"], row["citation"] = [], ""
+    return row
+
+
+def with_citations(df: pd.DataFrame) -> pd.DataFrame:
+    """Plotted rows ready to download: dates as ISO text, plus each source's citation and licence."""
+    df = df.copy()
+    for column in ("period_start", "period_end"):
+        if column in df:
+            df[column] = pd.to_datetime(df[column]).dt.strftime("%Y-%m-%d")
+    cards = all_source_cards()
+    df["citation"] = [cards[s].citation or cards[s].title if s in cards else s for s in df.get("source", [])]
+    df["license"] = [cards[s].license if s in cards else "" for s in df.get("source", [])]
+    return df
+
+
+def source_line(sources) -> str:
+    """One line naming every source of a chart, for under the chart."""
+    names = [source_title(s) for s in dict.fromkeys(sources)]
+    return "Source: " + "; ".join(names) + ". Compiled by Transparency Atlas." if names else ""
+
+
+# -- annotations ------------------------------------------------------------------------------------------
+
+@cache
+def annotations() -> tuple[dict, ...]:
+    """Events and data corrections from `reports/annotations.csv`, with dates parsed and lists split."""
+    with ANNOTATIONS_FILE.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    out = []
+    for n, row in enumerate(rows, start=2):
+        try:
+            start = date.fromisoformat(row["start"])
+            end = date.fromisoformat(row["end"]) if row["end"] else None
+        except ValueError:
+            raise AtlasError(f"bad date {row['start']!r}/{row['end']!r}", file=ANNOTATIONS_FILE,
+                             place=f"line {n}") from None
+        out.append({**row, "start": start, "end": end,
+                    "platforms": tuple(p for p in row["platforms"].split(";") if p),
+                    "sources": tuple(s for s in row["sources"].split(";") if s),
+                    "policy_areas": tuple(a for a in row["policy_areas"].split(";") if a)})
+    return tuple(out)
+
+
+def annotations_for(platforms, sources, start=None, end=None, policy_area: str | None = None) -> list[dict]:
+    """Annotations that touch a chart: their dates overlap [start, end] and they name one of its platforms and
+    sources (an empty list in the file means every one)."""
+    platforms, sources = set(platforms or []), set(sources or [])
+    start = pd.Timestamp(start).date() if start is not None else None
+    end = pd.Timestamp(end).date() if end is not None else None
+    out = []
+    for a in annotations():
+        a_end = a["end"] or a["start"]
+        if start and a_end < start or end and a["start"] > end:
+            continue
+        if a["platforms"] and not platforms & set(a["platforms"]):
+            continue
+        if a["sources"] and not sources & set(a["sources"]):
+            continue
+        if a["policy_areas"] and policy_area and policy_area != "ALL" and policy_area not in a["policy_areas"]:
+            continue
+        out.append(a)
+    return out
