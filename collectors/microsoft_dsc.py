@@ -1,0 +1,249 @@
+"""Microsoft's Digital Safety Content Report: one XLSX per half year, small tables stacked on one sheet.
+
+Tables are found by their title cells (mapped in `reports/mappings/microsoft-dsc/tables.csv`), never by fixed
+cell addresses, because rows move between editions. Notes under the tables carry facts (the total of reports
+to NCMEC) and sometimes name a period other than the one the edition covers; both are read with patterns.
+"""
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+
+import openpyxl
+from openpyxl.cell.cell import Cell
+from openpyxl.worksheet.worksheet import Worksheet
+
+from reports.collector import Collector, ParseResult, edition_meta
+from reports.documents import Document
+from reports.errors import ParseError
+from reports.numbers import parse_number
+from reports.periods import Period, parse_period
+from reports.schema import frame, observation
+from reports.vocab import mapping, metrics
+
+# A printed figure: a number, or text such as "15,935*" where the asterisk points at a footnote.
+FIGURE_TEXT = re.compile(r"^\s*([\d,]+(?:\.\d+)?)\s*(\*+)\s*$")
+# "The total NCMEC CyberTip Reports for this period is 32,622."
+NCMEC_NOTE = re.compile(r"total NCMEC CyberTip(?:line)? Reports? for this period is\s+([\d,]+)", re.IGNORECASE)
+# "Data in this report represents January to June 2020" (the year is sometimes left out).
+NOTE_PERIOD = re.compile(r"Data in this report represents\s+(?P<stated>([A-Za-z]+)\s*(?:to|-|–)\s*([A-Za-z]+)(?:\s+(\d{4}))?)",
+                         re.IGNORECASE)
+# The NCMEC total covers every consumer service, so it is filed under the child-safety policy area, company-wide.
+NCMEC_PLATFORM = "microsoft"
+NCMEC_POLICY_AREA = "STATEMENT_CATEGORY_PROTECTION_OF_MINORS"
+NCMEC_POLICY_LABEL = "Child Sexual Exploitation & Abuse Imagery (CSEAI)"
+NCMEC_METRIC_LABEL = "The total NCMEC CyberTip Reports for this period"
+
+
+@dataclass(frozen=True)
+class Table:
+    """One titled table: its title cell, the period cell beside it, and its header cells (values sit below)."""
+
+    title: Cell
+    period: Period
+    period_cell: Cell
+    headers: list[Cell]
+
+
+class MicrosoftDSC(Collector):
+    id = "microsoft-dsc"
+    patterns = ("*.xlsx",)
+
+    def parse(self, documents: list[Document]) -> ParseResult:
+        """Read every titled table, the NCMEC total in the notes, and any note naming another period."""
+        (doc,) = documents
+        book = load_book(doc)
+        rows, notes, editions = [], [], set()
+        for sheet in book.worksheets:
+            tables = find_tables(sheet, doc)
+            editions |= {t.period for t in tables}
+            edition = edition_period(tables, doc, sheet)
+            if edition is None:
+                continue
+            for table in tables:
+                rows += table_rows(table, sheet, doc)
+            rows += ncmec_rows(sheet, tables, edition)
+            notes += period_discrepancies(sheet, tables, edition, doc)
+            notes += footnoted_figures(tables, sheet, doc)
+        if len(editions) != 1:
+            raise ParseError(f"expected one reporting period per edition, found {sorted(p.label for p in editions)}",
+                             file=doc.path, source=self.id)
+        (edition,) = editions
+        return ParseResult(frame(rows), notes=notes,
+                           document_meta={doc.sha256: edition_meta(edition.label, edition.end)})
+
+
+def load_book(doc: Document):
+    """Open the workbook with cached values (the figures as Excel last showed them)."""
+    try:
+        return openpyxl.load_workbook(io.BytesIO(doc.read_bytes()), data_only=True)
+    except Exception as exc:  # a corrupt or non-XLSX file: name it
+        raise ParseError(f"not a readable XLSX workbook ({type(exc).__name__}: {exc})", file=doc.path) from None
+
+
+def place(sheet: Worksheet, cell: Cell) -> str:
+    return f"{sheet.title}!{cell.coordinate}"
+
+
+def text_of(cell: Cell | None) -> str:
+    return " ".join(str(cell.value).split()) if cell is not None and isinstance(cell.value, str) else ""
+
+
+def is_figure(cell: Cell) -> bool:
+    """A printed number: numeric cell, or text like '15,935*'."""
+    value = cell.value
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int | float) or (isinstance(value, str) and bool(FIGURE_TEXT.match(value)))
+
+
+def find_tables(sheet: Worksheet, doc: Document) -> list[Table]:
+    """Title cells are text with a header cell below and a figure below that; each title must be mapped."""
+    titles = mapping("microsoft-dsc", "tables")
+    found = []
+    for row in sheet.iter_rows():
+        for cell in row:
+            if not text_of(cell) or cell.row + 2 > sheet.max_row:
+                continue
+            below = sheet.cell(cell.row + 1, cell.column)
+            if not text_of(below) or not is_figure(sheet.cell(cell.row + 2, cell.column)):
+                continue
+            titles.lookup(text_of(cell), file=doc.path, place=place(sheet, cell))
+            period_cell, period = period_beside(sheet, cell, doc)
+            found.append(Table(cell, period, period_cell, header_cells(sheet, cell)))
+    return found
+
+
+def period_beside(sheet: Worksheet, title: Cell, doc: Document) -> tuple[Cell, Period]:
+    """The period label is the nearest cell to the left of the title, on the title's row, that reads as one."""
+    for column in range(title.column - 1, 0, -1):
+        cell = sheet.cell(title.row, column)
+        if text_of(cell):
+            try:
+                return cell, parse_period(text_of(cell))
+            except ParseError:
+                continue
+    raise ParseError(f"no period label left of table title {text_of(title)!r}", file=doc.path,
+                     place=place(sheet, title))
+
+
+def header_cells(sheet: Worksheet, title: Cell) -> list[Cell]:
+    """Headers run right from the title's column until an empty header or the next table's title."""
+    headers = []
+    for column in range(title.column, sheet.max_column + 1):
+        header = sheet.cell(title.row + 1, column)
+        next_title = sheet.cell(title.row, column)
+        if not text_of(header) or (column > title.column and text_of(next_title)):
+            break
+        headers.append(header)
+    return headers
+
+
+def edition_period(tables: list[Table], doc: Document, sheet: Worksheet) -> Period | None:
+    """Every table on a sheet must be labelled with the same period: the one the edition covers."""
+    periods = {t.period for t in tables}
+    if len(periods) > 1:
+        where = ", ".join(f"{place(sheet, t.period_cell)}={text_of(t.period_cell)!r}" for t in tables)
+        raise ParseError(f"tables name different periods: {where}", file=doc.path, place=sheet.title)
+    return next(iter(periods), None)
+
+
+def table_rows(table: Table, sheet: Worksheet, doc: Document) -> list[dict]:
+    """One observation per header: the figure printed below it, with its unit checked against the metric's."""
+    target = mapping("microsoft-dsc", "tables").lookup(text_of(table.title))
+    labels = mapping("microsoft-dsc", "metrics")
+    rows = []
+    for header in table.headers:
+        cell = sheet.cell(header.row + 1, header.column)
+        where = place(sheet, cell)
+        metric = labels.lookup(text_of(header), file=doc.path, place=place(sheet, header))["metric"]
+        unit = metrics()[metric]["unit"]
+        printed_unit = "ratio" if "%" in (cell.number_format or "") else "count"
+        if cell.value is not None and printed_unit != unit:
+            raise ParseError(f"{text_of(header)!r} is printed as a {printed_unit} but {metric} is a {unit}",
+                             file=doc.path, place=where)
+        value = figure_value(cell, doc, where)
+        rows.append(observation(
+            platform=target["platform"], period=table.period, metric=metric, metric_label=text_of(header),
+            policy_area=target["policy_area"], policy_label=text_of(table.title), breakdown=target["breakdown"],
+            value=value, unit=unit, value_text=displayed(cell), locator=where))
+    return rows
+
+
+def figure_value(cell: Cell, doc: Document, where: str) -> float | None:
+    """The number in a cell; footnote markers ('15,935*') are dropped from the value, kept in value_text."""
+    if isinstance(cell.value, str) and (match := FIGURE_TEXT.match(cell.value)):
+        return parse_number(match[1], file=str(doc.path), place=where)
+    return parse_number(cell.value, file=str(doc.path), place=where)
+
+
+def displayed(cell: Cell) -> str:
+    """The cell as Excel shows it, from its number format ('0.0%' -> '99.8%', '#,##0' -> '84,581')."""
+    value, fmt = cell.value, cell.number_format or "General"
+    if value is None or isinstance(value, str):
+        return "" if value is None else str(value).strip()
+    if "%" in fmt:
+        decimals = len(fmt.split(".", 1)[1].split("%")[0]) if "." in fmt.split("%")[0] else 0
+        return f"{value * 100:.{decimals}f}%"
+    if "#,##0" in fmt:
+        return f"{value:,.0f}"
+    return str(value)
+
+
+def note_cells(sheet: Worksheet, tables: list[Table]):
+    """Text cells that are not part of a table (title, period label, header): the notes and footnotes."""
+    parts = {c.coordinate for t in tables for c in (t.title, t.period_cell, *t.headers)}
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and cell.coordinate not in parts and not is_figure(cell):
+                yield cell
+
+
+def ncmec_rows(sheet: Worksheet, tables: list[Table], edition: Period) -> list[dict]:
+    """The total of NCMEC CyberTip reports stated in a note, recorded for the period the edition covers."""
+    rows = []
+    for cell in note_cells(sheet, tables):
+        if match := NCMEC_NOTE.search(cell.value):
+            rows.append(observation(
+                platform=NCMEC_PLATFORM, period=edition, metric="ncmec_reports", metric_label=NCMEC_METRIC_LABEL,
+                policy_area=NCMEC_POLICY_AREA, policy_label=NCMEC_POLICY_LABEL, value=parse_number(match[1]),
+                value_text=match[1], locator=place(sheet, cell)))
+    return rows
+
+
+def period_discrepancies(sheet: Worksheet, tables: list[Table], edition: Period, doc: Document) -> list[str]:
+    """Notes whose stated period differs from the edition's (e.g. 2023-H2's CSEAI note says January to June)."""
+    findings = []
+    for cell in note_cells(sheet, tables):
+        match = NOTE_PERIOD.search(cell.value)
+        if not match:
+            continue
+        first, last, year = match[2], match[3], match[4]
+        try:
+            stated = parse_period(f"{first} - {last} {year or edition.end.year}")
+        except ParseError:
+            continue
+        same = (stated.start.month, stated.end.month) == (edition.start.month, edition.end.month)
+        if same and (not year or stated == edition):
+            continue
+        findings.append(f"{doc.name} {place(sheet, cell)}: the note says the data represents "
+                        f"{match['stated']!r} but the edition covers {edition.label} "
+                        f"({edition.start:%B} to {edition.end:%B %Y}); figures there are recorded for {edition.label}")
+    return findings
+
+
+def footnoted_figures(tables: list[Table], sheet: Worksheet, doc: Document) -> list[str]:
+    """A figure printed with '*' points at a footnote (e.g. a restated number): report both."""
+    footnotes = [c for c in note_cells(sheet, tables) if c.value.lstrip().startswith("*")]
+    findings = []
+    for table in tables:
+        for header in table.headers:
+            cell = sheet.cell(header.row + 1, header.column)
+            if isinstance(cell.value, str) and (match := FIGURE_TEXT.match(cell.value)):
+                marker = match[2]
+                text = next((f"{text_of(f)!r} ({place(sheet, f)})" for f in footnotes
+                             if f.value.lstrip().startswith(marker)), "no footnote found")
+                findings.append(f"{doc.name} {place(sheet, cell)}: {text_of(header)} printed as {cell.value!r}; "
+                                f"footnote: {text}")
+    return findings
