@@ -4,11 +4,13 @@ from __future__ import annotations
 from collectors.dsa_tdb.stats import DsaTdbStats
 from collectors.meta_cser import MetaCSER
 from collectors.microsoft_dsc import MicrosoftDSC
+from collectors.ncmec_esp import NcmecESP
 from reports.collector import Collector
 
 # The one place sources are registered; the id is also the folder name a source's files live in.
 REGISTRY: dict[str, Collector] = {c.id: c for c in (
     MetaCSER(),
     MicrosoftDSC(),
+    NcmecESP(),
     DsaTdbStats(),
 )}

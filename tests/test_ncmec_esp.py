@@ -1,0 +1,115 @@
+"""NCMEC CyberTipline reports by ESP: exact published values, every row read, rows adding up to the printed total."""
+from __future__ import annotations
+
+import functools
+
+import pytest
+
+from collectors import REGISTRY
+from collectors.ncmec_esp import slug
+from reports.documents import register
+from reports.errors import ParseError
+from tests.conftest import shared
+
+YEARS = range(2019, 2024)
+# ESP rows per PDF, counted in each PDF's text as lines ending in a count (wrapped names counted once),
+# and the total each PDF prints on its last page.
+ROWS = {2019: 148, 2020: 168, 2021: 230, 2022: 236, 2023: 247}
+TOTALS = {2019: ("Totals:", 16_836_694), 2020: ("Totals:", 21_447_786), 2021: ("Total:", 29_157_083),
+          2022: ("Total", 31_802_525), 2023: ("Total", 35_944_826)}
+
+
+@functools.cache
+def parse(year: int):
+    doc = register(shared("ncmec", f"ncmec-by-esp-{year}.pdf"), "ncmec-esp")
+    return doc, REGISTRY["ncmec-esp"].parse([doc])
+
+
+def value(df, **where):
+    rows = df
+    for column, wanted in where.items():
+        rows = rows[rows[column] == wanted]
+    assert len(rows) == 1, f"{len(rows)} rows for {where}"
+    return rows.iloc[0]
+
+
+def esp_row(df, esp: str):
+    """The one row whose breakdown names this ESP verbatim (with or without the footnote)."""
+    esps = df.breakdown.str.split(";").str[0]
+    rows = df[esps == f"esp={esp}"]
+    assert len(rows) == 1, f"{len(rows)} rows for ESP {esp!r}"
+    return rows.iloc[0]
+
+
+@pytest.mark.parametrize("year, esp, platform, expected, page", [
+    (2022, "Twitch Interactive, Inc.", "twitch", 14_508, 7),
+    (2023, "Facebook", "facebook", 17_838_422, 3),
+    (2023, "Instagram, Inc.", "instagram", 11_430_007, 4),
+    (2019, "TikTok", "tiktok", 596, 4),
+    (2019, "Facebook*", "meta", 15_884_511, 2),
+    (2020, "Facebook*", "meta", 20_307_216, 2),
+    (2021, "WhatsApp", "whatsapp", 1_372_696, 7),
+    (2021, "Twitch", "twitch", 6_629, 6),
+    (2020, "TikTok*", "tiktok", 22_692, 5),
+    (2023, "X Corp", "x", 273_416, 8),
+    (2023, "Twitter, Inc. / Vine.co", "x", 597_087, 7),
+    (2023, "Threads", "threads", 663, 7),
+    (2022, "Microsoft - Xbox", "xbox", 1_185, 4),
+    (2022, "Microsoft - Online Operations", "microsoft-online-operations", 107_274, 4),
+    (2020, "Amazon / Twitch", "amazon-twitch", 2_235, 1),
+    (2019, "Deluxe Corporation/ColoCrossing / HudsonValleyHost", "deluxe-corporation-colocrossing-hudsonvalleyhost", 22, 2),
+    (2021, "EasyOnlineSolutions/MojoHost/ North Tone/Hosthead", "easyonlinesolutions-mojohost-north-tone-hosthead", 41, 2),
+    (2021, "Web.com/Network Solutions/ Register/NameBargain", "web-com-network-solutions-register-namebargain", 3, 7),
+])
+def test_counts_equal_the_published_values(year, esp, platform, expected, page):
+    _, result = parse(year)
+    row = esp_row(result.observations, esp)
+    assert row["platform"] == platform
+    assert row["value"] == expected and row["unit"] == "count" and row["metric"] == "ncmec_reports"
+    assert row["period"] == str(year) and row["region"] == "GLOBAL"
+    assert row["policy_area"] == "STATEMENT_CATEGORY_PROTECTION_OF_MINORS"
+    assert row["locator"].startswith(f"page {page}, row ")
+    assert row["value_text"] == f"{expected:,}"
+
+
+@pytest.mark.parametrize("year", YEARS)
+def test_every_esp_row_is_read_once_and_they_add_up_to_the_printed_total(year):
+    doc, result = parse(year)
+    df = result.observations
+    esps = df[df.platform != "all-esps"]
+    assert len(esps) == ROWS[year]
+    assert esps.breakdown.str.startswith("esp=").all() and esps.breakdown.is_unique
+    assert not esps.value.isna().any()
+    label, printed = TOTALS[year]
+    total = value(df, platform="all-esps")
+    assert total["value"] == printed and total["breakdown"] == "" and total["locator"].endswith(f"{label} {printed:,}")
+    assert esps.value.sum() == printed
+    assert result.notes == []  # a sum that differed from the printed total would be noted here
+    meta = result.document_meta[doc.sha256]
+    assert meta["edition"] == str(year) and meta["edition_date"].isoformat() == f"{year}-12-31"
+
+
+def test_the_column_heading_is_the_metric_label_and_the_footnote_is_kept():
+    _, old = parse(2019)
+    _, new = parse(2023)
+    assert set(old.observations.metric_label) == {"Number of Reports"}
+    assert set(new.observations.metric_label) == {"Reports"}
+    meta = value(old.observations, platform="meta")
+    assert meta["breakdown"] == ("esp=Facebook*;footnote=Report totals for related platforms and companies have been "
+                                 "combined.")
+    assert value(new.observations, platform="facebook")["breakdown"] == "esp=Facebook"
+
+
+def test_slugs_of_names_we_have_no_platform_for():
+    assert slug("Some Company, Inc.") == "some-company-inc"
+    assert slug("Alpha Exploration Co, Inc (d/b/a “Clubhouse)") == "alpha-exploration-co-inc-d-b-a-clubhouse"
+    with pytest.raises(ParseError):
+        slug("***")
+
+
+def test_a_file_that_is_not_a_pdf_raises_a_parse_error_naming_it(tmp_path):
+    bad = tmp_path / "ncmec-by-esp-2024.pdf"
+    bad.write_bytes(b"%PDF-1.4 truncated")
+    doc = register(bad, "ncmec-esp")
+    with pytest.raises(ParseError, match="ncmec-by-esp-2024.pdf"):
+        REGISTRY["ncmec-esp"].parse([doc])
