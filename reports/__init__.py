@@ -5,3 +5,9 @@ Collectors and the dashboard depend on this package; it depends on neither.
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+
+# pandera imports pyspark.pandas when pyspark is installed (the `spark` extra), and pyspark warns about pandas 3
+# on import; that warning concerns pandas-on-Spark, which the atlas never uses.
+import warnings  # noqa: E402
+
+warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
