@@ -1,15 +1,42 @@
-"""Exports of the latest observations: the contract columns first (../shared/DESIGN.md), then extras."""
+"""Exports of the latest observations: the contract columns first (../shared/DESIGN.md), then the licence
+each figure's source stated, then extras; every export also writes a Frictionless `datapackage.json`."""
 from __future__ import annotations
 
+import importlib.util
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from reports.schema import COLUMNS
+from reports.errors import AtlasError
+from reports.schema import COLUMNS, CONTRACT_COLUMNS, EXTRA_COLUMNS
 from reports.store import Store
 
 FORMATS = ("csv", "parquet", "xlsx", "json")
+NO_LICENCE = "no licence stated"
+# The licence travels with each figure, right after the contract columns.
+EXPORT_COLUMNS = CONTRACT_COLUMNS + ["license"] + EXTRA_COLUMNS
+DATA_SHEET, SOURCES_SHEET = "data", "sources"
+SOURCE_COLUMNS = ["sha256", "source", "publisher", "title", "edition", "edition_date", "published", "retrieved",
+                  "source_url", "license", "license_as_stated", "name", "size", "media_type", "figures"]
+
+# Licences we recognise in a source card's words: (pattern, SPDX id, title, URL). Anything else a card says
+# is repeated verbatim; a card that states none (or says so) gives NO_LICENCE, never a guess.
+KNOWN_LICENCES = (
+    (r"\bcc[- ]?by[- ]?4\.0\b|creative commons attribution 4\.0", "CC-BY-4.0",
+     "Creative Commons Attribution 4.0 International", "https://creativecommons.org/licenses/by/4.0/"),
+    (r"\bcc[- ]?by[- ]?sa[- ]?4\.0\b", "CC-BY-SA-4.0", "Creative Commons Attribution-ShareAlike 4.0 International",
+     "https://creativecommons.org/licenses/by-sa/4.0/"),
+    (r"\bcc0\b|public domain dedication", "CC0-1.0", "Creative Commons Zero v1.0 Universal",
+     "https://creativecommons.org/publicdomain/zero/1.0/"),
+    (r"\bapache[- ]?(license )?2\.0\b|\bapache-2\.0\b", "Apache-2.0", "Apache License 2.0",
+     "https://www.apache.org/licenses/LICENSE-2.0"),
+    (r"\bodbl\b|open database license", "ODbL-1.0", "Open Data Commons Open Database License v1.0",
+     "https://opendatacommons.org/licenses/odbl/1-0/"),
+    (r"^mit\b|\bmit license\b", "MIT", "MIT License", "https://opensource.org/license/mit"),
+)
+_NO_LICENCE_PATTERN = re.compile(r"^\s*$|^(no|none)\b|\bnot stated\b|\bno (open )?licen[cs]e\b|\bunknown\b", re.I)
 
 
 @dataclass
@@ -40,6 +67,17 @@ class Selection:
             params.append(self.until)
         return " AND ".join(clauses), params
 
+    def describe(self) -> str:
+        """The filters in words, for titles and descriptors ('all figures' when there are none)."""
+        parts = [f"{name} {', '.join(values)}" for name, values in (
+            ("platform", self.platforms), ("source", self.sources), ("policy area", self.policy_areas),
+            ("metric", self.metrics), ("region", self.regions)) if values]
+        if self.since:
+            parts.append(f"periods ending on or after {self.since}")
+        if self.until:
+            parts.append(f"periods starting on or before {self.until}")
+        return "; ".join(parts) or "all figures"
+
 
 def select(store: Store, selection: Selection | None = None) -> pd.DataFrame:
     """The latest observations matching a selection, with dates as ISO strings."""
@@ -50,8 +88,73 @@ def select(store: Store, selection: Selection | None = None) -> pd.DataFrame:
     return df[COLUMNS]
 
 
-def write(df: pd.DataFrame, out: Path, fmt: str) -> Path:
-    """Write observations in one of FORMATS."""
+# -- licences ------------------------------------------------------------------------------------------
+def known_licence(text: str | None) -> dict | None:
+    """The recognised licence a source card states ({name, title, path}), or None when it states none we know."""
+    if text is None or _NO_LICENCE_PATTERN.search(str(text)):
+        return None
+    for pattern, name, title, url in KNOWN_LICENCES:
+        if re.search(pattern, str(text), re.I):
+            return {"name": name, "title": title, "path": url}
+    return None
+
+
+def licence_statement(text: str | None) -> str:
+    """What an export says about a source's licence: its SPDX id, the card's own words, or 'no licence stated'."""
+    if text is None or (isinstance(text, float) and pd.isna(text)) or _NO_LICENCE_PATTERN.search(str(text)):
+        return NO_LICENCE
+    licence = known_licence(text)
+    return licence["name"] if licence else str(text).strip()
+
+
+# -- what an export holds ------------------------------------------------------------------------------
+def export_frame(store: Store, selection: Selection | None = None, *, per_million: bool = False) -> pd.DataFrame:
+    """The latest figures of a selection in export order: contract columns, `license`, extras (and derived ones)."""
+    df = select(store, selection)
+    licences = store.query("SELECT sha256, license FROM documents")
+    by_document = {sha: licence_statement(text) for sha, text in zip(licences.sha256, licences.license, strict=True)}
+    df.insert(len(CONTRACT_COLUMNS), "license", df["document_sha256"].map(by_document).fillna(NO_LICENCE))
+    if per_million:
+        df = add_per_million(store, df)
+    return df.reset_index(drop=True)
+
+
+def normaliser_available() -> bool:
+    """Whether `reports/normalise.py` (per-million-recipients figures) is installed."""
+    return importlib.util.find_spec("reports.normalise") is not None
+
+
+def add_per_million(store: Store, df: pd.DataFrame) -> pd.DataFrame:
+    """Add `recipients` and `value_per_million_recipients` (derived, computed now) where recipients are known."""
+    if not normaliser_available():
+        raise AtlasError("per-million figures need reports/normalise.py, which this installation lacks")
+    from reports import normalise
+
+    out = normalise.per_million(store, df)
+    extra = [c for c in out.columns if c not in df.columns]
+    return out[list(df.columns) + extra]
+
+
+def sources_frame(store: Store, df: pd.DataFrame) -> pd.DataFrame:
+    """The documents behind a set of figures: URL, sha256, publisher, licence, dates, and how many figures each gave."""
+    counts = df["document_sha256"].value_counts()
+    docs = store.query("SELECT * FROM documents ORDER BY source, edition_date NULLS LAST, name")
+    docs = docs[docs["sha256"].isin(counts.index)].copy()
+    docs["license_as_stated"] = docs["license"].fillna("")
+    docs["license"] = docs["license_as_stated"].map(licence_statement)
+    docs["figures"] = docs["sha256"].map(counts).astype("int64")
+    for column in ("edition_date", "published"):
+        docs[column] = pd.to_datetime(docs[column]).dt.strftime("%Y-%m-%d")
+    docs["retrieved"] = pd.to_datetime(docs["retrieved"]).dt.strftime("%Y-%m-%dT%H:%M:%S")
+    for column in SOURCE_COLUMNS:
+        if column not in ("size", "figures"):
+            docs[column] = docs[column].fillna("").astype(str)
+    return docs[SOURCE_COLUMNS].reset_index(drop=True)
+
+
+# -- writing -------------------------------------------------------------------------------------------
+def write(df: pd.DataFrame, out: Path, fmt: str, sources: pd.DataFrame | None = None) -> Path:
+    """Write observations in one of FORMATS (XLSX: a data sheet, and a sources sheet when given)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
         df.to_csv(out, index=False)
@@ -60,7 +163,33 @@ def write(df: pd.DataFrame, out: Path, fmt: str) -> Path:
     elif fmt == "json":
         df.to_json(out, orient="records", indent=1, force_ascii=False)
     elif fmt == "xlsx":
-        df.to_excel(out, index=False, sheet_name="observations")
+        with pd.ExcelWriter(out, engine="openpyxl") as writer:
+            df.to_excel(writer, index=False, sheet_name=DATA_SHEET)
+            if sources is not None:
+                sources.to_excel(writer, index=False, sheet_name=SOURCES_SHEET)
     else:
-        raise ValueError(f"unknown format {fmt}")
+        raise AtlasError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}", file=out)
     return out
+
+
+@dataclass
+class Exported:
+    """What an export wrote."""
+
+    data: Path
+    package: Path
+    rows: int
+    sources: int
+
+
+def export(store: Store, out: Path, fmt: str, selection: Selection | None = None, *,
+           per_million: bool = False) -> Exported:
+    """Write a selection's figures and, beside them, a `datapackage.json` describing and checksumming them."""
+    from reports.package import write_package
+
+    selection = selection or Selection()
+    df = export_frame(store, selection, per_million=per_million)
+    sources = sources_frame(store, df)
+    write(df, out, fmt, sources)
+    package = write_package(store, out, fmt, df, sources, selection)
+    return Exported(data=out, package=package, rows=len(df), sources=len(sources))

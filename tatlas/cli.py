@@ -81,25 +81,30 @@ def build(sources, only, db):
 
 @main.command()
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "xlsx", "json"]), default="csv",
-              show_default=True, help="Output format.")
+              show_default=True, help="Output format (xlsx: a data sheet and a sources sheet).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Output file (default: standard output for csv and json).")
+              help="Output file; datapackage.json is written beside it (default: standard output for csv and json, "
+                   "without a data package).")
 @selection_options
 @db_option
 def export(fmt, out, db, **filters):
-    """Write the latest observations: the contract columns first, in the contract's order."""
-    from reports.export import select, write
+    """Write the latest observations (contract columns first, then each source's licence) and a datapackage.json."""
+    from reports.export import export as run_export
+    from reports.export import export_frame
     from reports.store import Store
 
+    selection = selection_from(filters)
     with Store.open(db) as store:
-        df = select(store, selection_from(filters))
-    if out is None:
-        if fmt not in ("csv", "json"):
-            raise click.UsageError(f"--out is needed for {fmt}")
-        click.echo(df.to_csv(index=False) if fmt == "csv" else df.to_json(orient="records", indent=1), nl=False)
-        return
-    write(df, out, fmt)
-    click.echo(f"wrote {len(df)} observation(s) to {out}", err=True)
+        if out is None:
+            if fmt not in ("csv", "json"):
+                raise click.UsageError(f"--out is needed for {fmt}")
+            df = export_frame(store, selection)
+            click.echo(df.to_csv(index=False) if fmt == "csv" else
+                       df.to_json(orient="records", indent=1, force_ascii=False), nl=False)
+            return
+        result = run_export(store, out, fmt, selection)
+    click.echo(f"wrote {result.rows} observation(s) from {result.sources} document(s) to {result.data}, "
+               f"described in {result.package}", err=True)
 
 
 @main.command()

@@ -1,0 +1,194 @@
+"""Frictionless Data Package descriptors (`datapackage.json`) for exports: schema, primary key, sources,
+licences and the sha256 of every file, so that `frictionless validate` can check an export on its own."""
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from reports.documents import MEDIA_TYPES, sha256_file
+from reports.export import NO_LICENCE, SOURCES_SHEET, Selection, known_licence
+from reports.schema import FIGURE_KEY, QUALIFIERS, UNITS
+from reports.store import Store
+
+PACKAGE_NAME = "datapackage.json"
+
+# (type, description) of every column an export can hold; the types are Table Schema types.
+FIELDS: dict[str, tuple[str, str]] = {
+    "platform": ("string", "Platform slug (lowercase), e.g. facebook, twitch."),
+    "source": ("string", "Collector id of the source the figure comes from, e.g. meta-cser, ncmec-esp."),
+    "period_start": ("date", "First day of the period the figure covers (inclusive)."),
+    "period_end": ("date", "Last day of the period the figure covers (inclusive)."),
+    "period": ("string", "Period label: 2023, 2023-H1, 2023-Q4, 2023-11 or 2023-11-05."),
+    "region": ("string", "GLOBAL, EU, EEA, an ISO 3166-1 alpha-2 code, or a lowercase language code "
+                         "(then the breakdown says region_kind=language)."),
+    "policy_area": ("string", "EU DSA statement category (STATEMENT_CATEGORY_*) or ALL."),
+    "policy_label": ("string", "The publisher's own words for the policy area."),
+    "metric": ("string", "Metric id in the atlas vocabulary, e.g. content_actioned, ncmec_reports."),
+    "metric_label": ("string", "The publisher's own words for the metric."),
+    "value": ("number", "The figure as published (a ratio for percentages); empty where the publisher printed "
+                        "no figure (N/A, empty cell), which is a gap, not a zero."),
+    "unit": ("string", "Unit of value: " + ", ".join(sorted(UNITS)) + "."),
+    "source_url": ("string", "Where the publisher published the document the figure was read from."),
+    "document_sha256": ("string", "SHA-256 of the exact document the figure was read from (see sources)."),
+    "locator": ("string", "Where in that document the figure is printed (line, sheet and cell, page, part/row/column)."),
+    "breakdown": ("string", "Empty for a total, else key=value[;key=value]; totals and breakdowns must not be summed."),
+    "license": ("string", f"Licence the source stated for the document ('{NO_LICENCE}' where it stated none; "
+                          "the atlas claims none on its behalf)."),
+    "value_text": ("string", "The figure exactly as the publisher printed it."),
+    "qualifier": ("string", "How the publisher qualified the figure: empty for exact, else "
+                            + ", ".join(sorted(q for q in QUALIFIERS if q)) + "."),
+    "recipients": ("number", "Derived: average monthly active recipients in the EU the platform reported under the "
+                             "DSA for the period (computed at export time, not published with the figure)."),
+    "value_per_million_recipients": ("number", "Derived: value per million recipients (computed at export time "
+                                               "from value and recipients, not a published figure)."),
+}
+SOURCE_FIELDS: dict[str, tuple[str, str]] = {
+    "sha256": ("string", "SHA-256 of the document."),
+    "source": ("string", "Collector id."),
+    "publisher": ("string", "Who published the document."),
+    "title": ("string", "Title of the publication."),
+    "edition": ("string", "Edition label of the document (the newest edition of a figure wins)."),
+    "edition_date": ("date", "Date of the edition."),
+    "published": ("date", "Publication date where known."),
+    "retrieved": ("datetime", "When the document was retrieved, where known."),
+    "source_url": ("string", "Where the document was published."),
+    "license": ("string", f"Licence the source stated ('{NO_LICENCE}' where none)."),
+    "license_as_stated": ("string", "The source card's own words about the licence."),
+    "name": ("string", "File name of the document."),
+    "size": ("integer", "Size of the document in bytes."),
+    "media_type": ("string", "Media type of the document."),
+    "figures": ("integer", "How many exported figures come from this document."),
+}
+FORMAT_MEDIA_TYPES = {"csv": "text/csv", "json": "application/json", "xlsx": MEDIA_TYPES[".xlsx"],
+                      "parquet": MEDIA_TYPES[".parquet"]}
+
+
+def table_schema(columns: list[str], fields: dict[str, tuple[str, str]], primary_key: list[str] | None = None) -> dict:
+    """A Table Schema for these columns, in order, with types, descriptions and constraints."""
+    schema_fields = []
+    for column in columns:
+        kind, description = fields.get(column, ("string", f"Column {column}."))
+        entry = {"name": column, "type": kind, "description": description}
+        if column == "document_sha256" or column == "sha256":
+            entry["constraints"] = {"required": True, "pattern": "[0-9a-f]{64}"}
+        elif column == "unit":
+            entry["constraints"] = {"required": True, "enum": sorted(UNITS)}
+        elif column in ("platform", "source", "period_start", "period_end", "period", "region", "policy_area",
+                        "metric"):
+            entry["constraints"] = {"required": True}
+        schema_fields.append(entry)
+    schema = {"fields": schema_fields, "missingValues": [""]}
+    if primary_key:
+        schema["primaryKey"] = primary_key
+    return schema
+
+
+def package_name(text: str) -> str:
+    """A Data Package name: lowercase letters, digits, '-', '.', '_'."""
+    return re.sub(r"[^a-z0-9._-]+", "-", text.lower()).strip("-") or "export"
+
+
+def package_sources(sources: pd.DataFrame) -> list[dict]:
+    """One Data Package source per document: title, URL, publisher, licence as stated, edition and sha256."""
+    out = []
+    for doc in sources.itertuples():
+        entry = {
+            "title": f"{doc.publisher}: {doc.title}" + (f", edition {doc.edition}" if doc.edition else "")
+                     + f" ({doc.name})",
+            "path": doc.source_url,
+            "publisher": doc.publisher,
+            "source": doc.source,
+            "license": doc.license,
+            "sha256": doc.sha256,
+            "edition": doc.edition,
+        }
+        licence = known_licence(doc.license_as_stated)
+        if licence:
+            entry["licenses"] = [licence]
+        out.append(entry)
+    return out
+
+
+def shared_licences(sources: pd.DataFrame) -> list[dict]:
+    """The licence every document states, when they all state the same recognised one; else none is claimed."""
+    licences = {json.dumps(known_licence(text), sort_keys=True) for text in sources["license_as_stated"]}
+    if len(licences) == 1:
+        only = json.loads(licences.pop())
+        return [only] if only else []
+    return []
+
+
+def licence_note(sources: pd.DataFrame) -> str:
+    """A sentence on licences: each source's own, and which stated none."""
+    stated = sorted({f"{s.publisher} ({s.license})" for s in sources.itertuples() if s.license != NO_LICENCE})
+    unstated = sorted({s.publisher for s in sources.itertuples() if s.license == NO_LICENCE})
+    parts = []
+    if stated:
+        parts.append("Licences as stated by their sources: " + "; ".join(stated) + ".")
+    if unstated:
+        parts.append(f"{', '.join(unstated)} stated no licence: figures are republished as facts with citation, and "
+                     "no licence is claimed for them.")
+    return " ".join(parts) + " Each figure carries its source's licence in the `license` column."
+
+
+def resource(name: str, path: Path, fmt: str, schema: dict, *, sheet: str | None = None) -> dict:
+    """A tabular resource for a data file, with its sha256 and size."""
+    entry = {"name": name, "type": "table", "path": path.name, "format": fmt, "mediatype": FORMAT_MEDIA_TYPES[fmt],
+             "hash": f"sha256:{sha256_file(path)}", "schema": schema}
+    # frictionless measures the bytes of the files it streams (CSV, XLSX) and reports the size of others as
+    # missing, so `bytes` is given only where it can be checked; the sha256 is always given.
+    if fmt in ("csv", "xlsx"):
+        entry["bytes"] = path.stat().st_size
+    if fmt in ("csv", "json"):
+        entry["encoding"] = "utf-8"
+    if sheet:
+        entry["dialect"] = {"excel": {"sheet": sheet}}
+    return entry
+
+
+def descriptor(store: Store, out: Path, fmt: str, df: pd.DataFrame, sources: pd.DataFrame,
+               selection: Selection) -> dict:
+    """The Data Package descriptor of one export."""
+    from reports.cite import atlas_build
+
+    build = atlas_build(store)
+    observations = resource("observations", out, fmt, table_schema(list(df.columns), FIELDS, FIGURE_KEY),
+                            sheet="data" if fmt == "xlsx" else None)
+    observations["description"] = ("Latest published figures (newest edition of each), in the atlas's common "
+                                   "schema: the contract columns first, then license, then extras.")
+    resources = [observations]
+    if fmt == "xlsx":
+        documents = resource("sources", out, fmt, table_schema(list(sources.columns), SOURCE_FIELDS, ["sha256"]),
+                             sheet=SOURCES_SHEET)
+        documents["description"] = "The documents the figures were read from: URL, sha256, publisher, licence, dates."
+        resources.append(documents)
+    package = {
+        "name": package_name(f"transparency-atlas-{out.stem}"),
+        "title": f"Transparency Atlas export: {selection.describe()}",
+        "description": (f"{len(df)} figure(s) from {len(sources)} published document(s), exported from the "
+                        f"Transparency Atlas ({build['label']}, data as of {build['built']}). " + licence_note(sources)),
+        "version": build["version"],
+        "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "keywords": ["content moderation", "transparency reports", "Digital Services Act", "trust and safety"],
+        "contributors": [{"title": "Transparency Atlas", "role": "author"}],
+        "sources": package_sources(sources),
+        "resources": resources,
+        "atlas": {"build": build, "selection": selection.describe()},
+    }
+    licences = shared_licences(sources)
+    if licences:
+        package["licenses"] = licences
+    return package
+
+
+def write_package(store: Store, out: Path, fmt: str, df: pd.DataFrame, sources: pd.DataFrame,
+                  selection: Selection) -> Path:
+    """Write `datapackage.json` beside an export's data file."""
+    path = out.parent / PACKAGE_NAME
+    path.write_text(json.dumps(descriptor(store, out, fmt, df, sources, selection), indent=2, ensure_ascii=False)
+                    + "\n", encoding="utf-8")
+    return path
