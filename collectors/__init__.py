@@ -1,6 +1,7 @@
 """Collectors: one module per source, registered here, each a pure parser from files to observations."""
 from __future__ import annotations
 
+from collectors.dsa_report import DSAReport
 from collectors.dsa_tdb.stats import DsaTdbStats
 from collectors.meta_cser import MetaCSER
 from collectors.microsoft_dsc import MicrosoftDSC
@@ -13,4 +14,5 @@ REGISTRY: dict[str, Collector] = {c.id: c for c in (
     MicrosoftDSC(),
     NcmecESP(),
     DsaTdbStats(),
+    DSAReport(),
 )}
