@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collectors.dsa_report import DSAReport
 from collectors.dsa_tdb.stats import DsaTdbStats
+from collectors.google_gov_removals import GoogleGovRemovals
 from collectors.meta_cser import MetaCSER
 from collectors.microsoft_dsc import MicrosoftDSC
 from collectors.ncmec_esp import NcmecESP
@@ -12,6 +13,7 @@ from reports.collector import Collector
 REGISTRY: dict[str, Collector] = {c.id: c for c in (
     MetaCSER(),
     MicrosoftDSC(),
+    GoogleGovRemovals(),
     NcmecESP(),
     DsaTdbStats(),
     DSAReport(),

@@ -1,0 +1,214 @@
+"""Google's government requests to remove content: the summary CSV (requests and items by period, country,
+requestor, product and reason) and the detailed CSV (requests by period ending, country, product and reason).
+
+Both files are read whole with pandas and turned into rows column by column (no per-row Python), because
+together they hold about 38,000 lines and 160,000 figures.
+"""
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pandas as pd
+
+from reports.collector import Collector, ParseResult, Skipped, edition_meta
+from reports.documents import Document
+from reports.errors import ParseError, UnmappedLabel
+from reports.periods import half, parse_period
+from reports.schema import COLUMNS, coerce
+from reports.vocab import MAPPINGS_DIR, mapping, metrics
+
+SOURCE = "google-gov-removals"
+SUMMARY_HEADER = ["time_period", "country", "cldr_territory", "requestor", "product", "reason", "number_of_requests",
+                  "items_requested_removal", "items_removed_legal", "items_removed_policy", "items_content_not_found",
+                  "items_not_enough_info", "items_no_action_taken", "items_content_already_removed"]
+DETAILED_HEADER = ["Period Ending", "Country/Region", "CLDR Territory Code", "Product", "Reason", "Total"]
+# Each file's columns under common names: period, country, territory, requestor (summary only), product, reason.
+RENAMES = {
+    "summary": {"time_period": "period", "country": "country", "cldr_territory": "territory",
+                "requestor": "requestor", "product": "product", "reason": "reason"},
+    "detailed": {"Period Ending": "period", "Country/Region": "country", "CLDR Territory Code": "territory",
+                 "Product": "product", "Reason": "reason"},
+}
+FIGURE_COLUMNS = {"summary": SUMMARY_HEADER[6:], "detailed": ["Total"]}
+
+
+class GoogleGovRemovals(Collector):
+    id = SOURCE
+    patterns = ("*.csv",)
+
+    def sniff(self, path) -> bool:
+        if path.suffix.lower() != ".csv":
+            return False
+        with path.open(encoding="utf-8-sig", errors="replace") as handle:
+            return handle.readline().strip().split(",") in (SUMMARY_HEADER, DETAILED_HEADER)
+
+    def parse(self, documents: list[Document]) -> ParseResult:
+        """Read one of the two files whole, map countries, products and reasons, and melt figures into rows."""
+        (doc,) = documents
+        raw, kind = read_table(doc)
+        table = raw.rename(columns=RENAMES[kind])
+        table["line"] = table.index + 2
+        if kind == "summary":
+            table = attach_summary_periods(table, doc)
+        else:
+            table = attach_detailed_periods(table, doc)
+        table = attach_regions(table, doc)
+        skipped = [Skipped(doc.sha256, f"line {line}", reason)
+                   for line, reason in table.loc[table["region"] == "", ["line", "region_note"]].itertuples(index=False)]
+        table = table[table["region"] != ""]
+        table = attach_products(table, doc)
+        table = attach_policy_areas(table, doc)
+        rows = melt_figures(table, raw, kind, doc)
+        check_unique(rows, doc)
+        last = table["period_end"].max().date()
+        label = half(last.year, 1 if last.month <= 6 else 2).label
+        return ParseResult(coerce(rows[COLUMNS]), skipped=skipped,
+                           document_meta={doc.sha256: edition_meta(label, last)})
+
+
+def read_table(doc: Document) -> tuple[pd.DataFrame, str]:
+    """The whole CSV as text cells; which of the two files it is, by its header."""
+    try:
+        table = pd.read_csv(io.BytesIO(doc.read_bytes()), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise ParseError(f"not a readable CSV ({exc})", file=doc.path) from None
+    header = list(table.columns)
+    kind = {tuple(SUMMARY_HEADER): "summary", tuple(DETAILED_HEADER): "detailed"}.get(tuple(header))
+    if kind is None:
+        raise ParseError(f"header {header} is neither Google's summary ({','.join(SUMMARY_HEADER)}) nor its detailed "
+                         f"file ({','.join(DETAILED_HEADER)})", file=doc.path, place="line 1")
+    # Line numbers are index + 2 only while no cell spans lines; refuse rather than cite wrong lines.
+    multiline = table.apply(lambda column: column.str.contains("\n", regex=False)).any(axis=1)
+    if multiline.any():
+        raise ParseError("a cell spans several lines; line numbers would be wrong", file=doc.path,
+                         place=f"record {int(multiline.idxmax()) + 1}")
+    return table, kind
+
+
+def first_line(table: pd.DataFrame, mask: pd.Series) -> str:
+    return f"line {int(table.loc[mask, 'line'].iloc[0])}"
+
+
+def attach_summary_periods(table: pd.DataFrame, doc: Document) -> pd.DataFrame:
+    """'January - June 2025' -> the half year; each distinct label is parsed once."""
+    parsed = {}
+    for text in table["period"].unique():
+        parsed[text] = parse_period(text, file=str(doc.path), place=first_line(table, table["period"] == text))
+    return with_periods(table, parsed)
+
+
+def attach_detailed_periods(table: pd.DataFrame, doc: Document) -> pd.DataFrame:
+    """'2011-06-30' -> the half year ending that day; any other day is an error."""
+    parsed = {}
+    for text in table["period"].unique():
+        place = first_line(table, table["period"] == text)
+        try:
+            ending = date.fromisoformat(text)
+        except ValueError:
+            raise ParseError(f"Period Ending {text!r} is not a date (YYYY-MM-DD)", file=doc.path, place=place) from None
+        if (ending.month, ending.day) not in ((6, 30), (12, 31)):
+            raise ParseError(f"Period Ending {text!r} does not end a half year", file=doc.path, place=place)
+        parsed[text] = half(ending.year, 1 if ending.month == 6 else 2)
+    return with_periods(table, parsed)
+
+
+def with_periods(table: pd.DataFrame, parsed: dict) -> pd.DataFrame:
+    table = table.copy()
+    table["period_label"] = table["period"].map({k: p.label for k, p in parsed.items()})
+    table["period_start"] = pd.to_datetime(table["period"].map({k: p.start for k, p in parsed.items()}))
+    table["period_end"] = pd.to_datetime(table["period"].map({k: p.end for k, p in parsed.items()}))
+    return table
+
+
+def attach_regions(table: pd.DataFrame, doc: Document) -> pd.DataFrame:
+    """Google's country name and territory code -> our region (regions.csv); non-countries get a breakdown."""
+    path = MAPPINGS_DIR / SOURCE / "regions.csv"
+    regions = pd.read_csv(path, dtype=str, keep_default_na=False).rename(columns={
+        "label": "country", "cldr_territory": "territory", "breakdown": "region_breakdown", "note": "region_note"})
+    merged = table.merge(regions, on=["country", "territory"], how="left", validate="many_to_one")
+    unmapped = merged["region"].isna()
+    if unmapped.any():
+        first = merged[unmapped].iloc[0]
+        raise UnmappedLabel(f"country {first['country']!r} with territory code {first['territory']!r} is not in "
+                            f"reports/mappings/{SOURCE}/regions.csv; add a row that maps it", file=doc.path,
+                            place=f"line {first['line']}", source=SOURCE)
+    return merged
+
+
+def label_lookup(table: pd.DataFrame, column: str, kind: str, doc: Document) -> dict[str, dict[str, str]]:
+    """Map each distinct label once; an unmapped one fails naming the first line it appears on."""
+    labels = mapping(SOURCE, kind)
+    return {text: labels.lookup(text, file=doc.path, place=first_line(table, table[column] == text))
+            for text in table[column].unique()}
+
+
+def attach_products(table: pd.DataFrame, doc: Document) -> pd.DataFrame:
+    """A product that is a platform of ours (YouTube) becomes the platform; any other is a breakdown of google."""
+    found = label_lookup(table, "product", "products", doc)
+    table = table.copy()
+    table["platform"] = table["product"].map({k: row["platform"] for k, row in found.items()})
+    table["product_breakdown"] = table["product"].where(table["platform"] == "google", "")
+    return table
+
+
+def attach_policy_areas(table: pd.DataFrame, doc: Document) -> pd.DataFrame:
+    """Google's reason -> our policy area; the reason itself stays the policy label."""
+    found = label_lookup(table, "reason", "policy_areas", doc)
+    table = table.copy()
+    table["policy_area"] = table["reason"].map({k: row["policy_area"] for k, row in found.items()})
+    return table
+
+
+def clean(values: pd.Series) -> pd.Series:
+    """Breakdown values may not hold the separators ';' and '='."""
+    return values.str.strip().str.replace(";", ",", regex=False).str.replace("=", ":", regex=False)
+
+
+def joined(parts: list[pd.Series]) -> pd.Series:
+    """`key=value;key=value` from per-row parts, where an empty part is left out."""
+    result = parts[0]
+    for part in parts[1:]:
+        separator = pd.Series(";", index=result.index).where((result != "") & (part != ""), "")
+        result = result + separator + part
+    return result
+
+
+def melt_figures(table: pd.DataFrame, raw: pd.DataFrame, kind: str, doc: Document) -> pd.DataFrame:
+    """One row per figure column and line, all columns built at once; counts must be whole numbers."""
+    figure_map = mapping(SOURCE, "metrics")
+    dimensions = [clean(table["requestor"]).radd("requestor=")] if kind == "summary" else []
+    dimensions.append(clean(table["product_breakdown"]).radd("product=").where(table["product_breakdown"] != "", ""))
+    dimensions.append(table["region_breakdown"])
+    base_breakdown = joined(dimensions)
+    frames = []
+    for column in FIGURE_COLUMNS[kind]:
+        target = figure_map.lookup(column, file=doc.path, place="line 1")
+        text = table[column].str.strip()
+        bad = ~text.str.fullmatch(r"\d+") & (text != "")
+        if bad.any():
+            raise ParseError(f"{column} {text[bad].iloc[0]!r} is not a whole number", file=doc.path,
+                             place=f"{first_line(table, bad)}, column {column}")
+        breakdown = base_breakdown if not target["breakdown"] else base_breakdown.where(
+            base_breakdown == "", base_breakdown + ";") + target["breakdown"]
+        frames.append(pd.DataFrame({
+            "platform": table["platform"], "source": SOURCE, "period_start": table["period_start"],
+            "period_end": table["period_end"], "period": table["period_label"], "region": table["region"],
+            "policy_area": table["policy_area"], "policy_label": table["reason"], "metric": target["metric"],
+            "metric_label": column, "value": pd.to_numeric(text.where(text != "")),
+            "unit": metrics()[target["metric"]]["unit"], "source_url": doc.source_url, "document_sha256": doc.sha256,
+            "locator": "line " + table["line"].astype(str) + ", column " + column,
+            "breakdown": breakdown, "value_text": text, "qualifier": "",
+        }))
+    return pd.concat(frames, ignore_index=True)
+
+
+def check_unique(rows: pd.DataFrame, doc: Document) -> None:
+    """Two lines of one file must never give the same figure (same period, region, platform, reason, breakdown)."""
+    key = ["platform", "period", "region", "policy_label", "metric", "metric_label", "breakdown"]
+    clash = rows[rows.duplicated(key, keep=False)]
+    if not clash.empty:
+        first = clash.iloc[0]
+        same = clash[(clash[key] == first[key]).all(axis=1)]
+        raise ParseError(f"one figure appears on several lines: {', '.join(same['locator'].head(3))}", file=doc.path,
+                         place=first["locator"])
