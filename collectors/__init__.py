@@ -7,6 +7,7 @@ from collectors.google_gov_removals import GoogleGovRemovals
 from collectors.meta_cser import MetaCSER
 from collectors.microsoft_dsc import MicrosoftDSC
 from collectors.ncmec_esp import NcmecESP
+from collectors.x_report import XReport
 from reports.collector import Collector
 
 # The one place sources are registered; the id is also the folder name a source's files live in.
@@ -17,4 +18,7 @@ REGISTRY: dict[str, Collector] = {c.id: c for c in (
     NcmecESP(),
     DsaTdbStats(),
     DSAReport(),
+    # After DSAReport: build.discover gives a file to the first collector whose folder name is in its path,
+    # and X's own folder name `x` also appears in dsa-reports/x/.
+    XReport(),
 )}

@@ -1,0 +1,132 @@
+"""X Global Transparency Report H1 2024: exact published values from the PDF's tables (pages named per value)."""
+from __future__ import annotations
+
+import functools
+
+import pytest
+
+from collectors import REGISTRY
+from collectors.x_report import ALL_BUT_SPAM
+from reports.build import discover
+from reports.documents import register
+from reports.errors import ParseError
+from tests.conftest import shared
+
+
+@functools.cache
+def parse():
+    doc = register(shared("x", "x-2024-h1.pdf"), "x")
+    return doc, REGISTRY["x"].parse([doc])
+
+
+def value(df, **where):
+    rows = df
+    for column, wanted in where.items():
+        rows = rows[rows[column] == wanted]
+    assert len(rows) == 1, f"{len(rows)} rows for {where}"
+    return rows.iloc[0]
+
+
+@pytest.mark.parametrize("page, policy, metric_label, breakdown, expected", [
+    # page 7, child safety: NCMEC reports, accounts suspended (footnote 1), content removed
+    (7, "CHILD SAFETY", "NCMEC Reports", "", 370_588),
+    (7, "CHILD SAFETY", "NCMEC Reports", "method=automated", 35_176),
+    (7, "CHILD SAFETY", "NCMEC Reports", "method=human", 335_412),
+    (7, "CHILD SAFETY", "Accounts Suspended", "", 2_781_634),
+    (7, "CHILD SAFETY", "Accounts Suspended", "method=automated", 2_388_683),
+    (7, "CHILD SAFETY", "Content Removed", "action=removal", 14_571),
+    (7, "CHILD SAFETY", "Content Removed", "action=removal;method=human", 12_926),
+    (7, "ABUSE, HARASSMENT, & HATEFUL CONDUCT", "User Informed Labels", "action=label;method=automated", 3_966_430),
+    # page 8: the spam total carries footnote marker 2 beside it in the PDF ("463,960,085 2")
+    (8, "PLATFORM MANIPULATION & SPAM", "Accounts Suspended", "", 463_960_085),
+    (8, "PLATFORM MANIPULATION & SPAM", "User Informed Labels", "action=label;method=human", 434_209),
+    (8, "VIOLENT & HATEFUL ENTITIES", "Content Removed", "action=removal;method=automated", 62),
+    (9, "VIOLENT CONTENT", "User Informed Labels", "action=label;method=automated", 0),
+    (9, "SUICIDE & SELF HARM", "Accounts Suspended", "method=automated", 90),
+    (10, "NON-CONSENSUAL NUDITY POLICY", "Content Removed", "action=removal", 156_498),
+    (11, "ILLEGAL OR REGULATED GOODS/SERVICES", "Accounts Suspended", "method=human", 429_613),
+    # page 5 summary, page 4 user reports
+    (5, "Hateful Conduct", "POSTS REMOVED OR LABELED", "", 4_950_321),
+    (5, "Abuse & Harassment", "ACCOUNT SUSPENSIONS", "", 1_102_778),
+    (5, ALL_BUT_SPAM, "TOTAL ACCOUNT SUSPENSIONS", "", 5_296_870),
+    (4, ALL_BUT_SPAM, "USER REPORTS", "", 224_129_805),
+    (4, "Violent Content", "TOTAL", "", 40_005_196),
+])
+def test_counts_equal_the_published_values(page, policy, metric_label, breakdown, expected):
+    _, result = parse()
+    row = value(result.observations, policy_label=policy, metric_label=metric_label, breakdown=breakdown,
+                region="GLOBAL")
+    assert row["value"] == expected and row["unit"] == "count"
+    assert row["locator"].startswith(f"page {page}, ")
+    assert row["platform"] == "x" and row["period"] == "2024-H1"
+    assert str(row["period_start"])[:10] == "2024-01-01" and str(row["period_end"])[:10] == "2024-06-30"
+
+
+def test_ncmec_reports_are_child_safety_and_footnotes_stay_with_their_cells():
+    _, result = parse()
+    df = result.observations
+    ncmec = value(df, metric="ncmec_reports", breakdown="")
+    assert ncmec["value"] == 370_588 and ncmec["policy_area"] == "STATEMENT_CATEGORY_PROTECTION_OF_MINORS"
+    suspended = value(df, policy_label="CHILD SAFETY", metric="accounts_actioned", breakdown="")
+    assert "footnote 1: Accounts suspended for engaging with" in suspended["locator"]
+    assert suspended["value_text"] == "2,781,634"  # the marker '1' is not glued to the figure
+    spam = value(df, policy_label="PLATFORM MANIPULATION & SPAM", metric="accounts_actioned", breakdown="")
+    assert spam["value_text"] == "463,960,085" and "footnote 2: Our Platform Manipulation" in spam["locator"]
+
+
+def test_rates_become_ratios_and_less_than_is_kept():
+    _, result = parse()
+    df = result.observations
+    overall = value(df, metric_label="OVERALL POSTS VIOLATION RATE")
+    assert overall["value"] == pytest.approx(0.000123) and overall["unit"] == "ratio"
+    child = value(df, policy_label="Child Safety", metric="post_violation_rate")
+    assert (child["value"], child["qualifier"], child["value_text"]) == (pytest.approx(0.000001), "less_than", "<0.0001%")
+    assert value(df, policy_label="Hateful Conduct", metric="post_violation_rate")["value"] == pytest.approx(0.000057)
+
+
+def test_government_requests_by_country_page_13():
+    _, result = parse()
+    df = result.observations
+    assert value(df, metric="information_requests", region="GLOBAL", breakdown="requester=government")["value"] == 18_737
+    assert value(df, metric="information_requests", region="US")["value"] == 3_329
+    assert value(df, metric="removal_requests", region="JP")["value"] == 46_648
+    assert value(df, metric="removal_requests_actioned", region="TR")["value"] == 6_332
+    assert value(df, metric="removal_requests_actioned_rate", region="GLOBAL",
+                 breakdown="requester=government")["value"] == pytest.approx(0.7082)
+    others = value(df, metric="removal_requests", breakdown="requester=government;region_group=all others")
+    assert others["value"] == 8_345 and others["region"] == "GLOBAL"
+
+
+def test_copyright_and_trademark_notices_page_14():
+    _, result = parse()
+    df = result.observations
+    assert value(df, metric="ip_notices", policy_label="Copyright Notices")["value"] == 188_661
+    assert value(df, metric="ip_items_actioned", policy_label="Copyright Notices")["value"] == 836_194
+    assert value(df, metric="ip_notices_actioned_rate", policy_label="Trademark Notices")["value"] == pytest.approx(0.0887)
+
+
+def test_page_totals_add_up_and_shares_are_skipped_not_imported():
+    doc, result = parse()
+    df = result.observations
+    summary = df[df.locator.str.startswith("page 5, ") & (df.metric == "accounts_actioned")
+                 & (df.policy_label != ALL_BUT_SPAM)]
+    assert len(summary) == 10 and summary.value.sum() == 5_296_870
+    assert result.notes == []  # check_totals found every printed total equal to its policy rows
+    assert len(result.skipped) == 10 and all("% OF TOTAL REPORTS" in s.reason for s in result.skipped)
+    assert not df.metric.isna().any() and not df.value.isna().any()
+    assert len(df) == 161
+    assert result.document_meta[doc.sha256]["edition"] == "2024-H1"
+
+
+def test_dsa_reports_of_x_stay_with_the_dsa_collector():
+    claimed = discover(shared(), REGISTRY)
+    assert [p.name for p in claimed["x"]] == ["x-2024-h1.pdf"]
+    assert any(p.parent.name == "x" and p.parent.parent.name == "dsa-reports" for p in claimed["dsa-report"])
+
+
+def test_a_file_that_is_not_a_pdf_raises_a_parse_error_naming_it(tmp_path):
+    bad = tmp_path / "x-2025-h1.pdf"
+    bad.write_bytes(b"not a pdf at all")
+    doc = register(bad, "x")
+    with pytest.raises(ParseError, match="x-2025-h1.pdf"):
+        REGISTRY["x"].parse([doc])
