@@ -130,7 +130,7 @@ def add_per_million(store: Store, df: pd.DataFrame) -> pd.DataFrame:
         raise AtlasError("per-million figures need reports/normalise.py, which this installation lacks")
     from reports import normalise
 
-    out = normalise.per_million(store, df)
+    out = normalise.per_million_recipients(store, df)
     extra = [c for c in out.columns if c not in df.columns]
     return out[list(df.columns) + extra]
 

@@ -85,9 +85,12 @@ def build(sources, only, db):
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Output file; datapackage.json is written beside it (default: standard output for csv and json, "
                    "without a data package).")
+@click.option("--per-million", is_flag=True,
+              help="Add recipients and value_per_million_recipients (derived at export time) for counts whose "
+                   "platform published EU DSA average monthly active recipients for the period.")
 @selection_options
 @db_option
-def export(fmt, out, db, **filters):
+def export(fmt, out, db, per_million, **filters):
     """Write the latest observations (contract columns first, then each source's licence) and a datapackage.json."""
     from reports.export import export as run_export
     from reports.export import export_frame
@@ -98,11 +101,11 @@ def export(fmt, out, db, **filters):
         if out is None:
             if fmt not in ("csv", "json"):
                 raise click.UsageError(f"--out is needed for {fmt}")
-            df = export_frame(store, selection)
+            df = export_frame(store, selection, per_million=per_million)
             click.echo(df.to_csv(index=False) if fmt == "csv" else
                        df.to_json(orient="records", indent=1, force_ascii=False), nl=False)
             return
-        result = run_export(store, out, fmt, selection)
+        result = run_export(store, out, fmt, selection, per_million=per_million)
     click.echo(f"wrote {result.rows} observation(s) from {result.sources} document(s) to {result.data}, "
                f"described in {result.package}", err=True)
 
@@ -189,6 +192,6 @@ def sources(db):
 
 
 # Commands that live in their own modules register themselves on `main` when imported.
-COMMAND_MODULES: tuple[str, ...] = ("tatlas.collect",)
+COMMAND_MODULES: tuple[str, ...] = ("tatlas.collect", "tatlas.publish")
 for _module in COMMAND_MODULES:
     importlib.import_module(_module)
