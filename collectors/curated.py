@@ -1,0 +1,119 @@
+"""Curated sources: figures transcribed by hand from pages that offer no data file (e.g. Twitch's reports).
+
+Each curated source is a CSV in the repo, `reports/curated/<name>.csv`, one row per published figure with its
+citation; its collector id is `curated-<name>` (source card `reports/sources/curated-<name>.toml`, label
+mappings in `reports/mappings/curated-<name>/`). Every build reads these files, and they are validated like any
+published document: a bad row fails naming the file, the line and the column.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+from reports import PACKAGE_DIR
+from reports.collector import Collector, ParseResult, edition_meta
+from reports.documents import Document
+from reports.errors import ParseError
+from reports.numbers import parse_figure
+from reports.periods import parse_period
+from reports.schema import BREAKDOWN_PATTERN, REGION_PATTERN, UNITS, frame, observation
+from reports.vocab import mapping, metrics, platforms
+
+CURATED_DIR = PACKAGE_DIR / "curated"
+COLUMNS = ["platform", "period", "metric", "metric_label", "policy_label", "value", "unit", "region", "breakdown",
+           "source_url", "locator", "transcribed_from", "note"]
+REQUIRED = [c for c in COLUMNS if c not in ("policy_label", "breakdown", "note")]
+
+
+class Curated(Collector):
+    """One curated file; its id is `curated-<file stem>`."""
+
+    patterns = ("*.csv",)
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.id = f"curated-{self.path.stem}"
+
+    def builtin_files(self) -> list[Path]:
+        return [self.path]
+
+    def parse(self, documents: list[Document]) -> ParseResult:
+        """Check every row against our vocabularies and formats, map its policy label, keep its citation."""
+        (doc,) = documents
+        try:
+            text = doc.read_bytes().decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ParseError(f"not UTF-8 text ({exc})", file=doc.path, source=self.id) from None
+        reader = csv.DictReader(io.StringIO(text))
+        check_header(reader.fieldnames, doc)
+        rows, seen = [], {}
+        for number, record in enumerate(reader, start=2):
+            row = curated_row(self.id, {k: (v or "").strip() for k, v in record.items() if k is not None},
+                              record.get(None), doc, number)
+            key = (row["platform"], row["period"], row["region"], row["policy_label"], row["metric"],
+                   row["metric_label"], row["breakdown"])
+            if key in seen:
+                raise ParseError(f"the same figure is already given on line {seen[key]}", file=doc.path,
+                                 place=f"line {number}", source=self.id)
+            seen[key] = number
+            rows.append(row)
+        if not rows:
+            raise ParseError("no figures", file=doc.path, source=self.id)
+        last = max(r["period_end"] for r in rows)
+        return ParseResult(frame(rows), document_meta={doc.sha256: edition_meta("curated", last)})
+
+
+def check_header(fieldnames: list[str] | None, doc: Document) -> None:
+    missing = [c for c in COLUMNS if c not in (fieldnames or [])]
+    if missing:
+        raise ParseError(f"missing column(s) {', '.join(missing)}; a curated file has {','.join(COLUMNS)}",
+                         file=doc.path, place="line 1")
+
+
+def curated_row(source: str, rec: dict[str, str], extra: list | None, doc: Document, line: int) -> dict:
+    """One curated figure as an observation; the first problem found is raised naming line and column."""
+    def fail(column: str, message: str):
+        raise ParseError(message, file=doc.path, place=f"line {line}, column {column}", source=source)
+
+    if extra:
+        fail(COLUMNS[-1], f"more cells than columns ({extra!r}); quote values that contain commas")
+    for column in REQUIRED:
+        if not rec.get(column):
+            fail(column, f"{column} is empty")
+    if rec["platform"] not in platforms():
+        fail("platform", f"platform {rec['platform']!r} is not in reports/vocab/platforms.csv")
+    if rec["metric"] not in metrics():
+        fail("metric", f"metric {rec['metric']!r} is not in reports/vocab/metrics.csv")
+    if rec["unit"] not in UNITS:
+        fail("unit", f"unit {rec['unit']!r} is not one of {', '.join(sorted(UNITS))}")
+    if not re.fullmatch(REGION_PATTERN, rec["region"]):
+        fail("region", f"region {rec['region']!r} is not GLOBAL, EU, EEA, a country code or a language code")
+    if not re.fullmatch(BREAKDOWN_PATTERN, rec["breakdown"]):
+        fail("breakdown", f"breakdown {rec['breakdown']!r} is not key=value;key=value")
+    if not re.match(r"^https?://", rec["source_url"]):
+        fail("source_url", f"source_url {rec['source_url']!r} is not a web address")
+    place = f"line {line}, column "
+    period = parse_period(rec["period"], file=str(doc.path), place=place + "period")
+    figures = parse_figure(rec["value"], file=str(doc.path), place=place + "value")
+    if len(figures) != 1 or figures[0].value is None:
+        fail("value", f"value {rec['value']!r} is not one published figure")
+    (figure,) = figures
+    if figure.unit == "ratio" and rec["unit"] != "ratio" or figure.unit == "count" and rec["unit"] == "ratio":
+        fail("unit", f"value {rec['value']!r} does not read as unit {rec['unit']!r}")
+    area = "ALL"
+    if rec["policy_label"]:
+        area = mapping(source, "policy_areas").lookup(rec["policy_label"], file=doc.path,
+                                                      place=place + "policy_label")["policy_area"]
+    return observation(
+        platform=rec["platform"], period=period, metric=rec["metric"], metric_label=rec["metric_label"],
+        policy_area=area, policy_label=rec["policy_label"], value=figure.value, unit=rec["unit"],
+        value_text=rec["value"], qualifier=figure.qualifier, region=rec["region"], breakdown=rec["breakdown"],
+        source_url=rec["source_url"],
+        locator=f"{rec['locator']}; transcribed from {rec['transcribed_from']} ({doc.name} line {line})")
+
+
+def curated_collectors(folder: Path = CURATED_DIR) -> list[Curated]:
+    """One collector per curated file in the repo."""
+    return [Curated(path) for path in sorted(Path(folder).glob("*.csv"))]
