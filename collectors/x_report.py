@@ -80,7 +80,7 @@ class XReport(Collector):
             elif len(header) == 2 and all(len(r) == 2 for r in grid.rows):
                 grid.headed = False
                 rows += headline_table(grid, period, doc)
-            elif header[0] == "" and label(grid.rows[1][0]).startswith("TOTAL "):
+            elif header[0] == "" and len(grid.rows) > 1 and label(grid.rows[1][0]).startswith("TOTAL "):
                 rows += request_table(grid, period, doc)
             elif header[0] == "":
                 rows += notice_table(grid, period, doc)
