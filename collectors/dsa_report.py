@@ -652,7 +652,7 @@ class DSAReport(Collector):
         tables = [t for doc in documents for t in read_tables(doc)]
         assign_parts(tables)
         firsts = [t for t in tables if t.part == 1]
-        if all(is_blank_template(t) for t in firsts):
+        if firsts and all(is_blank_template(t) for t in firsts):
             # The Commission's empty template (or parts of one) found beside real reports: nothing to import.
             skipped = [Skipped(t.doc.sha256, t.name, "the EU's empty template, not a filed report") for t in tables]
             return ParseResult(frame([]), skipped=skipped,
