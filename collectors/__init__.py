@@ -1,6 +1,7 @@
 """Collectors: one module per source, registered here, each a pure parser from files to observations."""
 from __future__ import annotations
 
+from collectors.curated import curated_collectors
 from collectors.discord import Discord
 from collectors.dsa_report import DSAReport
 from collectors.dsa_tdb.stats import DsaTdbStats
@@ -19,6 +20,7 @@ REGISTRY: dict[str, Collector] = {c.id: c for c in (
     Discord(),
     MicrosoftDSC(),
     GoogleGovRemovals(),
+    *curated_collectors(),
     NcmecESP(),
     DsaTdbStats(),
     DSAReport(),
