@@ -6,6 +6,7 @@ every derived figure (a year summed from its halves, a ratio, a per-million rate
 """
 from __future__ import annotations
 
+import copy
 import csv
 import importlib
 from dataclasses import dataclass, field
@@ -71,6 +72,7 @@ def granularity(start, end) -> str:
     return "span"
 
 
+@cache
 def _labels(kind: str) -> dict[str, str]:
     table = vocab.vocabulary(kind)
     key = "name" if kind == "platforms" else "label"
@@ -162,12 +164,30 @@ class SeriesSelection:
     breakdown: str = ""
 
 
-def series(store: Store, selection: SeriesSelection) -> pd.DataFrame:
+# The granularity of a period, in SQL (the same rules as `granularity`), so series need no per-row Python.
+GRANULARITY_SQL = """CASE
+    WHEN period_start = period_end THEN 'day'
+    WHEN date_diff('day', period_start, period_end) = 6 THEN 'week'
+    WHEN day(period_start) = 1 AND period_end = last_day(period_end) THEN
+        CASE date_diff('month', period_start, period_end) + 1
+            WHEN 1 THEN 'month'
+            WHEN 3 THEN CASE WHEN (month(period_start) - 1) % 3 = 0 THEN 'quarter' ELSE 'span' END
+            WHEN 6 THEN CASE WHEN (month(period_start) - 1) % 6 = 0 THEN 'half' ELSE 'span' END
+            WHEN 12 THEN CASE WHEN month(period_start) = 1 THEN 'year' ELSE 'span' END
+            ELSE 'span' END
+    ELSE 'span' END"""
+# What a chart needs of each figure; provenance (URL, sha256, locator) is fetched per figure on demand.
+PLOT_COLUMNS = ["platform", "source", "region", "policy_area", "policy_label", "metric", "metric_label", "unit",
+                "period_start", "period_end", "period", "value", "value_text", "qualifier", "breakdown"]
+
+
+def series(store: Store, selection: SeriesSelection, *, full: bool = False) -> pd.DataFrame:
     """The latest figures of a selection, one row per published value, each spanning its real period.
 
     Adds `granularity` (day/week/month/quarter/half/year/span) and `series`, a key naming one line: platform,
     source, region, the platform's own policy label, the metric label and the granularity. Lines never mix
-    period lengths or labels, so nothing of different lengths is ever joined or summed."""
+    period lengths or labels, so nothing of different lengths is ever joined or summed. `full=True` adds the
+    provenance columns (source_url, document_sha256, locator) for downloads."""
     clauses, params = ["metric = ?", "breakdown = ?"], [selection.metric, selection.breakdown]
     _in("policy_area", [selection.policy_area] if selection.policy_area else [], clauses, params)
     _in("platform", selection.platforms, clauses, params)
@@ -179,9 +199,11 @@ def series(store: Store, selection: SeriesSelection) -> pd.DataFrame:
     if selection.until:
         clauses.append("period_start <= CAST(? AS DATE)")
         params.append(selection.until)
-    df = _q(store, f"""SELECT {', '.join(SERIES_COLUMNS)} FROM latest WHERE {' AND '.join(clauses)}
-                       ORDER BY platform, source, region, policy_label, metric_label, period_start, period_end""",
-            params)
+    columns = SERIES_COLUMNS if full else PLOT_COLUMNS
+    df = _q(store, f"""SELECT {', '.join(columns)}, {GRANULARITY_SQL} AS granularity
+                       FROM latest WHERE {' AND '.join(clauses)}
+                       ORDER BY platform, source, region, policy_label, metric_label, granularity, period_start,
+                                period_end, policy_area""", params)
     return _with_series_keys(df)
 
 
@@ -189,10 +211,15 @@ def _with_series_keys(df: pd.DataFrame) -> pd.DataFrame:
     df = df.copy()
     for column in ("period_start", "period_end"):
         df[column] = pd.to_datetime(df[column])
-    df["granularity"] = [granularity(s, e) for s, e in zip(df["period_start"], df["period_end"], strict=True)]
-    df["series"] = (df["platform"].map(platform_name) + " · " + df["source"] + " · " + df["region"] + " · "
-                    + df["policy_label"].where(df["policy_label"] != "", df["policy_area"].map(policy_area_name))
-                    + " · " + df["metric_label"] + " · " + df["granularity"])
+    if "granularity" not in df:
+        df["granularity"] = [granularity(s, e) for s, e in zip(df["period_start"], df["period_end"], strict=True)]
+    names = _labels("platforms")
+    areas = _labels("policy_areas")
+    label = df["policy_label"].where(df["policy_label"] != "", df["policy_area"].map(lambda a: areas.get(a, a)))
+    # Publishers recapitalise labels between editions ('Violence And Incitement'); one line per label, whatever its case.
+    label = label.str.lower().map(dict(zip(label.str.lower(), label, strict=True)))
+    df["series"] = (df["platform"].map(lambda p: names.get(p, p)) + " · " + df["source"] + " · " + df["region"]
+                    + " · " + label + " · " + df["metric_label"] + " · " + df["granularity"])
     df["derived"] = ""
     return df.reset_index(drop=True)
 
@@ -591,3 +618,12 @@ def annotations_for(platforms, sources, start=None, end=None, policy_area: str |
             continue
         out.append(a)
     return out
+
+
+# -- revisions --------------------------------------------------------------------------------------------
+
+def changes(store: Store, platform: str | None = None, source: str | None = None) -> pd.DataFrame:
+    """Store.changes (figures revised between editions) run on its own cursor, safe beside other threads."""
+    view = copy.copy(store)
+    view.con = store.con.cursor()
+    return view.changes(platform=platform, source=source)
