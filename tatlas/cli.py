@@ -192,6 +192,6 @@ def sources(db):
 
 
 # Commands that live in their own modules register themselves on `main` when imported.
-COMMAND_MODULES: tuple[str, ...] = ("tatlas.collect", "tatlas.publish")
+COMMAND_MODULES: tuple[str, ...] = ("tatlas.collect", "tatlas.publish", "tatlas.sor")
 for _module in COMMAND_MODULES:
     importlib.import_module(_module)

@@ -1,0 +1,47 @@
+"""`tatlas sor`: ingest daily dumps of the EU DSA Transparency Database, and write synthetic ones."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+
+from tatlas.cli import DEFAULT_SOURCES, db_option, main
+
+
+@main.group()
+def sor():
+    """Statements of reasons: the EU DSA Transparency Database's daily dumps."""
+
+
+@sor.command()
+@click.argument("dumps", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True,
+              help="Aggregation engine: DuckDB on this machine, or PySpark (local mode or --master).")
+@click.option("--master", default=None, help="Spark master URL (default local[2]), e.g. spark://host:7077.")
+@db_option
+def ingest(dumps, engine, master, db):
+    """Verify each dump against its .sha1, stream it and store its counts; dumps already ingested are skipped."""
+    from collectors.dsa_tdb.ingest import ingest as run_ingest
+    from reports.store import resolve_db
+
+    path = resolve_db(db)
+    summary = run_ingest(list(dumps), path, engine=engine, master=master,
+                         progress=lambda m: click.echo(m, err=True))
+    for line in summary.lines():
+        click.echo(line)
+
+
+@sor.command()
+@click.option("--rows", type=click.IntRange(min=1), required=True, help="CSV rows to write (a few are verbatim repeats).")
+@click.option("--date", "day", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="The dump's day; from 2025-07-01 it follows schema v2.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder for the dump.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+def synth(rows, day, out, seed):
+    """Write a synthetic dump in the real format (+ .sha1) and its true counts (<dump>.truth.json)."""
+    from collectors.dsa_tdb.synth import synth as run_synth
+
+    day = day.date() if not isinstance(day, date) or hasattr(day, "hour") else day
+    path = run_synth(rows, day, out, seed=seed, shared=DEFAULT_SOURCES)
+    click.echo(f"wrote {path} ({path.stat().st_size} bytes), {path.name}.sha1 and {path.name}.truth.json")
