@@ -211,6 +211,13 @@ def looks_like_part(header: list[str]) -> bool:
     return "service" in cells and ("indicator" in cells or column(header, "category of ") is not None)
 
 
+def header_is_part(head: bytes, name: str) -> bool:
+    """Whether the first line of a CSV's bytes is a header of the EU template."""
+    first = head.lstrip().split(b"\n", 1)[0]
+    rows = csv_rows(decode(first, name)) if first.strip() else []
+    return bool(rows) and looks_like_part(rows[0])
+
+
 def assign_parts(tables: list[Table]) -> None:
     """Set each table's part; parts 5 and 6 with a localised category header go by file name, then order."""
     for table in tables:
@@ -614,18 +621,14 @@ class DSAReport(Collector):
         try:
             if suffix == ".csv":
                 with path.open("rb") as handle:
-                    head = handle.read(8192)
-                first = csv_rows(decode(head, path.name).splitlines()[0] if head.strip() else "")
-                return bool(first) and looks_like_part(first[0])
+                    return header_is_part(handle.read(8192), path.name)
             if suffix == ".xlsx":
                 return any(rows and looks_like_part(rows[0]) for _, rows in xlsx_sheets(path.read_bytes(), path.name))
             if suffix == ".zip":
                 archive = open_zip(path, name=str(path))
                 for info, data in iter_files(archive, name=str(path)):
-                    if info.filename.lower().endswith(".csv"):
-                        rows = csv_rows(decode(data[:8192], info.filename).splitlines()[0] if data.strip() else "")
-                        if rows and looks_like_part(rows[0]):
-                            return True
+                    if info.filename.lower().endswith(".csv") and header_is_part(data[:8192], info.filename):
+                        return True
                 return False
         except (ParseError, OSError, IndexError):
             return False
