@@ -44,7 +44,8 @@ def chart_rows(store: Store, selection: Selection) -> pd.DataFrame:
     areas = selection.policy_areas or [""]
     parts = [analysis.series(store, analysis.SeriesSelection(
         metric=metric, policy_area=area, platforms=selection.platforms, sources=selection.sources,
-        regions=selection.regions, since=selection.since, until=selection.until)) for metric in metrics for area in areas]
+        regions=selection.regions, since=selection.since, until=selection.until), full=True)
+        for metric in metrics for area in areas]
     parts = [p for p in parts if not p.empty]
     if not parts:
         raise AtlasError(f"no totals to chart for {selection.describe()}")

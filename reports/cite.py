@@ -133,14 +133,19 @@ def figure_sentence(row) -> str:
             f"{format_value(row.value, row.unit, row.value_text)} ({row.unit}; {row.locator})")
 
 
-def cite(store: Store, selection: Selection | None = None, *, period: str | None = None) -> Citation:
-    """Cite one figure (when the selection and period match exactly one) or the documents behind a selection."""
+def cite(store: Store, selection: Selection | None = None, *, period: str | None = None,
+         policy_label: str | None = None) -> Citation:
+    """Cite one figure (when the selection, period and the publisher's policy label match exactly one) or the
+    documents behind a selection."""
     selection = selection or Selection()
     df = export_frame(store, selection)
     if period:
         df = df[df["period"] == period]
+    if policy_label:
+        df = df[df["policy_label"].str.casefold() == policy_label.casefold()]
+    narrowed = (f", period {period}" if period else "") + (f", policy label {policy_label!r}" if policy_label else "")
     if df.empty:
-        raise AtlasError(f"no figure matches {selection.describe()}" + (f", period {period}" if period else ""))
+        raise AtlasError(f"no figure matches {selection.describe()}{narrowed}")
     sources = sources_frame(store, df)
     build = atlas_build(store)
     lines, entries = [], []
@@ -150,8 +155,7 @@ def cite(store: Store, selection: Selection | None = None, *, period: str | None
         lines.append(f"Figure: {figure_sentence(row)}.")
         lines.append(f"Source: {document_reference(doc)}")
     else:
-        lines.append(f"Selection: {selection.describe()}" + (f", period {period}" if period else "")
-                     + f" ({len(df)} figures from {len(sources)} document(s)).")
+        lines.append(f"Selection: {selection.describe()}{narrowed} ({len(df)} figures from {len(sources)} document(s)).")
         lines.append("Sources:")
         lines += [f"  [{n}] {document_reference(doc)}" for n, doc in enumerate(sources.itertuples(), start=1)]
     lines.append(f"Compiled in: {atlas_reference(build)}")

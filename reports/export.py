@@ -89,22 +89,23 @@ def select(store: Store, selection: Selection | None = None) -> pd.DataFrame:
 
 
 # -- licences ------------------------------------------------------------------------------------------
-def known_licence(text: str | None) -> dict | None:
-    """The recognised licence a source card states ({name, title, path}), or None when it states none we know."""
-    if text is None or _NO_LICENCE_PATTERN.search(str(text)):
-        return None
-    for pattern, name, title, url in KNOWN_LICENCES:
-        if re.search(pattern, str(text), re.I):
-            return {"name": name, "title": title, "path": url}
-    return None
+def known_licences(text: str | None) -> list[dict]:
+    """The recognised licences a source card states ({name, title, path} each); none when it states none."""
+    if text is None or (isinstance(text, float) and pd.isna(text)) or _NO_LICENCE_PATTERN.search(str(text)):
+        return []
+    return [{"name": name, "title": title, "path": url} for pattern, name, title, url in KNOWN_LICENCES
+            if re.search(pattern, str(text), re.I)]
 
 
 def licence_statement(text: str | None) -> str:
-    """What an export says about a source's licence: its SPDX id, the card's own words, or 'no licence stated'."""
+    """What an export says about a source's licence: 'no licence stated' where the card states none, the SPDX id
+    where the card names exactly that licence, else the card's own words (e.g. two licences for two layers)."""
     if text is None or (isinstance(text, float) and pd.isna(text)) or _NO_LICENCE_PATTERN.search(str(text)):
         return NO_LICENCE
-    licence = known_licence(text)
-    return licence["name"] if licence else str(text).strip()
+    licences = known_licences(text)
+    if len(licences) == 1 and len(str(text).strip()) <= 40:
+        return licences[0]["name"]
+    return " ".join(str(text).split())
 
 
 # -- what an export holds ------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from reports.documents import MEDIA_TYPES, sha256_file
-from reports.export import NO_LICENCE, SOURCES_SHEET, Selection, known_licence
+from reports.export import NO_LICENCE, SOURCES_SHEET, Selection, known_licences
 from reports.schema import FIGURE_KEY, QUALIFIERS, UNITS
 from reports.store import Store
 
@@ -106,20 +106,17 @@ def package_sources(sources: pd.DataFrame) -> list[dict]:
             "sha256": doc.sha256,
             "edition": doc.edition,
         }
-        licence = known_licence(doc.license_as_stated)
-        if licence:
-            entry["licenses"] = [licence]
+        licences = known_licences(doc.license_as_stated)
+        if licences:
+            entry["licenses"] = licences
         out.append(entry)
     return out
 
 
 def shared_licences(sources: pd.DataFrame) -> list[dict]:
-    """The licence every document states, when they all state the same recognised one; else none is claimed."""
-    licences = {json.dumps(known_licence(text), sort_keys=True) for text in sources["license_as_stated"]}
-    if len(licences) == 1:
-        only = json.loads(licences.pop())
-        return [only] if only else []
-    return []
+    """The licences every document states, when they all state the same recognised ones; else none is claimed."""
+    licences = {json.dumps(known_licences(text), sort_keys=True) for text in sources["license_as_stated"]}
+    return json.loads(licences.pop()) if len(licences) == 1 else []
 
 
 def licence_note(sources: pd.DataFrame) -> str:

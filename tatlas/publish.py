@@ -44,14 +44,15 @@ def brief(platform, policy_areas, out, db):
 
 @main.command()
 @click.option("--period", default=None, help="Only this period label (e.g. 2023-H1); one figure gives a figure citation.")
+@click.option("--policy-label", default=None, help="Only this policy label, in the publisher's words.")
 @click.option("--format", "fmt", type=click.Choice(["text", "bibtex", "both"]), default="both", show_default=True)
 @selection_options
 @db_option
-def cite(period, fmt, db, **filters):
+def cite(period, policy_label, fmt, db, **filters):
     """Print a citation (APA-like text and BibTeX) for a figure or a selection: publisher, URL, sha256, atlas build."""
     from reports.cite import cite as run_cite
     from reports.store import Store
 
     with Store.open(db) as store:
-        citation = run_cite(store, selection_from(filters), period=period)
+        citation = run_cite(store, selection_from(filters), period=period, policy_label=policy_label)
     click.echo(citation.render(fmt))
