@@ -52,7 +52,8 @@ def discover(root: Path, collectors: Mapping[str, Collector]) -> dict[str, list[
         folders = path.relative_to(root).parts[:-1] if root.is_dir() else ()
         if any(part.startswith(".") for part in folders):  # hidden folders: e.g. a collect still staging a file
             continue
-        owner = next((cid for cid, c in collectors.items() if set(c.folder_names) & set(folders)), None)
+        # The outermost folder that names a source wins: `dsa-reports/x/` belongs to dsa-report, not to x.
+        owner = next((cid for part in folders for cid, c in collectors.items() if part in c.folder_names), None)
         if owner and any(path.match(p) for p in collectors[owner].patterns):
             claimed[owner].append(path)
             continue
