@@ -379,3 +379,17 @@ def test_a_real_brief_renders_offline_in_headless_chromium(real_meta, tmp_path):
     assert plots == len(brief.sections) == 4
     assert drawn >= 2 * plots and lines >= plots
     assert not errors, errors
+
+
+def test_citation_cff_names_the_project_at_its_installed_version():
+    import importlib.metadata
+
+    import yaml
+
+    from tests.conftest import REPO
+
+    cff = yaml.safe_load((REPO / "CITATION.cff").read_text(encoding="utf-8"))
+    assert cff["cff-version"] == "1.2.0" and cff["title"].startswith("Transparency Atlas")
+    assert all(author.get("name") or author.get("family-names") for author in cff["authors"])
+    assert cff["version"] == importlib.metadata.version("transparency-atlas")
+    assert "tatlas cite" in cff["message"]
