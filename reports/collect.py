@@ -207,6 +207,7 @@ def fetch_target(target: Target, archive: Archive, fetcher: Fetcher, collector: 
 def verify_checksum(path: Path, target: Target, fetcher: Fetcher, stage: Path, label: str) -> None:
     """Compare the file with the digest the publisher put beside it (`<hex>  <name>`; SHA-1 or SHA-256)."""
     text = fetcher.get_small(target.checksum_url, stage / ".checksum", source=target.source)
+    (stage / ".checksum").unlink()  # the staging folder becomes the snapshot: only the file and its sidecar stay
     words = text.decode("ascii", errors="replace").split()
     expected = words[0].lower() if words else ""
     algorithm = {40: "sha1", 64: "sha256"}.get(len(expected))
@@ -241,16 +242,18 @@ def validate_with_collector(path: Path, collector: Collector, label: str) -> Non
 
 def _provenance(target: Target, fetched, name: str) -> dict:
     """The sidecar: what was fetched, from where, when, and under which licence."""
+    # The plan names what these particular files carry; the source card covers the source as a whole.
     try:
         card = source_card(target.source)
         publisher, license_ = card.publisher, card.license
     except AtlasError:
         publisher, license_ = "", ""
+    publisher, license_ = target.publisher or publisher, target.license or license_
     return {
         "url": target.url, "final_url": fetched.final_url, "redirects": fetched.redirects,
         "retrieved_at": fetched.retrieved_at, "status": fetched.status, "content_type": fetched.content_type,
         "bytes": fetched.size, "sha256": fetched.sha256, "etag": fetched.etag, "last_modified": fetched.last_modified,
-        "license": license_ or target.license, "publisher": publisher or target.publisher,
+        "license": license_, "publisher": publisher,
         "source": target.source, "name": name, "release_date": target.release_date, "attempts": fetched.attempts,
     }
 

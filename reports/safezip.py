@@ -18,6 +18,10 @@ MAX_TOTAL_BYTES = 64 << 30
 def open_zip(source: str | Path | IO[bytes], *, name: str | None = None) -> zipfile.ZipFile:
     """Open a ZIP (path or binary file object); a truncated or corrupt archive raises ParseError."""
     label = name or str(source)
+    if not _ends_with_end_record(source):
+        # A truncated ZIP of ZIPs would otherwise open as its last inner ZIP, whose end record zipfile finds first.
+        raise ParseError("truncated ZIP archive: its end-of-central-directory record is not at the end of the file",
+                         file=label)
     try:
         archive = zipfile.ZipFile(source)
         bad = archive.testzip() if isinstance(source, io.BytesIO) else None
@@ -26,6 +30,29 @@ def open_zip(source: str | Path | IO[bytes], *, name: str | None = None) -> zipf
     if bad:
         raise ParseError("corrupt member (CRC mismatch)", file=label, place=bad)
     return archive
+
+
+def _ends_with_end_record(source: str | Path | IO[bytes]) -> bool:
+    """True unless the file's last end-of-central-directory record is followed by something other than its comment."""
+    try:
+        handle = open(source, "rb") if isinstance(source, str | Path) else source
+    except OSError:
+        return True  # zipfile reports the real problem
+    try:
+        start = handle.tell() if handle is source else 0
+        size = handle.seek(0, io.SEEK_END)
+        tail_length = min(size, 22 + 0xFFFF)
+        handle.seek(size - tail_length)
+        tail = handle.read(tail_length)
+        handle.seek(start)
+    finally:
+        if handle is not source:
+            handle.close()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        return True  # no end record at all: zipfile says "not a zip file"
+    comment = int.from_bytes(tail[at + 20:at + 22], "little")
+    return at + 22 + comment == len(tail)
 
 
 def safe_members(archive: zipfile.ZipFile, *, name: str, max_ratio: int = MAX_RATIO,

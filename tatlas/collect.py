@@ -55,7 +55,8 @@ def collect(sources, since, dry_run, no_build, plan_file, archive_dir, db):
             click.echo(line)
         if not no_build:
             say(f"building {path} from {archive.root}")
-            built = run_build(archive.root, path, REGISTRY, progress=say)
+            only = [p.id for p in plans if p.id in REGISTRY]  # the sources just collected
+            built = run_build(archive.root, path, REGISTRY, only=only, progress=say)
             for line in built.lines():
                 click.echo(line)
     if summary.errors:
