@@ -23,7 +23,7 @@ DEFAULT_POLICY_AREA = "STATEMENT_CATEGORY_PROTECTION_OF_MINORS"
 MAX_DEFAULT_PLATFORMS = 5
 VIEW_LABELS = {"trends": "Trends", "profile": "Platform profile", "crosscheck": "Cross-check", "changes": "Changes"}
 MODE_LABELS = {"absolute": "Absolute", "per_million": "Per million recipients", "indexed": "Indexed (first period = 100)"}
-GRAPH_CONFIG = {"displaylogo": False, "responsive": True,
+GRAPH_CONFIG = {"displaylogo": False,
                 "toImageButtonOptions": {"format": "png", "filename": "transparency-atlas", "scale": 2}}
 
 
@@ -96,6 +96,16 @@ class Atlas:
     def sources(self, metric: str, policy_area: str) -> list[str]:
         df = self.platforms(metric, policy_area)
         return sorted({s for group in df["sources"] for s in group.split(",") if s})
+
+    def check_rows(self, kind: str) -> pd.DataFrame:
+        """A cross-check's rows (cached: the store does not change while the app runs)."""
+        key = ("check", kind)
+        if key not in self._policy:
+            self._policy[key] = _check_rows(self, kind)
+        return self._policy[key]
+
+    def check_platforms(self, kind: str) -> list[str]:
+        return sorted(self.check_rows(kind)["platform"].unique())
 
     def regions(self, metric: str, policy_area: str) -> list[str]:
         key = ("regions", metric, policy_area)
@@ -224,7 +234,8 @@ def crosscheck_section():
                 {"label": "A platform's own count of reports to NCMEC vs NCMEC's count", "value": "ncmec"},
                 {"label": "A DSA report vs statements of reasons in the Transparency Database", "value": "dsa"},
             ], value="ncmec")]),
-            labelled("Platform", dcc.Dropdown(id="check-platform", clearable=False), "check-platform"),
+            labelled("Platform", dcc.Dropdown(id="check-platform", clearable=False, placeholder="No platform to compare"),
+                     "check-platform"),
         ]),
         html.P(id="check-status", className="status", **{"aria-live": "polite"}),
         dcc.Graph(id={"type": "chart", "name": "check"}, config=GRAPH_CONFIG,
@@ -423,15 +434,15 @@ def state_from(values: dict) -> ViewState:
                      until=(values["until"] or "").strip(), mode=values["mode"] or "absolute",
                      scale=values["scale"] or "linear", annotations=bool(values["annotations"]),
                      profile=values["profile"] or "", check=values["check"] or "ncmec",
-                     changes=values["changes"] or "")
+                     check_platform=values["check_platform"] or "", changes=values["changes"] or "")
 
 
 CONTROLS = [("view", "value"), ("metric", "value"), ("policy-area", "value"), ("region", "value"),
             ("platforms", "value"), ("sources", "value"), ("since", "value"), ("until", "value"), ("mode", "value"),
             ("scale", "value"), ("show-annotations", "value"), ("profile-platform", "value"), ("check", "value"),
-            ("changes-platform", "value")]
+            ("check-platform", "value"), ("changes-platform", "value")]
 KEYS = ["view", "metric", "policy_area", "region", "platforms", "sources", "since", "until", "mode", "scale",
-        "annotations", "profile", "check", "changes"]
+        "annotations", "profile", "check", "check_platform", "changes"]
 STATE_INPUTS = [Input(i, p) for i, p in CONTROLS]
 
 
@@ -441,7 +452,8 @@ def register_callbacks(app: dash.Dash, atlas: Atlas) -> None:
     @app.callback(
         [Output(i, p) for i, p in CONTROLS]
         + [Output("policy-area", "options"), Output("region", "options"), Output("platforms", "options"),
-           Output("sources", "options"), Output("url", "search"), Output("permalink", "children")],
+           Output("sources", "options"), Output("check-platform", "options"), Output("url", "search"),
+           Output("permalink", "children")],
         [Input("url", "search")] + STATE_INPUTS,
     )
     def sync(search, *values):
@@ -465,6 +477,13 @@ def register_callbacks(app: dash.Dash, atlas: Atlas) -> None:
             state.profile = _default_profile(atlas)
         if not state.changes:
             state.changes = state.profile
+        # Cross-checks are computed only once someone opens that view (then cached).
+        check_platforms = atlas.check_platforms(state.check) if state.view == "crosscheck" else \
+            ([state.check_platform] if state.check_platform else [])
+        if state.check_platform not in check_platforms:
+            state.check_platform = next((p for p in ("twitch", state.profile) if p in check_platforms),
+                                        check_platforms[0] if check_platforms else "")
+        check_options = [{"label": analysis.platform_name(p), "value": p} for p in check_platforms]
         areas = atlas.policy_areas(state.metric) if state.metric else pd.DataFrame(columns=["policy_area", "label", "labels"])
         area_options = [{"label": f"{r['label']}", "value": r["policy_area"], "title": r["labels"]}
                         for r in areas.to_dict("records")]
@@ -478,9 +497,9 @@ def register_callbacks(app: dash.Dash, atlas: Atlas) -> None:
         query = encode(state)
         values_out = [state.view, state.metric, state.policy_area, state.region, state.platforms, state.sources,
                       state.since, state.until, state.mode, state.scale, ["on"] if state.annotations else [],
-                      state.profile, state.check, state.changes]
+                      state.profile, state.check, state.check_platform, state.changes]
         url_out = no_update if (search or "") == query else query
-        return values_out + [area_options, region_options, platform_options, source_options, url_out,
+        return values_out + [area_options, region_options, platform_options, source_options, check_options, url_out,
                              _permalink(query)]
 
     @app.callback([Output(f"{v}-view", "hidden") for v in VIEW_LABELS], Input("view", "value"))
@@ -494,7 +513,7 @@ def register_callbacks(app: dash.Dash, atlas: Atlas) -> None:
     )
     def trends(metric, policy_area, region, platforms, sources, since, until, mode, scale, annotations):
         state = state_from(dict(zip(KEYS, ["trends", metric, policy_area, region, platforms, sources, since, until,
-                                           mode, scale, annotations, "", "", ""], strict=True)))
+                                           mode, scale, annotations, "", "", "", ""], strict=True)))
         df, message = trend_data(atlas, state)
         fig, notes = trend_chart(atlas, state, df, message)
         status = message or _summary(df)
@@ -527,7 +546,7 @@ def register_callbacks(app: dash.Dash, atlas: Atlas) -> None:
         STATE_INPUTS[1:11], prevent_initial_call=True)
     def download_csv(_n, metric, policy_area, region, platforms, sources, since, until, mode, scale, annotations):
         state = state_from(dict(zip(KEYS, ["trends", metric, policy_area, region, platforms, sources, since, until,
-                                           mode, scale, annotations, "", "", ""], strict=True)))
+                                           mode, scale, annotations, "", "", "", ""], strict=True)))
         df, _message = trend_data(atlas, state)
         out = analysis.with_citations(df.drop(columns=["series"], errors="ignore")) if not df.empty else df
         name = f"transparency-atlas-{state.metric}-{state.policy_area}-{state.mode}.csv".lower()
@@ -588,41 +607,36 @@ def register_callbacks(app: dash.Dash, atlas: Atlas) -> None:
         return summary, coverage_fig, multiples or [html.P("No series with values.")], source_cards(atlas, platform)
 
     @app.callback(
-        Output("check-platform", "options"), Output("check-platform", "value"),
         Output({"type": "chart", "name": "check"}, "figure"), Output("check-status", "children"),
         Output("check-table", "children"),
         Input("check", "value"), Input("check-platform", "value"), Input("view", "value"),
     )
     def crosscheck(kind, platform, view):
         if view != "crosscheck":
-            return no_update, no_update, no_update, no_update, no_update
-        df = _check_rows(atlas, kind)
-        if df.empty:
+            return no_update, no_update, no_update
+        df = atlas.check_rows(kind)
+        if df.empty or not platform:
             message = ("No platform has both its own count of reports to NCMEC and NCMEC's count in the atlas yet."
                        if kind == "ncmec" else "No DSA report in the atlas has statements of reasons to compare with yet.")
-            return [], None, figures.empty_figure(message), message, []
-        platforms = sorted(df["platform"].unique())
-        if platform not in platforms:
-            platform = platforms[0]
-        options = [{"label": analysis.platform_name(p), "value": p} for p in platforms]
-        line = analysis.source_line(["ncmec-esp", *sorted(df.get("platform_source", pd.Series()).unique())]
-                                    if kind == "ncmec" else ["dsa-report", "dsa-tdb"])
+            return figures.empty_figure(message), message, []
+        line = analysis.source_line(["ncmec-esp", *sorted(df["platform_source"].unique())] if kind == "ncmec"
+                                    else ["dsa-report", "dsa-tdb"])
         fig = (figures.ncmec_figure if kind == "ncmec" else figures.tdb_figure)(df, platform, source_line=line)
         rows = df[df.platform == platform]
+        if rows.empty:
+            return fig, f"No comparison for {analysis.platform_name(platform)}.", []
         flagged = int((rows["flag"] == True).sum())  # noqa: E712 (flag is True, False or None)
-        status = (f"{len(rows)} comparison(s) for {analysis.platform_name(platform)}; {flagged} differ by more than "
-                  f"{analysis.DIVERGENCE_THRESHOLD:.0%}. Ratio = platform's figure / reference; derived figures are marked.")
-        shown = rows.copy()
-        shown["flag"] = shown["flag"].map({True: "differs by more than 10%", False: "within 10%", None: "not comparable"})
-        for column in ("ratio", "divergence"):
-            shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else f"{v:.3f}")
-        return options, platform, fig, status, table(shown.astype(str), "check-data")
+        comparable = int(rows["flag"].notna().sum())
+        status = (f"{len(rows)} row(s) for {analysis.platform_name(platform)}: {comparable} comparable, {flagged} differ by "
+                  f"more than {analysis.DIVERGENCE_THRESHOLD:.0%}. Ratio = the platform's own figure / the reference; "
+                  "derived figures (sums of halves, of several entries, of categories) are marked.")
+        return fig, status, table(_check_table(rows), "check-data")
 
     @app.callback(
         Output("download", "data", allow_duplicate=True), Input("download-check", "n_clicks"),
         State("check", "value"), prevent_initial_call=True)
     def download_check(_n, kind):
-        df = _check_rows(atlas, kind)
+        df = atlas.check_rows(kind)
         return dcc.send_data_frame(df.to_csv, f"transparency-atlas-crosscheck-{kind}.csv", index=False)
 
     @app.callback(
@@ -681,6 +695,22 @@ def _chart_rows(atlas: Atlas, state: ViewState, chart: str) -> pd.DataFrame | No
         return trend_data(atlas, ViewState(metric=r["metric"], policy_area=r["policy_area"], platforms=[state.profile],
                                            sources=[r["source"]], region=""))[0]
     return None
+
+
+def _check_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """Cross-check rows as text for the table: flags in words, ratios to three decimals, no NaN."""
+    shown = rows.copy()
+    shown["flag"] = shown["flag"].map(lambda f: "not comparable" if f is None or pd.isna(f)
+                                      else ("differs by more than 10%" if f else "within 10%"))
+    for column in ("ratio", "divergence"):
+        shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else f"{v:.3f}")
+    for column in shown.columns:
+        if shown[column].dtype.kind == "f":
+            shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
+    for column in ("period_start", "period_end"):
+        if column in shown:
+            shown[column] = pd.to_datetime(shown[column]).dt.strftime("%Y-%m-%d")
+    return shown.astype(str)
 
 
 def _check_rows(atlas: Atlas, kind: str) -> pd.DataFrame:

@@ -70,9 +70,9 @@ def trace_names(df: pd.DataFrame) -> dict[str, str]:
     """Short legend names: only the parts (platform, source, region, label, metric label, period kind) that
     differ between the plotted series."""
     parts = df.drop_duplicates("series")[["series", "platform", "source", "region", "policy_label", "metric_label",
-                                          "granularity"]].copy()
+                                          "granularity", "breakdown"]].copy()
     parts["platform"] = parts["platform"].map(analysis.platform_name)
-    columns = [c for c in ("platform", "policy_label", "source", "region", "metric_label", "granularity")
+    columns = [c for c in ("platform", "policy_label", "source", "region", "metric_label", "granularity", "breakdown")
                if parts[c].nunique() > 1] or ["platform"]
     return {r["series"]: " · ".join(str(r[c]) for c in columns if r[c]) for r in parts.to_dict("records")}
 
@@ -120,6 +120,23 @@ def _step_trace(rows: pd.DataFrame, mode: str, chart: str) -> dict:
     return {"x": xs, "y": ys, "customdata": custom, "hovertext": text, "hoverinfo": "text", "sizes": sizes}
 
 
+def _dense_points(rows: pd.DataFrame, chart: str) -> dict:
+    """One point per period (its middle) for long daily or weekly series; a break where periods do not touch."""
+    ends = rows["period_end"] + timedelta(days=1)
+    mids = _iso(rows["period_start"] + (ends - rows["period_start"]) / 2)
+    gap = (rows["period_start"] > ends.shift()).tolist()
+    xs, ys, custom = [], [], []
+    for k, (i, v) in enumerate(zip(rows.index, rows["value"], strict=True)):
+        if gap[k]:
+            xs.append(None)
+            ys.append(None)
+            custom.append(None)
+        xs.append(mids[k])
+        ys.append(None if pd.isna(v) else float(v))
+        custom.append([chart, int(i)])
+    return {"x": xs, "y": ys, "customdata": custom}
+
+
 def trend_figure(df: pd.DataFrame, *, mode: str = "absolute", scale: str = "linear", unit: str = "count",
                  title: str = "", source_line: str = "", notes: list[dict] | None = None, height: int = 520,
                  chart: str = "trends") -> dict:
@@ -132,11 +149,8 @@ def trend_figure(df: pd.DataFrame, *, mode: str = "absolute", scale: str = "line
         rows = rows.sort_values("period_start")
         colour, dash = PALETTE[n % len(PALETTE)], DASHES[(n // len(PALETTE)) % len(DASHES)]
         trace = {"type": "scatter", "name": _text(names[key]), "connectgaps": False, "legendgroup": key}
-        if len(rows) > DENSE:
-            mids = rows["period_start"] + (rows["period_end"] + timedelta(days=1) - rows["period_start"]) / 2
-            trace.update(x=_iso(mids), y=[None if pd.isna(v) else float(v) for v in rows["value"]], mode="lines",
-                         line={"color": colour, "dash": dash, "width": 1.5},
-                         customdata=[[chart, int(i)] for i in rows.index],
+        if len(rows) > DENSE or rows["granularity"].iloc[0] in ("day", "week"):
+            trace.update(_dense_points(rows, chart), mode="lines", line={"color": colour, "dash": dash, "width": 1.5},
                          hovertemplate="%{x|%Y-%m-%d}: %{y:,}<br>%{fullData.name}<extra></extra>")
         else:
             step = _step_trace(rows, mode, chart)
@@ -226,13 +240,16 @@ def ncmec_figure(df: pd.DataFrame, platform: str, source_line: str = "") -> dict
                  "hovertext": [f"NCMEC {y}: {_v(v)}" for y, v in zip(ncmec.year, ncmec.ncmec_value, strict=True)]})
     fig = base_layout(data, title=f"{name}: own count of reports to NCMEC vs NCMEC's count", source_line=source_line,
                       height=460, barmode="group",
-                      xaxis={"type": "category", "title": {"text": "calendar year"}},
+                      xaxis={"type": "category", "title": {"text": "calendar year"},
+                             "categoryorder": "array", "categoryarray": sorted(rows["year"].astype(str).unique())},
                       yaxis={"title": {"text": "reports to NCMEC"}, "separatethousands": True})
+    # On a category axis a numeric-looking x ('2021') would be read as a position: place labels by position.
+    position = {year: k for k, year in enumerate(sorted(rows["year"].astype(str).unique()))}
     for r in rows.itertuples():
         if r.flag is None or pd.isna(r.ratio):
             continue
         top = max(v for v in (r.platform_value, r.ncmec_value) if not pd.isna(v))
-        fig["layout"]["annotations"].append({"x": str(r.year), "y": top, "yshift": 12, "showarrow": False,
+        fig["layout"]["annotations"].append({"x": position[str(r.year)], "y": top, "yshift": 12, "showarrow": False,
                                              "text": f"{'⚠ ' if r.flag else ''}ratio {r.ratio:.2f}", "font": {"size": 12}})
     return fig
 

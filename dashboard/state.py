@@ -30,6 +30,7 @@ class ViewState:
     annotations: bool = True
     profile: str = ""
     check: str = "ncmec"
+    check_platform: str = ""
     changes: str = ""
 
 

@@ -26,15 +26,15 @@ NCMEC_METRIC = "ncmec_reports"
 TDB_SOURCE = "dsa-tdb"
 TDB_METRIC = "sor_count"
 DSA_REPORT_SOURCE = "dsa-report"
-# The DSA report's figures that each correspond to statements of reasons sent to the Transparency Database:
-# own-initiative measures (illegal content, terms and conditions) and notices acted on. Ids are matched on
-# the metric vocabulary as the dsa-report collector defines it; the first id present in the store wins.
-DSA_REPORT_SOR_METRICS = {
-    "own_initiative": ("own_initiative_measures", "own_initiative_actions", "own_initiative_decisions"),
-    "notices": ("notices_actioned", "notice_actions", "notices_received", "notices"),
+# The DSA report's figures that each lead to statements of reasons (Art. 17 DSA): own-initiative measures (part
+# 5 illegal content, part 6 terms and conditions) and actions taken on notices (on the basis of the law or of the
+# terms and conditions), as the dsa-report collector stores them: metric plus the `basis` breakdown.
+DSA_REPORT_SOR_PARTS = {
+    "own_initiative": ("own_initiative_measures", ("basis=illegal_content", "basis=terms_and_conditions")),
+    "notices": ("notice_actions", ("basis=law", "basis=terms_and_conditions")),
 }
-RECIPIENTS_METRICS = ("active_recipients", "monthly_active_recipients", "average_monthly_active_recipients",
-                      "recipients")
+# NCMEC lists counts per electronic service provider: its rows name the provider in the breakdown (`esp=...`).
+NCMEC_ENTITY_BREAKDOWN = r"esp=[^;]*(;footnote=[^;]*)?"
 DIVERGENCE_THRESHOLD = 0.10
 SERIES_COLUMNS = ["platform", "source", "region", "policy_area", "policy_label", "metric", "metric_label", "unit",
                   "period_start", "period_end", "period", "value", "value_text", "qualifier", "source_url",
@@ -106,7 +106,7 @@ def available_metrics(store: Store) -> pd.DataFrame:
     """Metrics with at least one total (breakdown ''), with their unit, figure count and sources."""
     df = _q(store, """SELECT metric, any_value(unit) AS unit, count(*) AS figures,
                              string_agg(DISTINCT source, ', ' ORDER BY source) AS sources
-                      FROM latest WHERE breakdown = '' GROUP BY metric ORDER BY metric""")
+                      FROM latest WHERE breakdown = '' OR source = ? GROUP BY metric ORDER BY metric""", [NCMEC_SOURCE])
     df["label"] = df["metric"].map(metric_name)
     return df
 
@@ -117,15 +117,15 @@ def available_policy_areas(store: Store, metric: str) -> pd.DataFrame:
                              string_agg(DISTINCT platform || ': ' || coalesce(nullif(policy_label, ''), '(no label)'),
                                         '; ' ORDER BY platform || ': ' || coalesce(nullif(policy_label, ''), '(no label)'))
                                  AS labels
-                      FROM latest WHERE breakdown = '' AND metric = ? GROUP BY policy_area ORDER BY policy_area""",
-           [metric])
+                      FROM latest WHERE (breakdown = '' OR source = ?) AND metric = ? GROUP BY policy_area
+                      ORDER BY policy_area""", [NCMEC_SOURCE, metric])
     df["label"] = df["policy_area"].map(policy_area_name)
     return df
 
 
 def available_platforms(store: Store, metric: str | None = None, policy_area: str | None = None) -> pd.DataFrame:
     """Platforms (with their sources and regions) holding totals for a metric and policy area."""
-    clauses, params = ["breakdown = ''"], []
+    clauses, params = ["(breakdown = '' OR source = ?)"], [NCMEC_SOURCE]
     _in("metric", [metric] if metric else [], clauses, params)
     _in("policy_area", [policy_area] if policy_area else [], clauses, params)
     df = _q(store, f"""SELECT platform, string_agg(DISTINCT source, ',' ORDER BY source) AS sources,
@@ -141,7 +141,7 @@ def available_sources(store: Store) -> list[str]:
 
 def available_regions(store: Store, metric: str, policy_area: str | None = None) -> list[str]:
     """Regions holding totals for a metric (GLOBAL and EU first)."""
-    clauses, params = ["breakdown = ''", "metric = ?"], [metric]
+    clauses, params = ["(breakdown = '' OR source = ?)", "metric = ?"], [NCMEC_SOURCE, metric]
     _in("policy_area", [policy_area] if policy_area else [], clauses, params)
     regions = _q(store, f"SELECT DISTINCT region FROM latest WHERE {' AND '.join(clauses)}", params)["region"].tolist()
     first = [r for r in ("GLOBAL", "EU", "EEA") if r in regions]
@@ -188,7 +188,14 @@ def series(store: Store, selection: SeriesSelection, *, full: bool = False) -> p
     source, region, the platform's own policy label, the metric label and the granularity. Lines never mix
     period lengths or labels, so nothing of different lengths is ever joined or summed. `full=True` adds the
     provenance columns (source_url, document_sha256, locator) for downloads."""
-    clauses, params = ["metric = ?", "breakdown = ?"], [selection.metric, selection.breakdown]
+    clauses, params = ["metric = ?"], [selection.metric]
+    if selection.breakdown:
+        clauses.append("breakdown = ?")
+        params.append(selection.breakdown)
+    else:
+        # Totals, plus NCMEC's per-provider counts (its rows name the provider; each is its own line).
+        clauses.append(f"(breakdown = '' OR (source = ? AND regexp_full_match(breakdown, '{NCMEC_ENTITY_BREAKDOWN}')))")
+        params.append(NCMEC_SOURCE)
     _in("policy_area", [selection.policy_area] if selection.policy_area else [], clauses, params)
     _in("platform", selection.platforms, clauses, params)
     _in("source", selection.sources, clauses, params)
@@ -219,7 +226,8 @@ def _with_series_keys(df: pd.DataFrame) -> pd.DataFrame:
     # Publishers recapitalise labels between editions ('Violence And Incitement'); one line per label, whatever its case.
     label = label.str.lower().map(dict(zip(label.str.lower(), label, strict=True)))
     df["series"] = (df["platform"].map(lambda p: names.get(p, p)) + " · " + df["source"] + " · " + df["region"]
-                    + " · " + label + " · " + df["metric_label"] + " · " + df["granularity"])
+                    + " · " + label + " · " + df["metric_label"] + " · " + df["granularity"]
+                    + df["breakdown"].where(df["breakdown"] == "", " · " + df["breakdown"]))
     df["derived"] = ""
     return df.reset_index(drop=True)
 
@@ -258,52 +266,25 @@ def indexed(df: pd.DataFrame) -> pd.DataFrame:
     return result.sort_index()
 
 
-def _normaliser():
-    """`reports.normalise.per_million` when that module exists (DSA recipients), else None."""
-    try:
-        module = importlib.import_module("reports.normalise")
-    except ImportError:
-        return None
-    return getattr(module, "per_million", None)
-
-
 def per_million_recipients(store: Store, df: pd.DataFrame) -> pd.DataFrame:
-    """Counts per million average monthly active recipients of the same platform, region and period.
+    """Counts per million average monthly active recipients of the same platform, region and period (derived).
 
-    Uses `reports.normalise.per_million(store, df)` when that module provides it; otherwise divides by a
-    recipients figure (metric in RECIPIENTS_METRICS) of the same platform and region whose period covers the
-    value's period. Rows without such a figure keep value NaN and say why in `derived`."""
-    external = _normaliser()
-    if external is not None:
-        result = external(store, df)
-        if "derived" not in result:
-            result["derived"] = "per million recipients"
-        return result
+    Delegates to `reports.normalise.per_million_recipients` (recipients from EU DSA reports, part 10); rows
+    without a recipients figure keep value NaN and say why in `derived`."""
     df = df.copy()
-    metrics = [m for m in RECIPIENTS_METRICS if m in vocab.metrics()]
-    if df.empty or not metrics:
+    try:
+        normalise = importlib.import_module("reports.normalise")
+    except ImportError:
         df["value"] = float("nan")
-        df["derived"] = "no recipients figure in the atlas"
+        df["derived"] = "no recipients figures in this atlas (reports.normalise is missing)"
         return df
-    recipients = _q(store, f"""SELECT platform, region, period_start, period_end, value AS recipients, period AS r_period
-                              FROM latest WHERE breakdown = '' AND metric IN ({', '.join('?' * len(metrics))})
-                              AND platform IN ({', '.join('?' * df['platform'].nunique())})""",
-                    metrics + df["platform"].unique().tolist())
-    values, notes = [], []
-    for r in df.itertuples():
-        match = recipients[(recipients.platform == r.platform) & (recipients.region == r.region)
-                           & (pd.to_datetime(recipients.period_start) <= r.period_start)
-                           & (pd.to_datetime(recipients.period_end) >= r.period_end)]
-        if match.empty or pd.isna(r.value) or not match.iloc[0].recipients:
-            values.append(float("nan"))
-            notes.append("no recipients figure covering this period")
-        else:
-            values.append(r.value / match.iloc[0].recipients * 1_000_000)
-            notes.append(f"per million average monthly active recipients ({match.iloc[0].r_period})")
-    df["value"] = values
-    df["derived"] = notes
-    df["unit"] = "per million recipients"
-    return df
+    result = normalise.per_million_recipients(store, df)
+    result["value"] = result["value_per_million_recipients"]
+    result["derived"] = [
+        f"per million average monthly active recipients ({r:,.0f})" if not pd.isna(r)
+        else "no recipients figure for this platform, region and period" for r in result["recipients"]]
+    result["unit"] = "per million recipients"
+    return result
 
 
 def step_points(rows: pd.DataFrame) -> tuple[list, list, list]:
@@ -350,7 +331,7 @@ def _calendar_years(rows: pd.DataFrame) -> pd.DataFrame:
             if len(parts) == count:
                 out.append({"year": year, "value": float(parts.value.sum()), "derived": True,
                             "periods": " + ".join(parts.sort_values("period_start").period),
-                            "note": f"derived: sum of {count} {kind}s",
+                            "note": f"derived: sum of {count} {'halves' if kind == 'half' else kind + 's'}",
                             "source_url": "; ".join(dict.fromkeys(parts.source_url)),
                             "document_sha256": "; ".join(dict.fromkeys(parts.document_sha256)),
                             "locator": "; ".join(parts.locator)})
@@ -378,25 +359,52 @@ NCMEC_COLUMNS = ["platform", "year", "platform_source", "platform_value", "platf
                  "ncmec_locator"]
 
 
+def _ncmec_years(part: pd.DataFrame) -> pd.DataFrame:
+    """NCMEC's count per platform and year; several entries for one platform in a year (e.g. `Twitter, Inc. /
+    Vine.co` and `X Corp` in 2023) are summed and marked derived, naming each entry."""
+    out = []
+    for year, rows in part.groupby(part["period_start"].dt.year):
+        rows = rows.dropna(subset=["value"])
+        if rows.empty:
+            continue
+        entries = [b.split(";")[0].removeprefix("esp=") for b in rows["breakdown"]]
+        out.append({"year": year, "value": float(rows["value"].sum()), "derived": len(rows) > 1,
+                    "periods": " + ".join(entries),
+                    "note": f"derived: NCMEC lists {len(rows)} entries for it ({' + '.join(entries)})" if len(rows) > 1
+                    else "", "source_url": "; ".join(dict.fromkeys(rows.source_url)),
+                    "document_sha256": "; ".join(dict.fromkeys(rows.document_sha256)), "locator": "; ".join(rows.locator)})
+    return pd.DataFrame(out, columns=["year", "value", "derived", "periods", "note", "source_url", "document_sha256",
+                                      "locator"])
+
+
+NCMEC_COLUMNS = ["platform", "year", "platform_source", "platform_value", "platform_derived", "platform_periods",
+                 "ncmec_value", "ncmec_derived", "ratio", "divergence", "flag", "note", "platform_source_url",
+                 "platform_document_sha256", "platform_locator", "ncmec_source_url", "ncmec_document_sha256",
+                 "ncmec_locator"]
+
+
 def ncmec_crosscheck(store: Store, platforms: list[str] | None = None) -> pd.DataFrame:
     """A platform's own count of reports to NCMEC against NCMEC's count for it, per calendar year.
 
-    Platform side: metric `ncmec_reports`, any source but `ncmec-esp`, totals only; halves are summed to a
-    year only when both exist (marked `platform_derived`). `ratio` = platform / NCMEC; `flag` is True when
-    they differ by more than 10%, None when one side is missing."""
-    clauses, params = ["metric = ?", "breakdown = ''"], [NCMEC_METRIC]
+    Platform side: metric `ncmec_reports`, any source but `ncmec-esp`, totals only (breakdown ''); halves (or
+    quarters, months) are summed to a year only when all of them exist (`platform_derived`). NCMEC side: its
+    per-provider rows for that platform. `ratio` = platform / NCMEC; `flag` is True when they differ by more than
+    10%, None when one side is missing. Only platforms with a figure of their own are listed."""
+    entity = f"regexp_full_match(breakdown, '{NCMEC_ENTITY_BREAKDOWN}')"
+    clauses, params = ["metric = ?", f"(breakdown = '' OR (source = ? AND {entity}))"], [NCMEC_METRIC, NCMEC_SOURCE]
     _in("platform", platforms, clauses, params)
     rows = _q(store, f"""SELECT platform, source, period_start, period_end, period, value, source_url,
-                                document_sha256, locator, region, policy_area
+                                document_sha256, locator, region, policy_area, breakdown
                          FROM latest WHERE {' AND '.join(clauses)}
-                         ORDER BY platform, source, (policy_area <> 'ALL'), (region <> 'GLOBAL'), period_start""",
+                         ORDER BY platform, source, (policy_area <> 'ALL'), (region <> 'GLOBAL'), period_start, breakdown""",
               params)
-    rows = rows.drop_duplicates(["platform", "source", "period_start", "period_end"])
-    ncmec = {}
-    for platform, part in rows[rows.source == NCMEC_SOURCE].groupby("platform"):
-        ncmec[platform] = _calendar_years(part).set_index("year")
+    rows["period_start"] = pd.to_datetime(rows["period_start"])
+    rows["period_end"] = pd.to_datetime(rows["period_end"])
+    own_rows = rows[rows.source != NCMEC_SOURCE].drop_duplicates(["platform", "source", "period_start", "period_end"])
+    ncmec_rows = rows[(rows.source == NCMEC_SOURCE) & rows.platform.isin(set(own_rows.platform))]
+    ncmec = {platform: _ncmec_years(part).set_index("year") for platform, part in ncmec_rows.groupby("platform")}
     out = []
-    for (platform, source), part in rows[rows.source != NCMEC_SOURCE].groupby(["platform", "source"]):
+    for (platform, source), part in own_rows.groupby(["platform", "source"]):
         years = _calendar_years(part).set_index("year")
         reference = ncmec.get(platform, pd.DataFrame(columns=["value"]))
         for year in sorted(set(years.index) | set(reference.index)):
@@ -405,7 +413,7 @@ def ncmec_crosscheck(store: Store, platforms: list[str] | None = None) -> pd.Dat
             own_value = own.value if own is not None else float("nan")
             ref_value = ref.value if ref is not None else float("nan")
             ratio, divergence, flag = _compare(own_value, ref_value)
-            notes = [own.note] if own is not None and own.note else []
+            notes = [n for n in (own.note if own is not None else "", ref.note if ref is not None else "") if n]
             if own is None:
                 notes.append(f"{source} has no figure for {year}")
             if ref is None:
@@ -413,6 +421,7 @@ def ncmec_crosscheck(store: Store, platforms: list[str] | None = None) -> pd.Dat
             out.append({"platform": platform, "year": int(year), "platform_source": source,
                         "platform_value": own_value, "platform_derived": bool(own.derived) if own is not None else False,
                         "platform_periods": own.periods if own is not None else "", "ncmec_value": ref_value,
+                        "ncmec_derived": bool(ref.derived) if ref is not None else False,
                         "ratio": ratio, "divergence": divergence, "flag": flag, "note": "; ".join(notes),
                         "platform_source_url": own.source_url if own is not None else "",
                         "platform_document_sha256": own.document_sha256 if own is not None else "",
@@ -423,68 +432,73 @@ def ncmec_crosscheck(store: Store, platforms: list[str] | None = None) -> pd.Dat
     return pd.DataFrame(out, columns=NCMEC_COLUMNS)
 
 
-def _first_metric(store: Store, candidates: tuple[str, ...]) -> str | None:
-    present = set(_q(store, "SELECT DISTINCT metric FROM latest WHERE source = ?", [DSA_REPORT_SOURCE])["metric"])
-    return next((m for m in candidates if m in present), None)
-
-
 TDB_COLUMNS = ["platform", "period", "period_start", "period_end", "policy_area", "own_initiative", "notices",
                "report_value", "sor_count", "tdb_days", "period_days", "ratio", "divergence", "flag", "note",
                "report_source_url", "report_document_sha256", "report_locator"]
 
 
-def dsa_tdb_crosscheck(store: Store, platforms: list[str] | None = None, metrics: dict | None = None) -> pd.DataFrame:
-    """A DSA report's own-initiative measures plus notices against statements of reasons in the Transparency
-    Database for the same service, period and policy area (EU totals).
+def dsa_tdb_crosscheck(store: Store, platforms: list[str] | None = None) -> pd.DataFrame:
+    """A DSA report's own-initiative measures and actions on notices against statements of reasons in the
+    Transparency Database for the same service, period and policy area (EU).
 
-    `report_value` = own-initiative + notices (derived: a sum of two published figures); `sor_count` = the
-    database's counts summed over the report's period (periods of one length, each counted once); `tdb_days`
-    says how many days of the period the database figures cover. `ratio` = report / database."""
-    metrics = metrics or {part: _first_metric(store, ids) for part, ids in DSA_REPORT_SOR_METRICS.items()}
-    chosen = {part: m for part, m in metrics.items() if m}
-    if not chosen:
-        return pd.DataFrame(columns=TDB_COLUMNS)
-    clauses, params = ["source = ?", "breakdown = ''", "region = 'EU'"], [DSA_REPORT_SOURCE]
-    _in("metric", list(chosen.values()), clauses, params)
+    `own_initiative` = illegal-content + terms-and-conditions measures; `notices` = actions on the basis of the
+    law + of the terms and conditions; `report_value` = their sum (all derived sums of published figures).
+    `sor_count` = the database's daily counts summed over the report's period (for policy area ALL, over every
+    category); `tdb_days` says how many days of the period the database covers. `ratio` = report / database;
+    `flag` is None (not comparable) unless the database covers the whole period."""
+    parts, params = [], [DSA_REPORT_SOURCE]
+    for metric, breakdowns in DSA_REPORT_SOR_PARTS.values():
+        parts.append(f"(metric = ? AND breakdown IN ({', '.join('?' * len(breakdowns))}))")
+        params += [metric, *breakdowns]
+    clauses = ["source = ?", "region = 'EU'", f"({' OR '.join(parts)})"]
     _in("platform", platforms, clauses, params)
-    report = _q(store, f"""SELECT platform, metric, policy_area, period, period_start, period_end, value, source_url,
-                                  document_sha256, locator FROM latest WHERE {' AND '.join(clauses)}""", params)
+    report = _q(store, f"""SELECT platform, metric, breakdown, policy_area, period, period_start, period_end, value,
+                                  source_url, document_sha256, locator FROM latest WHERE {' AND '.join(clauses)}
+                           ORDER BY platform, period_start, policy_area, metric, breakdown""", params)
     if report.empty:
         return pd.DataFrame(columns=TDB_COLUMNS)
-    by_metric = {m: part for part, m in chosen.items()}
-    report["part"] = report["metric"].map(by_metric)
-    wide = report.pivot_table(index=["platform", "period", "period_start", "period_end", "policy_area"],
-                              columns="part", values="value", aggfunc="first").reset_index()
-    sources = report.groupby(["platform", "period", "policy_area"]).agg(
-        report_source_url=("source_url", lambda s: "; ".join(dict.fromkeys(s))),
-        report_document_sha256=("document_sha256", lambda s: "; ".join(dict.fromkeys(s))),
-        report_locator=("locator", "; ".join)).reset_index()
-    wide = wide.merge(sources, on=["platform", "period", "policy_area"], how="left")
+    part_of = {metric: part for part, (metric, _b) in DSA_REPORT_SOR_PARTS.items()}
+    report["part"] = report["metric"].map(part_of)
+    tdb = _q(store, f"""SELECT platform, policy_area, period_start, period_end, value FROM latest
+                        WHERE source = ? AND metric = ? AND breakdown = '' AND region = 'EU'
+                        {'AND platform IN (' + ', '.join('?' * report['platform'].nunique()) + ')'}""",
+             [TDB_SOURCE, TDB_METRIC, *report["platform"].unique()])
+    tdb["period_start"] = pd.to_datetime(tdb["period_start"])
+    tdb["period_end"] = pd.to_datetime(tdb["period_end"])
     out = []
-    for r in wide.to_dict("records"):
-        tdb = _q(store, """SELECT sum(value) AS sor_count, sum(date_diff('day', period_start, period_end) + 1) AS days,
-                                  count(DISTINCT date_diff('day', period_start, period_end)) AS lengths
-                           FROM latest WHERE source = ? AND metric = ? AND breakdown = '' AND region = 'EU'
-                           AND platform = ? AND policy_area = ? AND period_start >= ? AND period_end <= ?""",
-                 [TDB_SOURCE, TDB_METRIC, r["platform"], r["policy_area"], r["period_start"], r["period_end"]]).iloc[0]
-        parts = [r.get(p) for p in ("own_initiative", "notices")]
-        report_value = float(sum(v for v in parts if not pd.isna(v))) if any(not pd.isna(v) for v in parts) \
-            else float("nan")
-        period_days = (pd.Timestamp(r["period_end"]) - pd.Timestamp(r["period_start"])).days + 1
-        sor = float(tdb.sor_count) if not pd.isna(tdb.sor_count) else float("nan")
-        days = int(tdb.days) if not pd.isna(tdb.days) else 0
+    for (platform, period, area), rows in report.groupby(["platform", "period", "policy_area"], sort=False):
+        start, end = pd.Timestamp(rows.period_start.iloc[0]), pd.Timestamp(rows.period_end.iloc[0])
+        sums, notes = {}, []
+        for part, (_metric, breakdowns) in DSA_REPORT_SOR_PARTS.items():
+            values = rows[(rows.part == part)].dropna(subset=["value"])
+            sums[part] = float(values["value"].sum()) if not values.empty else float("nan")
+            if len(values) < len(breakdowns):
+                notes.append(f"{part.replace('_', '-')}: {len(values)} of {len(breakdowns)} bases printed a figure")
+        report_value = float(sum(v for v in sums.values() if not pd.isna(v))) \
+            if any(not pd.isna(v) for v in sums.values()) else float("nan")
+        mask = (tdb.platform == platform) & (tdb.period_start >= start) & (tdb.period_end <= end)
+        if area != "ALL":
+            mask &= tdb.policy_area == area
+        days = tdb[mask]
+        spans = days.drop_duplicates(["period_start", "period_end"])
+        covered = int(((spans.period_end - spans.period_start).dt.days + 1).sum())
+        period_days = (end - start).days + 1
+        sor = float(days["value"].sum()) if not days.empty else float("nan")
         ratio, divergence, flag = _compare(report_value, sor)
-        notes = ["report value derived: own-initiative + notices"]
-        if days < period_days:
-            notes.append(f"database figures cover {days} of {period_days} days")
-            flag = None if days == 0 else flag
-        out.append({**{k: r.get(k, float("nan")) for k in ("platform", "period", "period_start", "period_end",
-                                                             "policy_area", "own_initiative", "notices")},
-                    "report_value": report_value, "sor_count": sor, "tdb_days": days, "period_days": period_days,
+        notes.insert(0, "report value derived: own-initiative + actions on notices")
+        if area == "ALL":
+            notes.append("database count derived: sum over every category")
+        if covered < period_days:
+            notes.append(f"database figures cover {covered} of {period_days} days: not comparable")
+            flag = None
+        out.append({"platform": platform, "period": period, "period_start": start, "period_end": end,
+                    "policy_area": area, "own_initiative": sums["own_initiative"], "notices": sums["notices"],
+                    "report_value": report_value, "sor_count": sor, "tdb_days": covered, "period_days": period_days,
                     "ratio": ratio, "divergence": divergence, "flag": flag, "note": "; ".join(notes),
-                    "report_source_url": r["report_source_url"], "report_document_sha256": r["report_document_sha256"],
-                    "report_locator": r["report_locator"]})
-    return pd.DataFrame(out, columns=TDB_COLUMNS).sort_values(["platform", "period_start", "policy_area"])
+                    "report_source_url": "; ".join(dict.fromkeys(rows.source_url)),
+                    "report_document_sha256": "; ".join(dict.fromkeys(rows.document_sha256)),
+                    "report_locator": "; ".join(rows.locator)})
+    return pd.DataFrame(out, columns=TDB_COLUMNS)
 
 
 # -- platform profile -------------------------------------------------------------------------------------
@@ -526,13 +540,16 @@ def coverage(store: Store, platform: str) -> pd.DataFrame:
 
 
 def key_series(store: Store, platform: str, limit: int = 4) -> pd.DataFrame:
-    """The platform's most reported totals: (metric, policy_area, source) with the most periods, counts first."""
-    return _q(store, """SELECT metric, policy_area, source, any_value(unit) AS unit, count(*) AS figures,
-                               count(DISTINCT period_start) AS periods
-                        FROM latest WHERE platform = ? AND breakdown = '' AND value IS NOT NULL
-                        GROUP BY metric, policy_area, source
-                        ORDER BY (any_value(unit) <> 'count'), (policy_area <> 'ALL'), periods DESC, figures DESC,
-                                 metric, policy_area LIMIT ?""", [platform, limit])
+    """The platform's main totals: for each source, the count series (ALL policy areas first) with the most periods;
+    then further series of the richest sources, up to `limit`."""
+    df = _q(store, """SELECT metric, policy_area, source, any_value(unit) AS unit, count(*) AS figures,
+                             count(DISTINCT period_start) AS periods
+                      FROM latest WHERE platform = ? AND breakdown = '' AND value IS NOT NULL
+                      GROUP BY metric, policy_area, source
+                      ORDER BY source, (any_value(unit) <> 'count'), (policy_area <> 'ALL'), periods DESC, figures DESC,
+                               metric, policy_area""", [platform])
+    df["rank"] = df.groupby("source").cumcount()
+    return df.sort_values(["rank", "source"], kind="stable").head(limit).drop(columns="rank").reset_index(drop=True)
 
 
 # -- provenance and citations -----------------------------------------------------------------------------
