@@ -190,7 +190,8 @@ def json_list_series(values: pd.Series) -> pa.Array:
 
 def part_csv(table: pa.Table) -> bytes:
     sink = io.BytesIO()
-    pacsv.write_csv(table, sink, pacsv.WriteOptions(quoting_style="needed"))
+    sink.write((",".join(table.column_names) + "\n").encode())  # the real header is not quoted
+    pacsv.write_csv(table, sink, pacsv.WriteOptions(quoting_style="needed", include_header=False))
     return sink.getvalue()
 
 
@@ -216,7 +217,7 @@ def write_dump(out: Path, stem: str, inners: list[bytes]) -> Path:
 
 
 def synth(rows: int, day: date, out: Path, *, seed: int = 0, shared: Path | None = None, level: int = 1,
-          scope: str = "global") -> Path:
+          scope: str = "global", part_rows: int = PART_ROWS) -> Path:
     """Write `sor-<scope>-<day>-full.zip` (+ .sha1) of `rows` CSV rows, some repeated verbatim, and its truth JSON."""
     duplicates = max(1, rows // 50_000) if rows > 1 else 0
     drawn = draw(rows - duplicates, day, seed=seed, shared=shared)
@@ -227,12 +228,12 @@ def synth(rows: int, day: date, out: Path, *, seed: int = 0, shared: Path | None
     picked = rng.choice(len(drawn), size=duplicates, replace=False) if duplicates else np.array([], int)
     repeat[picked] = 2
     positions = np.cumsum(repeat) - repeat
-    straddling = picked[(positions[picked] + 1) % PART_ROWS == 0]
+    straddling = picked[(positions[picked] + 1) % part_rows == 0]
     repeat[straddling] = 1
     order = np.repeat(np.arange(len(drawn)), repeat)
     table = table.take(pa.array(order))
     stem = f"sor-{scope}-{day.isoformat()}-full"
-    parts = [table.slice(start, PART_ROWS) for start in range(0, table.num_rows, PART_ROWS)]
+    parts = [table.slice(start, part_rows) for start in range(0, table.num_rows, part_rows)]
     groups = [parts[i:i + PARTS_PER_INNER] for i in range(0, len(parts), PARTS_PER_INNER)]
     with ThreadPoolExecutor(max_workers=2) as pool:  # zlib releases the GIL
         inners = list(pool.map(lambda g: inner_zip(stem, g[0], g[1], level), enumerate(groups)))

@@ -1,0 +1,310 @@
+"""EU DSA Transparency Database: the daily statistics import, and `tatlas sor ingest` / `synth` on real and synthetic dumps."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from collectors.dsa_tdb.engines import make_engine
+from collectors.dsa_tdb.ingest import V1_HEADER, V2_HEADER, count_dump, ingest, parse_dump_name
+from collectors.dsa_tdb.synth import synth, write_dump
+from reports.errors import AtlasError, ParseError
+from reports.store import Store
+from tests.conftest import shared
+
+KEYS = ["platform_name", "category", "cut", "val"]
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+def inner(parts: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def real_dump(tmp_path: Path, day: str, layout: list[list[str]]) -> Path:
+    """A dump in the real layout around the real CSV parts from ../shared/data/dsa-sor (built at test time)."""
+    stem = f"sor-global-{day}-full"
+    inners = [inner({name: shared("dsa-sor", name).read_bytes() for name in names}) for names in layout]
+    return write_dump(tmp_path, stem, inners)
+
+
+def csv_part(header: list[str], rows: list[dict]) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=header, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: row.get(k, "") for k in header})
+    return out.getvalue().encode()
+
+
+def statement(uuid: str, category: str, platform: str = "Twitch") -> dict:
+    return {"uuid": uuid, "decision_visibility": '["DECISION_VISIBILITY_CONTENT_REMOVED"]',
+            "decision_ground": "DECISION_GROUND_INCOMPATIBLE_CONTENT", "category": category,
+            "content_type": '["CONTENT_TYPE_VIDEO"]', "territorial_scope": '["DE","FR"]',
+            "source_type": "SOURCE_VOLUNTARY", "automated_detection": "No",
+            "automated_decision": "AUTOMATED_DECISION_NOT_AUTOMATED", "platform_name": platform,
+            "created_at": "2024-03-14 10:00:00"}
+
+
+def small_dump(tmp_path: Path, day: str, part: bytes, *, name: str | None = None) -> Path:
+    stem = f"sor-global-{day}-full"
+    return write_dump(tmp_path, stem, [inner({name or f"{stem}-00000-00000.csv": part})])
+
+
+def truth(path: Path) -> pd.DataFrame:
+    data = json.loads(path.with_name(path.name + ".truth.json").read_text())
+    return pd.DataFrame(data["counts"], columns=KEYS + ["n"])
+
+
+def same_counts(got: pd.DataFrame, expected: pd.DataFrame) -> None:
+    got = got[KEYS + ["n"]].astype({"n": "int64"}).sort_values(KEYS).reset_index(drop=True)
+    expected = expected[KEYS + ["n"]].astype({"n": "int64"}).sort_values(KEYS).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def store_state(db: Path) -> tuple:
+    with Store(db, read_only=True) as store:
+        return (store.counts(), store.query("SELECT sha256, notes FROM documents ORDER BY sha256").values.tolist(),
+                store.query("SELECT sum(value) FROM observations").iloc[0, 0])
+
+
+def value(db: Path, where: str) -> float:
+    with Store(db, read_only=True) as store:
+        return store.query(f"SELECT sum(value) AS v FROM latest WHERE source = 'dsa-tdb' AND {where}").iloc[0, 0]
+
+
+# -- real sample rows ------------------------------------------------------------------------------
+def test_real_v1_rows_count_as_counted_by_hand(tmp_path):
+    # The three real parts of 2024-03-14 in their real layout: inner zip 00000 holds parts 00000-00000 and
+    # 00000-00001, inner zip 00001 holds 00001-00001.
+    dump = real_dump(tmp_path, "2024-03-14", [
+        ["sor-global-2024-03-14-full-00000-00000.csv", "sor-global-2024-03-14-full-00000-00001.csv"],
+        ["sor-global-2024-03-14-full-00001-00001.csv"]])
+    db = tmp_path / "atlas.duckdb"
+    summary = ingest([dump], db)
+    # By hand: 150 rows (50 per part); in part 00000-00000 the TikTok row with uuid
+    # 03b1b1c9-a860-4bf6-afff-0d8f0d944871 appears twice verbatim, so 149 statements.
+    assert summary.ingested[0][1] == 149
+    cat = "policy_area = 'STATEMENT_CATEGORY_{}' AND platform = '{}' AND breakdown = ''"
+    # Rows per platform and category, counted from the three files (category column, platform_name column):
+    assert value(db, cat.format("SCOPE_OF_PLATFORM_SERVICE", "google-shopping")) == 79
+    assert value(db, cat.format("PROTECTION_OF_MINORS", "google-shopping")) == 1
+    assert value(db, cat.format("SCAMS_AND_FRAUD", "aliexpress")) == 6
+    assert value(db, cat.format("PORNOGRAPHY_OR_SEXUALIZED_CONTENT", "pinterest")) == 11
+    assert value(db, cat.format("SELF_HARM", "pinterest")) == 2
+    assert value(db, cat.format("PROTECTION_OF_MINORS", "snapchat")) == 2
+    assert value(db, cat.format("PROTECTION_OF_MINORS", "tiktok")) == 5  # 6 rows, one the verbatim repeat
+    assert value(db, cat.format("SCOPE_OF_PLATFORM_SERVICE", "tiktok")) == 30
+    assert value(db, cat.format("ILLEGAL_OR_HARMFUL_SPEECH", "tiktok")) == 9
+    assert value(db, "policy_area = 'ALL' AND platform = 'tiktok' AND breakdown = ''") == 48
+    # Cuts, summed over categories: TikTok's automated_decision is FULLY in 47 statements and NOT_AUTOMATED in 1;
+    # its territorial_scope lists the EEA without Iceland (29 codes) 45 times and the whole EEA (30) 3 times.
+    cut = "platform = 'tiktok' AND policy_area <> 'ALL' AND breakdown = '{}'"
+    assert value(db, cut.format("automated_decision=AUTOMATED_DECISION_FULLY")) == 47
+    assert value(db, cut.format("automated_decision=AUTOMATED_DECISION_NOT_AUTOMATED")) == 1
+    assert value(db, cut.format("territorial_scope=EEA_no_IS")) == 45
+    assert value(db, cut.format("territorial_scope=EEA")) == 3
+    assert value(db, cut.format("decision_visibility=DECISION_VISIBILITY_OTHER")) == 13
+    assert value(db, cut.format("decision_type=vis")) == 48
+    # Google Shopping, scope of platform service: content_type ["CONTENT_TYPE_PRODUCT"] 76 times and
+    # ["CONTENT_TYPE_IMAGE","CONTENT_TYPE_TEXT"] 3 times (a list cell counts for each of its values).
+    gs = "platform = 'google-shopping' AND policy_area = 'STATEMENT_CATEGORY_SCOPE_OF_PLATFORM_SERVICE' AND breakdown = '{}'"
+    assert value(db, gs.format("content_type=CONTENT_TYPE_PRODUCT")) == 76
+    assert value(db, gs.format("content_type=CONTENT_TYPE_IMAGE")) == 3
+    assert value(db, gs.format("content_type=CONTENT_TYPE_TEXT")) == 3
+    assert value(db, gs.format("automated_detection=Yes")) == 79
+
+
+def test_real_v2_rows_count_as_counted_by_hand(tmp_path):
+    dump = real_dump(tmp_path, "2025-07-01", [["sor-global-2025-07-01-full-00000-00000.csv"]])
+    db = tmp_path / "atlas.duckdb"
+    assert ingest([dump], db).ingested[0][1] == 50  # 50 rows, 50 distinct uuids
+    cat = "policy_area = 'STATEMENT_CATEGORY_{}' AND platform = '{}' AND breakdown = ''"
+    # 'Discord Netherlands B.V.' maps to discord (reports/mappings/dsa-tdb/platforms.csv).
+    assert value(db, cat.format("PROTECTION_OF_MINORS", "discord")) == 4
+    assert value(db, cat.format("ILLEGAL_OR_HARMFUL_SPEECH", "hotel-hideaway")) == 36
+    assert value(db, cat.format("CYBER_VIOLENCE", "hotel-hideaway")) == 2
+    assert value(db, cat.format("OTHER_VIOLATION_TC", "hotel-hideaway")) == 1
+    assert value(db, cat.format("SCAMS_AND_FRAUD", "kleinanzeigen")) == 2
+    assert value(db, cat.format("INTELLECTUAL_PROPERTY_INFRINGEMENTS", "wallapop")) == 1
+
+
+# -- synthetic dumps: true counts, both engines ----------------------------------------------------
+@pytest.mark.parametrize("day", ["2024-03-14", "2025-07-02"])
+def test_synthetic_dump_counts_equal_its_true_counts_on_duckdb(tmp_path, day):
+    dump = synth(3_000, date.fromisoformat(day), tmp_path, seed=7)
+    engine = make_engine("duckdb")
+    counts, rows = count_dump(parse_dump_name(dump), engine)
+    engine.close()
+    assert rows == 3_000
+    same_counts(counts, truth(dump))
+
+
+@pytest.mark.spark
+def test_spark_and_duckdb_give_the_true_counts(tmp_path):
+    dump = synth(2_000, date(2025, 7, 2), tmp_path, seed=3)
+    results = {}
+    for name in ("duckdb", "spark"):
+        engine = make_engine(name)
+        try:
+            results[name], _ = count_dump(parse_dump_name(dump), engine)
+        finally:
+            engine.close()
+    same_counts(results["spark"], truth(dump))
+    same_counts(results["duckdb"], results["spark"])
+
+
+def test_synth_writes_the_real_layout(tmp_path):
+    dump = synth(2_501, date(2024, 3, 14), tmp_path, part_rows=1_000)  # real parts hold 100,000 rows
+    assert dump.name == "sor-global-2024-03-14-full.zip"
+    assert hashlib.sha1(dump.read_bytes()).hexdigest() == (tmp_path / f"{dump.name}.sha1").read_text().split()[0]
+    with zipfile.ZipFile(dump) as outer:
+        assert outer.namelist() == ["sor-global-2024-03-14-full-00000.csv.zip"]
+        with zipfile.ZipFile(io.BytesIO(outer.read(outer.namelist()[0]))) as archive:
+            names = archive.namelist()
+            assert names == [f"sor-global-2024-03-14-full-00000-0000{i}.csv" for i in range(3)]
+            head = archive.read(names[0]).split(b"\n", 1)[0].decode()
+    assert head.split(",") == V1_HEADER
+
+
+# -- incremental, resumable, errors ----------------------------------------------------------------
+def test_ingest_is_incremental(tmp_path):
+    dump = synth(500, date(2025, 7, 2), tmp_path / "dumps")
+    db = tmp_path / "atlas.duckdb"
+    assert len(ingest([dump], db).ingested) == 1
+    before = store_state(db)
+    again = ingest([dump], db)
+    assert again.skipped == [dump.name] and not again.ingested
+    assert store_state(db) == before
+
+
+@pytest.fixture
+def stored(tmp_path):
+    """A store already holding one good dump, to show that a bad one changes nothing."""
+    db = tmp_path / "atlas.duckdb"
+    ingest([synth(300, date(2025, 7, 2), tmp_path / "good")], db)
+    return db, store_state(db)
+
+
+def refused(db, before, dump, error, message):
+    with pytest.raises(error) as caught:
+        ingest([dump], db)
+    assert store_state(db) == before
+    assert message in str(caught.value)
+    return str(caught.value)
+
+
+def test_wrong_sha1_is_refused(stored, tmp_path):
+    db, before = stored
+    dump = synth(200, date(2024, 3, 14), tmp_path / "bad")
+    (tmp_path / "bad" / f"{dump.name}.sha1").write_text("0" * 40 + "  " + dump.name + "\n")
+    text = refused(db, before, dump, AtlasError, "sha1 mismatch: sor-global-2024-03-14-full.zip.sha1 says "
+                   + "0" * 40)
+    assert "refusing a dump that is not the published one" in text
+
+
+def test_corrupted_dump_is_refused(stored, tmp_path):
+    db, before = stored
+    dump = synth(200, date(2024, 3, 14), tmp_path / "bad")
+    data = bytearray(dump.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one flipped byte inside the stored inner zip
+    dump.write_bytes(bytes(data))
+    (tmp_path / "bad" / f"{dump.name}.sha1").write_text(hashlib.sha1(data).hexdigest())  # published as such
+    refused(db, before, dump, ParseError, "Bad CRC-32 for file 'sor-global-2024-03-14-full-00000.csv.zip'")
+
+
+def test_truncated_inner_zip_is_refused(stored, tmp_path):
+    db, before = stored
+    part = csv_part(V1_HEADER, [statement("a-1", "STATEMENT_CATEGORY_VIOLENCE")])
+    whole = inner({"sor-global-2024-03-14-full-00000-00000.csv": part})
+    dump = write_dump(tmp_path / "bad", "sor-global-2024-03-14-full", [whole[: len(whole) // 2]])
+    text = refused(db, before, dump, ParseError, "sor-global-2024-03-14-full-00000.csv.zip: not a readable ZIP archive")
+    assert text.startswith(f"{dump}!")
+
+
+def test_unknown_column_is_refused(stored, tmp_path):
+    db, before = stored
+    header = V1_HEADER + ["moderator_mood"]
+    dump = small_dump(tmp_path / "bad", "2024-03-14", csv_part(header, [statement("a-1", "STATEMENT_CATEGORY_VIOLENCE")]))
+    refused(db, before, dump, ParseError, "sor-global-2024-03-14-full-00000.csv.zip/sor-global-2024-03-14-full-00000-00000.csv "
+            "line 1: unknown column(s) ['moderator_mood']")
+
+
+def test_v2_column_in_a_v1_day_is_refused(stored, tmp_path):
+    db, before = stored
+    dump = small_dump(tmp_path / "bad", "2025-06-30", csv_part(V2_HEADER, [statement("a-1", "STATEMENT_CATEGORY_VIOLENCE")]))
+    refused(db, before, dump, ParseError, "unknown column(s) ['content_id_ean'] (a schema-v2 column; this 2025-06-30 dump "
+            "follows schema v1)")
+
+
+def test_v2_category_in_a_v1_day_is_refused(stored, tmp_path):
+    db, before = stored
+    rows = [statement("a-1", "STATEMENT_CATEGORY_VIOLENCE"), statement("a-2", "STATEMENT_CATEGORY_CYBER_VIOLENCE")]
+    dump = small_dump(tmp_path / "bad", "2025-06-30", csv_part(V1_HEADER, rows))
+    refused(db, before, dump, ParseError, "column category: category STATEMENT_CATEGORY_CYBER_VIOLENCE is a schema-v2 "
+            "value, but this 2025-06-30 dump follows schema v1")
+
+
+def test_an_ingest_that_fails_midway_keeps_the_dumps_before_it(tmp_path):
+    good = synth(300, date(2025, 7, 2), tmp_path / "good")
+    bad = small_dump(tmp_path / "bad", "2024-03-14", b"")
+    db = tmp_path / "atlas.duckdb"
+    with pytest.raises(ParseError, match="empty CSV part"):
+        ingest([good, bad], db)
+    assert store_state(db)[0]["documents"] == 1  # the good dump stays; a rerun skips it and retries the bad one
+    with pytest.raises(ParseError):
+        ingest([good, bad], db)
+
+
+# -- the daily statistics (shantay) ----------------------------------------------------------------
+@pytest.fixture(scope="module")
+def stats_db(tmp_path_factory):
+    from collectors import REGISTRY
+    from reports.build import build
+
+    root = shared()
+    shared("dsa-tdb-stats")
+    db = tmp_path_factory.mktemp("stats") / "atlas.duckdb"
+    build(root, db, {"dsa-tdb": REGISTRY["dsa-tdb"]})
+    return db
+
+
+def test_statistics_give_daily_counts_per_platform_and_category(stats_db):
+    # Read from shantay-builtin-2023-09-25_2026-01-10.parquet with DuckDB: platform 'Twitch', column 'category'
+    # (variant = the code) and column 'rows' (the day's total), start_date as given.
+    q = "platform = 'twitch' AND period = '{}' AND policy_area = '{}' AND breakdown = '' AND region = 'EU'"
+    assert value(stats_db, q.format("2025-03-19", "STATEMENT_CATEGORY_PROTECTION_OF_MINORS")) == 5
+    assert value(stats_db, q.format("2025-07-01", "STATEMENT_CATEGORY_SCAMS_AND_FRAUD")) == 126558
+    assert value(stats_db, q.format("2025-07-01", "STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH")) == 272
+    assert value(stats_db, q.format("2025-07-01", "ALL")) == 127063
+    # Other cuts are monthly sums of the daily counts (column automated_decision, variant NOT_AUTOMATED, 2025-03).
+    assert value(stats_db, "platform = 'twitch' AND period = '2025-03' AND "
+                 "breakdown = 'automated_decision=AUTOMATED_DECISION_NOT_AUTOMATED'") == 175586
+
+
+def test_statistics_break_at_schema_v2(stats_db):
+    with Store(stats_db, read_only=True) as store:
+        spans = store.query("SELECT policy_area, min(period_start) AS first, max(period_end) AS last FROM latest "
+                            "WHERE source = 'dsa-tdb' AND breakdown = '' GROUP BY policy_area").set_index("policy_area")
+    assert str(spans.loc["STATEMENT_CATEGORY_SCOPE_OF_PLATFORM_SERVICE", "last"])[:10] == "2025-06-30"
+    assert str(spans.loc["STATEMENT_CATEGORY_OTHER_VIOLATION_TC", "first"])[:10] == "2025-07-01"
+
+
+def test_statistics_fit_the_bundle_budget(stats_db, tmp_path):
+    out = tmp_path / "sor.parquet"
+    con = duckdb.connect(str(stats_db), read_only=True)
+    con.execute(f"COPY (SELECT * FROM observations WHERE source = 'dsa-tdb' ORDER BY ALL) TO '{out}' "
+                "(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 9, ROW_GROUP_SIZE 250000)")
+    con.close()
+    assert out.stat().st_size < 12 * 1024 * 1024
