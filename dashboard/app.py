@@ -329,8 +329,10 @@ def table(df: pd.DataFrame, table_id: str, page_size: int = 15):
     return dash_table.DataTable(
         id=table_id, data=df.to_dict("records"), columns=[{"name": c.replace("_", " "), "id": c} for c in df.columns],
         page_size=page_size, sort_action="native", filter_action="native", style_table={"overflowX": "auto"},
-        style_cell={"fontFamily": figures.FONT, "fontSize": 13, "textAlign": "left", "whiteSpace": "normal",
-                    "height": "auto", "maxWidth": 360},
+        style_cell={"fontFamily": figures.FONT, "fontSize": 13, "textAlign": "left", "whiteSpace": "nowrap",
+                    "overflow": "hidden", "textOverflow": "ellipsis", "maxWidth": 260},
+        tooltip_duration=None, tooltip_data=[{c: {"value": str(v), "type": "text"} for c, v in row.items() if len(str(v)) > 30}
+                                             for row in df.head(page_size * 20).to_dict("records")],
         style_header={"fontWeight": "bold", "backgroundColor": "#eef"})
 
 
@@ -721,8 +723,10 @@ def _check_rows(atlas: Atlas, kind: str) -> pd.DataFrame:
 
 def _changes(atlas: Atlas, platform: str) -> pd.DataFrame:
     df = analysis.changes(atlas.store, platform)
+    df["change"] = [f"{(n - o) / o:+.1%}" if o and not pd.isna(o) and not pd.isna(n) else ""
+                    for o, n in zip(df["old_value"], df["new_value"], strict=True)]
     keep = ["platform", "source", "period", "metric_label", "policy_label", "region", "breakdown", "old_value_text",
-            "new_value_text", "old_edition", "new_edition", "old_document_name", "new_document_name",
+            "new_value_text", "change", "old_edition", "new_edition", "old_document_name", "new_document_name",
             "old_document_sha256", "new_document_sha256", "old_locator", "new_locator", "new_first_seen"]
     df = df[[c for c in keep if c in df.columns]].copy()
     df["new_first_seen"] = df["new_first_seen"].astype(str).str[:19]

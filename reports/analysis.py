@@ -350,7 +350,7 @@ def _compare(own: float, reference: float) -> tuple[float, float, bool | None]:
     if pd.isna(own) or pd.isna(reference) or not reference:
         return float("nan"), float("nan"), None
     ratio = own / reference
-    return ratio, ratio - 1, abs(ratio - 1) > DIVERGENCE_THRESHOLD
+    return float(ratio), float(ratio - 1), bool(abs(ratio - 1) > DIVERGENCE_THRESHOLD)
 
 
 NCMEC_COLUMNS = ["platform", "year", "platform_source", "platform_value", "platform_derived", "platform_periods",
