@@ -144,7 +144,8 @@ def build_figure(store: Store, rows: pd.DataFrame, *, title: str | None = None, 
         part = rows[rows["series"] == key].sort_values("period_start")
         fig.add_trace(go.Scatter(
             x=[middle(s, e) for s, e in zip(part["period_start"], part["period_end"], strict=True)],
-            y=part["value"].astype(float), name=names[key], mode="lines+markers", connectgaps=False,
+            y=part["value"].astype(float), name=names[key], connectgaps=False,
+            mode="lines+markers" if len(part) <= MAX_LABELLED_PERIODS else "lines",
             line={"color": COLOURS[n % len(COLOURS)], "width": 2.5}, marker={"size": 7},
             customdata=list(zip(part["period"], part["value_text"], strict=True)),
             hovertemplate="%{customdata[0]}: %{customdata[1]}<extra>" + names[key] + "</extra>"))
@@ -164,8 +165,10 @@ def build_figure(store: Store, rows: pd.DataFrame, *, title: str | None = None, 
     if ticks:
         xaxis.update(tickmode="array", tickvals=ticks[0], ticktext=ticks[1], tickangle=-45 if len(ticks[1]) > 12 else 0)
     footer_height = 18 * len(footer) + 20
-    # Horizontal legend between the title and the plot: about two entries a row for long names.
-    legend_height = 22 * -(-len(keys) // (3 if max(len(v) for v in names.values()) < 35 else 2))
+    # Horizontal legend between the title and the plot; entries a row estimated from the longest name (~7 px a
+    # character at 12 px, plus the line sample), so that the title never overlaps it.
+    per_row = max(1, (width - 150) // (7 * max(len(v) for v in names.values()) + 60))
+    legend_height = 22 * -(-len(keys) // per_row)
     fig.update_layout(
         title={"text": f"<b>{title or chart_title(rows)}</b>" + (f"<br><sup>{subtitle}</sup>" if subtitle else ""),
                "x": 0.01, "xanchor": "left", "y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 18},

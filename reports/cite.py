@@ -153,6 +153,8 @@ def cite(store: Store, selection: Selection | None = None, *, period: str | None
         row = next(df.itertuples())
         doc = next(sources.itertuples())
         lines.append(f"Figure: {figure_sentence(row)}.")
+        if row.source_url and row.source_url != doc.source_url:
+            lines.append(f"Printed at: {row.source_url}")
         lines.append(f"Source: {document_reference(doc)}")
     else:
         lines.append(f"Selection: {selection.describe()}{narrowed} ({len(df)} figures from {len(sources)} document(s)).")
