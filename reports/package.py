@@ -41,8 +41,9 @@ FIELDS: dict[str, tuple[str, str]] = {
     "value_text": ("string", "The figure exactly as the publisher printed it."),
     "qualifier": ("string", "How the publisher qualified the figure: empty for exact, else "
                             + ", ".join(sorted(q for q in QUALIFIERS if q)) + "."),
-    "recipients": ("number", "Derived: average monthly active recipients in the EU the platform reported under the "
-                             "DSA for the period (computed at export time, not published with the figure)."),
+    "recipients": ("number", "Derived: average monthly active recipients the platform reported under the DSA for "
+                             "the figure's region (EU or a member state) and period (computed at export time, "
+                             "not published with the figure)."),
     "value_per_million_recipients": ("number", "Derived: value per million recipients (computed at export time "
                                                "from value and recipients, not a published figure)."),
 }
