@@ -571,9 +571,15 @@ def test_check_finds_figures_without_their_document(tmp_path, site):
                         f"{atlas.db}: the latest view is stale: 0 figure version(s) missing, {count} not newest or orphaned"]
 
 
-def tatlas(*args, env=None, timeout=120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", "from tatlas.cli import main; main()", *args], cwd=REPO,
-                          capture_output=True, text=True, timeout=timeout, env=env)
+def tatlas(*args):
+    """Run the CLI in-process (the kill tests run it in real child processes)."""
+    from click.testing import CliRunner
+
+    from tatlas.cli import main
+
+    result = CliRunner().invoke(main, list(args))
+    result.returncode = result.exit_code
+    return result
 
 
 def test_cli_collect_then_check(tmp_path, site):

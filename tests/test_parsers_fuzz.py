@@ -86,8 +86,11 @@ def flip(data: bytes, spots: list[tuple[float, int]]) -> bytes:
 
 def drop_a_column(data: bytes, column: int) -> bytes:
     """Remove one column from every row (the header too), as a careless re-export would."""
-    text = data.decode("utf-8-sig", errors="replace")
-    rows = list(csv.reader(io.StringIO(text)))
+    text = data.decode("utf-8-sig", errors="replace").replace("\0", "")
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error:  # not CSV at all (a PDF, an XLSX): cut a slice out instead
+        return data[: len(data) // 3] + data[len(data) // 2:]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     for row in rows:
