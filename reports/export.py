@@ -18,6 +18,7 @@ NO_LICENCE = "no licence stated"
 # The licence travels with each figure, right after the contract columns.
 EXPORT_COLUMNS = CONTRACT_COLUMNS + ["license"] + EXTRA_COLUMNS
 DATA_SHEET, SOURCES_SHEET = "data", "sources"
+XLSX_MAX_ROWS = 1_048_576  # a sheet's rows, the header included
 SOURCE_COLUMNS = ["sha256", "source", "publisher", "title", "edition", "edition_date", "published", "retrieved",
                   "source_url", "license", "license_as_stated", "name", "size", "media_type", "figures"]
 
@@ -164,6 +165,9 @@ def write(df: pd.DataFrame, out: Path, fmt: str, sources: pd.DataFrame | None = 
     elif fmt == "json":
         df.to_json(out, orient="records", indent=1, force_ascii=False)
     elif fmt == "xlsx":
+        if len(df) >= XLSX_MAX_ROWS:
+            raise AtlasError(f"{len(df)} figures do not fit in one XLSX sheet ({XLSX_MAX_ROWS - 1} rows at most): "
+                             "narrow the selection or use --format parquet or csv", file=out)
         with pd.ExcelWriter(out, engine="openpyxl") as writer:
             df.to_excel(writer, index=False, sheet_name=DATA_SHEET)
             if sources is not None:
