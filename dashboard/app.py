@@ -364,15 +364,16 @@ def _until(until: str) -> str | None:
     return until
 
 
-def trend_data(atlas: Atlas, state: ViewState) -> tuple[pd.DataFrame, str]:
-    """The rows plotted for a state, transformed by the mode, and a sentence when there is nothing to plot."""
+def trend_data(atlas: Atlas, state: ViewState, *, full: bool = False) -> tuple[pd.DataFrame, str]:
+    """The rows plotted for a state, transformed by the mode, and a sentence when there is nothing to plot
+    (`full` adds each row's source URL, document sha256 and locator, for downloads)."""
     if not state.metric:
         return pd.DataFrame(), "The atlas holds no figures yet: run `tatlas build`."
     if not state.platforms:
         return pd.DataFrame(), "No platform selected: tick at least one platform."
     if not state.sources:
         return pd.DataFrame(), "No source selected: tick at least one source."
-    df = analysis.series(atlas.store, _selection(state))
+    df = analysis.series(atlas.store, _selection(state), full=full)
     if df.empty:
         names = ", ".join(analysis.platform_name(p) for p in state.platforms)
         return df, (f"No figures for {analysis.metric_name(state.metric)} in "
@@ -412,7 +413,8 @@ def trend_chart(atlas: Atlas, state: ViewState, df: pd.DataFrame, message: str, 
 def notes_list(notes: list[dict]):
     if not notes:
         return []
-    items = [html.Li([f"[{n}] {a['start']}{' to ' + str(a['end']) if a.get('end') else ''}: {a['text']} (",
+    items = [html.Li([html.Strong(f"[{n}] {a.get('label') or a['id']}"),
+                      f" ({a['start']}{' to ' + str(a['end']) if a.get('end') else ''}): {a['text']} (",
                       safe_link(a.get("citation_url"), a.get("citation")) if a.get("citation_url") else a.get("citation"),
                       ")"]) for n, a in enumerate(notes, start=1)]
     return [html.H3("Annotations on this chart"), html.Ol(items, className="annotation-list")]
@@ -549,7 +551,7 @@ def register_callbacks(app: dash.Dash, atlas: Atlas) -> None:
     def download_csv(_n, metric, policy_area, region, platforms, sources, since, until, mode, scale, annotations):
         state = state_from(dict(zip(KEYS, ["trends", metric, policy_area, region, platforms, sources, since, until,
                                            mode, scale, annotations, "", "", "", ""], strict=True)))
-        df, _message = trend_data(atlas, state)
+        df, _message = trend_data(atlas, state, full=True)
         out = analysis.with_citations(df.drop(columns=["series"], errors="ignore")) if not df.empty else df
         name = f"transparency-atlas-{state.metric}-{state.policy_area}-{state.mode}.csv".lower()
         return dcc.send_data_frame(out.to_csv, name, index=False)

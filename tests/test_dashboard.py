@@ -1,0 +1,68 @@
+"""Dashboard pieces without a browser: URL state, figures drawn across periods, safe text and links."""
+from __future__ import annotations
+
+from dashboard import figures
+from dashboard.app import create_app, safe_link, trend_data
+from dashboard.state import ViewState, encode, parse
+from reports.periods import quarter, year
+from tests.test_analysis import make_store, obs
+
+
+def test_state_round_trips_through_the_query_string():
+    state = ViewState(view="trends", metric="sor_count", policy_area="STATEMENT_CATEGORY_PROTECTION_OF_MINORS",
+                      region="EU", platforms=["twitch", "tiktok"], sources=["dsa-tdb"], since="2024",
+                      until="2025-06-30", mode="indexed", scale="log", annotations=False)
+    query = encode(state)
+    assert "platforms=twitch%2Ctiktok" in query and "mode=indexed" in query and "annotations=off" in query
+    parsed, given = parse(query)
+    assert parsed == state and {"platforms", "sources", "metric"} <= given
+    # Bad values fall back to defaults instead of reaching a query.
+    bad, _ = parse("?mode=<script>&scale=cubic&since=yesterday&view=nowhere")
+    assert (bad.mode, bad.scale, bad.since, bad.view) == ("absolute", "linear", "", "trends")
+    # An empty platform list is a choice, kept in the link.
+    assert parse(encode(ViewState(platforms=[])))[0].platforms == []
+    assert "platforms" in parse(encode(ViewState(platforms=[])))[1]
+
+
+def test_links_are_only_http_and_data_text_is_escaped_in_figures(tmp_path):
+    assert safe_link("javascript:alert(1)") == "javascript:alert(1)"  # shown as text, not a link
+    assert safe_link("https://example.org").href == "https://example.org"
+    store = make_store(tmp_path, {"src": [obs("twitch", quarter(2023, 1), 1, label="<b onmouseover=x>bold</b>"),
+                                          obs("twitch", quarter(2023, 2), 2, label="<b onmouseover=x>bold</b>")]})
+    app = create_app(store)
+    state = ViewState(metric="content_actioned", policy_area="STATEMENT_CATEGORY_PROTECTION_OF_MINORS",
+                      platforms=["twitch"], sources=["src"], region="GLOBAL")
+    df, message = trend_data(app.atlas, state)
+    fig = figures.trend_figure(df)
+    hover = " ".join(t for trace in fig["data"] for t in trace["hovertext"])
+    assert "&lt;b onmouseover=x&gt;bold&lt;/b&gt;" in hover and "<b onmouseover" not in hover
+
+
+def test_a_quarter_is_a_flat_segment_over_its_quarter_and_a_year_is_its_own_line(tmp_path):
+    store = make_store(tmp_path, {"src": [obs("twitch", quarter(2023, 1), 10), obs("twitch", quarter(2023, 2), 20),
+                                          obs("twitch", year(2023), 100)]})
+    app = create_app(store)
+    state = ViewState(metric="content_actioned", policy_area="STATEMENT_CATEGORY_PROTECTION_OF_MINORS",
+                      platforms=["twitch"], sources=["src"], region="GLOBAL")
+    df, message = trend_data(app.atlas, state)
+    assert message == ""
+    fig = figures.trend_figure(df, source_line="Source: test")
+    quarters = next(t for t in fig["data"] if t["name"].endswith("quarter"))
+    assert quarters["x"] == ["2023-01-01", "2023-02-15", "2023-04-01", "2023-04-01", "2023-05-16 12:00", "2023-07-01"]
+    assert quarters["y"] == [10, 10, 10, 20, 20, 20]
+    assert quarters["marker"]["size"] == [0, 8, 0, 0, 8, 0]
+    years = next(t for t in fig["data"] if t["name"].endswith("year"))
+    assert years["x"][0] == "2023-01-01" and years["x"][-1] == "2024-01-01" and years["y"] == [100, 100, 100]
+    assert any(a.get("name") == "source-line" and a["text"] == "Source: test" for a in fig["layout"]["annotations"])
+
+
+def test_empty_selections_say_so_in_words(tmp_path):
+    store = make_store(tmp_path, {"src": [obs("twitch", quarter(2023, 1), None, value_text="N/A")]})
+    app = create_app(store)
+    base = dict(metric="content_actioned", policy_area="STATEMENT_CATEGORY_PROTECTION_OF_MINORS", region="GLOBAL")
+    assert trend_data(app.atlas, ViewState(**base, platforms=[], sources=["src"]))[1].startswith("No platform selected")
+    assert trend_data(app.atlas, ViewState(**base, platforms=["twitch"], sources=[]))[1].startswith("No source selected")
+    assert "No figures for" in trend_data(app.atlas, ViewState(**base, platforms=["facebook"], sources=["src"]))[1]
+    assert "without a figure" in trend_data(app.atlas, ViewState(**base, platforms=["twitch"], sources=["src"]))[1]
+    message = trend_data(app.atlas, ViewState(**base, platforms=["twitch"], sources=["src"], mode="per_million"))[1]
+    assert "Per million recipients needs" in message
