@@ -547,8 +547,10 @@ def register_callbacks(app: dash.Dash, atlas: Atlas) -> None:
 
     @app.callback(
         Output("download", "data", allow_duplicate=True), Input("download-csv", "n_clicks"),
-        STATE_INPUTS[1:11], prevent_initial_call=True)
-    def download_csv(_n, metric, policy_area, region, platforms, sources, since, until, mode, scale, annotations):
+        [State(i, p) for i, p in CONTROLS[1:11]], prevent_initial_call=True)
+    def download_csv(n_clicks, metric, policy_area, region, platforms, sources, since, until, mode, scale, annotations):
+        if not n_clicks:
+            return no_update
         state = state_from(dict(zip(KEYS, ["trends", metric, policy_area, region, platforms, sources, since, until,
                                            mode, scale, annotations, "", "", "", ""], strict=True)))
         df, _message = trend_data(atlas, state, full=True)
@@ -639,7 +641,9 @@ def register_callbacks(app: dash.Dash, atlas: Atlas) -> None:
     @app.callback(
         Output("download", "data", allow_duplicate=True), Input("download-check", "n_clicks"),
         State("check", "value"), prevent_initial_call=True)
-    def download_check(_n, kind):
+    def download_check(n_clicks, kind):
+        if not n_clicks:
+            return no_update
         df = atlas.check_rows(kind)
         return dcc.send_data_frame(df.to_csv, f"transparency-atlas-crosscheck-{kind}.csv", index=False)
 
@@ -660,7 +664,9 @@ def register_callbacks(app: dash.Dash, atlas: Atlas) -> None:
     @app.callback(
         Output("download", "data", allow_duplicate=True), Input("download-changes", "n_clicks"),
         State("changes-platform", "value"), prevent_initial_call=True)
-    def download_changes(_n, platform):
+    def download_changes(n_clicks, platform):
+        if not n_clicks:
+            return no_update
         df = _changes(atlas, platform) if platform else pd.DataFrame()
         return dcc.send_data_frame(df.to_csv, f"transparency-atlas-changes-{platform}.csv", index=False)
 

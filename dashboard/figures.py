@@ -30,8 +30,8 @@ def base_layout(data: list[dict], *, title: str = "", source_line: str = "", hei
     """Common look: readable fonts, white background, the legend (one series a line) under the plot, then a source line."""
     entries = sum(1 for t in data if t.get("showlegend", True))
     legend_rows = entries if entries > 1 else 0
-    bottom = 64 + 21 * legend_rows + (34 if source_line else 0)
-    total = height + 21 * legend_rows
+    bottom = 70 + 29 * legend_rows + (34 if source_line else 0)
+    total = height + 29 * legend_rows
     plot_height = max(total - 96 - bottom, 120)
     out = {
         "template": "plotly_white", "height": total, "font": {"family": FONT, "size": 13},

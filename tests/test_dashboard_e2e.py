@@ -148,6 +148,8 @@ def test_trends_change_selection_provenance_permalink_and_csv(server, browser, t
     # Download CSV: the plotted rows, with their citations.
     browser.find_element(By.ID, "download-csv").click()
     path = wait_for(lambda: next(iter(browser.downloads.glob("*.csv")), None), "the CSV download")
+    assert [p.name for p in browser.downloads.glob("*.csv")] == [
+        "transparency-atlas-content_actioned-statement_category_protection_of_minors-absolute.csv"]
     wait_for(lambda: path.stat().st_size > 0 and not list(browser.downloads.glob("*.crdownload")), "a whole file")
     with path.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
@@ -171,6 +173,7 @@ def test_trends_change_selection_provenance_permalink_and_csv(server, browser, t
     # An empty selection says so in words.
     browser.get(base + "/?metric=content_actioned&platforms=")
     wait_for(lambda: "No platform selected" in text(browser, "trends-status"), "the empty-selection message")
+    assert len(list(browser.downloads.glob("*.csv"))) == 1  # changing selections never downloads by itself
 
 
 def test_every_view_renders(server, browser, tmp_path):
