@@ -393,3 +393,33 @@ def test_citation_cff_names_the_project_at_its_installed_version():
     assert all(author.get("name") or author.get("family-names") for author in cff["authors"])
     assert cff["version"] == importlib.metadata.version("transparency-atlas")
     assert "tatlas cite" in cff["message"]
+
+
+def test_a_brief_shows_the_dsa_report_against_the_transparency_database(tmp_path):
+    from reports.brief import write_brief
+
+    report_url, tdb_url = "https://report.example/dsa", "https://tdb.example/stats"
+    rows = [_row("dsa-report", ALPHA_NEW, report_url, "2024-H1", "own_initiative_measures", 300.0, region="EU",
+                 breakdown={"basis": "illegal_content"}),
+            _row("dsa-report", ALPHA_NEW, report_url, "2024-H1", "own_initiative_measures", 60.0, region="EU",
+                 breakdown={"basis": "terms_and_conditions"}),
+            _row("dsa-report", ALPHA_NEW, report_url, "2024-H1", "notice_actions", 40.0, region="EU",
+                 breakdown={"basis": "law"}),
+            _row("dsa-report", ALPHA_NEW, report_url, "2024-H1", "notice_actions", 0.0, region="EU",
+                 breakdown={"basis": "terms_and_conditions"})]
+    rows += [_row("dsa-tdb", BETA, tdb_url, day.strftime("%Y-%m-%d"), "sor_count", 2.0, region="EU")
+             for day in pd.date_range("2024-01-01", "2024-06-30")]
+    with writing(tmp_path / "tdb.duckdb") as store:
+        store.add_document(_doc(ALPHA_NEW, "dsa-report", "Twitch", "", report_url, "DSA transparency report"),
+                           relative_path="r.csv", fingerprint="test", meta={})
+        store.add_document(_doc(BETA, "dsa-tdb", "European Commission", "CC BY 4.0", tdb_url, "DSA Transparency Database"),
+                           relative_path="t.csv", fingerprint="test", meta={})
+        store.add_observations(frame(rows))
+    with Store(tmp_path / "tdb.duckdb", read_only=True) as store:
+        brief = write_brief(store, "twitch", tmp_path / "twitch.html")
+    html = (tmp_path / "twitch.html").read_text(encoding="utf-8")
+    row = brief.tdb.iloc[0]
+    # 300 + 60 + 40 + 0 = 400 in the report against 182 days x 2 = 364 statements of reasons: within 10%.
+    assert (row.report_value, row.sor_count, row.tdb_days, row.flag) == (400.0, 364.0, 182, False)
+    assert "DSA transparency report against the DSA Transparency Database" in html and "182 / 182" in html
+    assert "within 10%" in html and "Licence: CC-BY-4.0" in html
