@@ -155,7 +155,7 @@ def csv_table(drawn: pd.DataFrame, day: date, seed: int) -> pa.Table:
 
     def pooled(kind: str, size: int, length: int) -> pa.Array:
         pool = pa.array([f"{kind} {i}: " + " ".join(f"{kind.lower()}word{(i * 7 + j) % 97}" for j in range(length // 12))
-                         for i in range(size)])
+                         for i in range(size)], pa.large_string())  # millions of rows pass 2 GB of text
         return pool.take(pa.array(rng.integers(0, size, n)))
 
     stamp = f"{day.isoformat()} 00:00:00"
