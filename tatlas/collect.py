@@ -87,7 +87,8 @@ def check(archive_dir, db):
             click.echo(f"problem: {problem}")
         click.echo(f"{len(problems)} problem(s) found", err=True)
         sys.exit(1)
-    click.echo(f"ok: store {path}" + (f" and archive {archive.root}" if archive.root.is_dir() else "") + " are consistent")
+    checked = f"store {path} and archive {archive.root} are" if archive.root.is_dir() else f"store {path} is"
+    click.echo(f"ok: {checked} consistent")
 
 
 def _day(text: str | None) -> date | None:
