@@ -136,6 +136,8 @@ def resolve(atlas: Atlas, state: ViewState, given: set[str]) -> ViewState:
 def layout(atlas: Atlas, label: str):
     """The page: a header, the view switch, one section per view, and the shared provenance panel."""
     metric_options = option_list(atlas.metrics(), "metric", "label")
+    # The default view is drawn into the page itself, so the first chart needs no callback round trip.
+    initial = resolve(atlas, ViewState(), set())
     all_platforms = atlas.all_platforms()
     profile_options = [{"label": f"{r['name']} ({r['figures']:,} figures)", "value": r["platform"]}
                        for r in all_platforms.to_dict("records")]
@@ -156,7 +158,7 @@ def layout(atlas: Atlas, label: str):
                                                            "value": "on"}], value=["on"], className="toggle"),
         ], **{"aria-label": "Views"}),
         html.Main([
-            trends_section(metric_options),
+            trends_section(atlas, metric_options, initial),
             profile_section(profile_options),
             crosscheck_section(),
             changes_section(profile_options),
@@ -168,14 +170,19 @@ def layout(atlas: Atlas, label: str):
     ], className="page")
 
 
-def trends_section(metric_options):
+def trends_section(atlas: Atlas, metric_options, state: ViewState):
+    area_options, region_options, platform_options, source_options = control_options(atlas, state)
+    fig, status, notes, gaps = render_trends(atlas, state)
     return html.Section(id="trends-view", className="view", children=[
         html.H2("Trends"),
         html.Div(className="controls", children=[
-            labelled("Metric", dcc.Dropdown(id="metric", options=metric_options, clearable=False), "metric"),
-            labelled("Policy area", dcc.Dropdown(id="policy-area", clearable=False), "policy-area",
+            labelled("Metric", dcc.Dropdown(id="metric", options=metric_options, value=state.metric, clearable=False),
+                     "metric"),
+            labelled("Policy area", dcc.Dropdown(id="policy-area", options=area_options, value=state.policy_area,
+                                                 clearable=False), "policy-area",
                      "Our vocabulary (EU DSA categories); hover an option for each platform's own words."),
-            labelled("Region", dcc.Dropdown(id="region", clearable=False), "region"),
+            labelled("Region", dcc.Dropdown(id="region", options=region_options, value=state.region, clearable=False),
+                     "region"),
             labelled("From", dcc.Input(id="since", type="text", placeholder="YYYY or YYYY-MM-DD", debounce=True),
                      "since"),
             labelled("To", dcc.Input(id="until", type="text", placeholder="YYYY or YYYY-MM-DD", debounce=True),
@@ -183,9 +190,11 @@ def trends_section(metric_options):
         ]),
         html.Div(className="controls", children=[
             labelled("Platforms", dcc.Dropdown(id="platforms", multi=True, placeholder="Pick platforms…",
-                                               closeOnSelect=False), "platforms",
+                                               options=platform_options, value=state.platforms, closeOnSelect=False),
+                     "platforms",
                      "Type to search; each platform's own series are drawn separately."),
-            html.Fieldset([html.Legend("Sources"), dcc.Checklist(id="sources", className="checks", inline=True)]),
+            html.Fieldset([html.Legend("Sources"), dcc.Checklist(id="sources", options=source_options,
+                                                                   value=state.sources, className="checks", inline=True)]),
             html.Fieldset([html.Legend("Values"), dcc.RadioItems(
                 id="mode", options=[{"label": v, "value": k} for k, v in MODE_LABELS.items()], value="absolute",
                 inline=True)]),
@@ -193,9 +202,8 @@ def trends_section(metric_options):
                 id="scale", options=[{"label": "Linear", "value": "linear"}, {"label": "Log", "value": "log"}],
                 value="linear", inline=True)]),
         ]),
-        html.P(id="trends-status", className="status", **{"aria-live": "polite"}),
-        dcc.Loading(dcc.Graph(id={"type": "chart", "name": "trends"}, config=GRAPH_CONFIG,
-                              figure=figures.empty_figure("Loading…")), delay_show=400),
+        html.P(status, id="trends-status", className="status", **{"aria-live": "polite"}),
+        dcc.Graph(id={"type": "chart", "name": "trends"}, config=GRAPH_CONFIG, figure=fig),
         html.Div(className="actions", children=[
             html.Button("Download CSV (with citations)", id="download-csv", className="button"),
             html.Button("Download PNG", id="download-png", className="button"),
@@ -204,8 +212,8 @@ def trends_section(metric_options):
             html.Span("Link to this view: ", className="hint"),
             html.Code(id="permalink", className="permalink"),
         ]),
-        html.Div(id="trends-notes", className="notes"),
-        html.Details([html.Summary("Missing periods in this selection"), html.Div(id="trends-gaps")],
+        html.Div(notes, id="trends-notes", className="notes"),
+        html.Details([html.Summary("Missing periods in this selection"), html.Div(gaps, id="trends-gaps")],
                      className="gaps"),
     ])
 
@@ -450,6 +458,28 @@ KEYS = ["view", "metric", "policy_area", "region", "platforms", "sources", "sinc
 STATE_INPUTS = [Input(i, p) for i, p in CONTROLS]
 
 
+def control_options(atlas: Atlas, state: ViewState) -> tuple[list, list, list, list]:
+    """Options of the trend controls for a state: policy areas (each platform's own words on hover), regions,
+    platforms and sources that hold the metric."""
+    if not state.metric:
+        return [], [], [], []
+    areas = atlas.policy_areas(state.metric)
+    area_options = [{"label": r["label"], "value": r["policy_area"], "title": r["labels"]} for r in areas.to_dict("records")]
+    region_options = [{"label": r, "value": r} for r in atlas.regions(state.metric, state.policy_area)]
+    platforms = atlas.platforms(state.metric, state.policy_area)
+    platform_options = [{"label": r["name"], "value": r["platform"]} for r in platforms.to_dict("records")]
+    source_options = [{"label": s, "value": s} for s in atlas.sources(state.metric, state.policy_area)]
+    return area_options, region_options, platform_options, source_options
+
+
+def render_trends(atlas: Atlas, state: ViewState):
+    """The trends chart, its status sentence, its annotations and its missing periods."""
+    df, message = trend_data(atlas, state)
+    fig, notes = trend_chart(atlas, state, df, message)
+    status = message or _summary(df)
+    return fig, status, notes_list(notes), gaps_list(df) if not message else html.P(message)
+
+
 def register_callbacks(app: dash.Dash, atlas: Atlas) -> None:
     """Wire the controls: URL <-> controls, then one callback per view, downloads and provenance."""
 
@@ -488,16 +518,7 @@ def register_callbacks(app: dash.Dash, atlas: Atlas) -> None:
             state.check_platform = next((p for p in ("twitch", state.profile) if p in check_platforms),
                                         check_platforms[0] if check_platforms else "")
         check_options = [{"label": analysis.platform_name(p), "value": p} for p in check_platforms]
-        areas = atlas.policy_areas(state.metric) if state.metric else pd.DataFrame(columns=["policy_area", "label", "labels"])
-        area_options = [{"label": f"{r['label']}", "value": r["policy_area"], "title": r["labels"]}
-                        for r in areas.to_dict("records")]
-        region_options = [{"label": r, "value": r} for r in (atlas.regions(state.metric, state.policy_area)
-                                                             if state.metric else [])]
-        platforms = atlas.platforms(state.metric, state.policy_area) if state.metric else pd.DataFrame(
-            columns=["platform", "name", "figures"])
-        platform_options = [{"label": r["name"], "value": r["platform"]} for r in platforms.to_dict("records")]
-        source_options = [{"label": s, "value": s} for s in atlas.sources(state.metric, state.policy_area)] \
-            if state.metric else []
+        area_options, region_options, platform_options, source_options = control_options(atlas, state)
         query = encode(state)
         values_out = [state.view, state.metric, state.policy_area, state.region, state.platforms, state.sources,
                       state.since, state.until, state.mode, state.scale, ["on"] if state.annotations else [],
@@ -518,10 +539,7 @@ def register_callbacks(app: dash.Dash, atlas: Atlas) -> None:
     def trends(metric, policy_area, region, platforms, sources, since, until, mode, scale, annotations):
         state = state_from(dict(zip(KEYS, ["trends", metric, policy_area, region, platforms, sources, since, until,
                                            mode, scale, annotations, "", "", "", ""], strict=True)))
-        df, message = trend_data(atlas, state)
-        fig, notes = trend_chart(atlas, state, df, message)
-        status = message or _summary(df)
-        return fig, status, notes_list(notes), gaps_list(df) if not message else html.P(message)
+        return render_trends(atlas, state)
 
     @app.callback(
         Output("provenance", "children"),
