@@ -9,6 +9,7 @@ import json
 from urllib.parse import urlparse
 
 import dash
+import flask
 import pandas as pd
 from dash import ALL, Input, Output, State, ctx, dash_table, dcc, html, no_update
 
@@ -707,7 +708,12 @@ def _summary(df: pd.DataFrame) -> str:
 
 
 def _permalink(query: str) -> str:
-    return "/" + query
+    """The full link to this view (host as the browser reached it)."""
+    try:
+        host = flask.request.host_url.rstrip("/")
+    except RuntimeError:  # outside a request
+        host = ""
+    return f"{host}/{query}"
 
 
 def _chart_rows(atlas: Atlas, state: ViewState, chart: str) -> pd.DataFrame | None:

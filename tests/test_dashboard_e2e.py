@@ -161,6 +161,12 @@ def test_trends_change_selection_provenance_permalink_and_csv(server, browser, t
     assert [float(r["value"]) for r in match] == [19_800_000]
     assert all(r["citation"].startswith("Meta Platforms") for r in rows)
 
+    # Download SVG: the chart as drawn, with the source line under it.
+    browser.find_element(By.ID, "download-svg").click()
+    svg = wait_for(lambda: next(iter(browser.downloads.glob("*.svg")), None), "the SVG download")
+    wait_for(lambda: "</svg>" in svg.read_text(encoding="utf-8", errors="replace"), "a whole SVG")
+    assert "Source: Meta Platforms, Inc., Community Standards Enforcement Report" in svg.read_text(encoding="utf-8")
+
     # Follow a permalink: a fresh page with another metric and one platform reproduces that view.
     browser.get(base + "/?metric=proactive_rate&policy_area=STATEMENT_CATEGORY_PROTECTION_OF_MINORS"
                        "&platforms=instagram&sources=meta-cser&mode=indexed")
@@ -168,7 +174,7 @@ def test_trends_change_selection_provenance_permalink_and_csv(server, browser, t
     assert "indexed" in chart_title(browser)
     assert "Instagram" in text(browser, "trends-view")
     permalink = wait_for(lambda: text(browser, "permalink"), "the permalink text")
-    assert "metric=proactive_rate" in permalink and "platforms=instagram" in permalink
+    assert permalink.startswith(base + "/?") and "metric=proactive_rate" in permalink and "platforms=instagram" in permalink
 
     # An empty selection says so in words.
     browser.get(base + "/?metric=content_actioned&platforms=")
