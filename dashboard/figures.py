@@ -255,20 +255,25 @@ def ncmec_figure(df: pd.DataFrame, platform: str, source_line: str = "") -> dict
 
 
 def tdb_figure(df: pd.DataFrame, platform: str, source_line: str = "") -> dict:
-    """Bars per period and policy area: the DSA report's own-initiative + notices vs statements of reasons."""
+    """Horizontal bars per period and policy area: the DSA report's own-initiative + notices vs statements of
+    reasons in the Transparency Database (labels stay readable however long the category names are)."""
     rows = df[df.platform == platform]
     if rows.empty:
         return empty_figure("No cross-check for this platform.")
-    x = [f"{p} · {analysis.policy_area_name(a)}" for p, a in zip(rows.period, rows.policy_area, strict=True)]
+    labels = [_text(f"{analysis.policy_area_name(a)} ({p})") for p, a in zip(rows.period, rows.policy_area, strict=True)]
     data = [
-        {"type": "bar", "x": x, "y": _numbers(rows["report_value"]), "name": "DSA report: own-initiative + notices (derived sum)",
+        {"type": "bar", "orientation": "h", "y": labels, "x": _numbers(rows["report_value"]),
+         "name": "DSA report: own-initiative measures + actions on notices (derived sum)",
          "marker": {"color": PALETTE[0], "pattern": {"shape": "/"}}},
-        {"type": "bar", "x": x, "y": _numbers(rows["sor_count"]),
+        {"type": "bar", "orientation": "h", "y": labels, "x": _numbers(rows["sor_count"]),
          "name": "Statements of reasons in the DSA Transparency Database", "marker": {"color": PALETTE[1]}},
     ]
-    return base_layout(data, title=f"{analysis.platform_name(platform)}: DSA report vs Transparency Database",
-                       source_line=source_line, height=480, barmode="group",
-                       yaxis={"title": {"text": "count"}, "separatethousands": True})
+    fig = base_layout(data, title=f"{analysis.platform_name(platform)}: DSA report vs Transparency Database",
+                      source_line=source_line, height=200 + 34 * len(rows), barmode="group",
+                      xaxis={"title": {"text": "count"}, "separatethousands": True},
+                      yaxis={"autorange": "reversed", "type": "category", "automargin": True})
+    fig["layout"]["margin"]["l"] = 20
+    return fig
 
 
 def _numbers(values) -> list:

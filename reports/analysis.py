@@ -443,9 +443,9 @@ def dsa_tdb_crosscheck(store: Store, platforms: list[str] | None = None) -> pd.D
 
     `own_initiative` = illegal-content + terms-and-conditions measures; `notices` = actions on the basis of the
     law + of the terms and conditions; `report_value` = their sum (all derived sums of published figures).
-    `sor_count` = the database's daily counts summed over the report's period (for policy area ALL, over every
-    category); `tdb_days` says how many days of the period the database covers. `ratio` = report / database;
-    `flag` is None (not comparable) unless the database covers the whole period."""
+    `sor_count` = the database's daily counts summed over the report's period (for policy area ALL, its daily
+    totals, or the sum of its categories where it has no total); `tdb_days` says how many days of the period the
+    database covers. `ratio` = report / database; `flag` is None (not comparable) unless the database covers the whole period."""
     parts, params = [], [DSA_REPORT_SOURCE]
     for metric, breakdowns in DSA_REPORT_SOR_PARTS.values():
         parts.append(f"(metric = ? AND breakdown IN ({', '.join('?' * len(breakdowns))}))")
@@ -477,7 +477,9 @@ def dsa_tdb_crosscheck(store: Store, platforms: list[str] | None = None) -> pd.D
         report_value = float(sum(v for v in sums.values() if not pd.isna(v))) \
             if any(not pd.isna(v) for v in sums.values()) else float("nan")
         mask = (tdb.platform == platform) & (tdb.period_start >= start) & (tdb.period_end <= end)
-        if area != "ALL":
+        # For ALL, the database's own total per day where it has one; the sum of its categories only otherwise.
+        summed_categories = area == "ALL" and not (mask & (tdb.policy_area == "ALL")).any()
+        if not summed_categories:
             mask &= tdb.policy_area == area
         days = tdb[mask]
         spans = days.drop_duplicates(["period_start", "period_end"])
@@ -486,7 +488,7 @@ def dsa_tdb_crosscheck(store: Store, platforms: list[str] | None = None) -> pd.D
         sor = float(days["value"].sum()) if not days.empty else float("nan")
         ratio, divergence, flag = _compare(report_value, sor)
         notes.insert(0, "report value derived: own-initiative + actions on notices")
-        if area == "ALL":
+        if summed_categories:
             notes.append("database count derived: sum over every category")
         if covered < period_days:
             notes.append(f"database figures cover {covered} of {period_days} days: not comparable")

@@ -173,7 +173,15 @@ def test_dsa_tdb_crosscheck_sums_bases_and_days_and_needs_the_whole_period(tmp_p
     days = [date(2025, 7, 1) + timedelta(days=n) for n in range(184)]
     tdb = [obs("snapchat", day(d), 1, metric="sor_count", region="EU", area=area) for d in days]
     tdb += [obs("x", day(d), 2, metric="sor_count", region="EU", area=area) for d in days[:30]]
-    df = analysis.dsa_tdb_crosscheck(make_store(tmp_path, {"dsa-report": report, "dsa-tdb": tdb})).set_index("platform")
+    # The database's own daily total over every category (ALL), beside the per-category rows.
+    tdb += [obs("snapchat", day(d), 3, metric="sor_count", region="EU", area="ALL") for d in days]
+    report += [obs("snapchat", h2, 400, metric="own_initiative_measures", region="EU", area="ALL",
+                   breakdown="basis=terms_and_conditions")]
+    df = analysis.dsa_tdb_crosscheck(make_store(tmp_path, {"dsa-report": report, "dsa-tdb": tdb}))
+    total = df[(df.platform == "snapchat") & (df.policy_area == "ALL")].iloc[0]
+    assert (total.report_value, total.sor_count) == (400, 3 * 184)  # the database's total, not total + categories
+    assert "sum over every category" not in total.note
+    df = df[df.policy_area != "ALL"].set_index("platform")
     snap = df.loc["snapchat"]
     assert (snap.own_initiative, snap.notices, snap.report_value) == (100, 10, 110)
     assert (snap.sor_count, snap.tdb_days, snap.period_days) == (184, 184, 184)
