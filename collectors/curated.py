@@ -19,6 +19,7 @@ from reports.errors import ParseError
 from reports.numbers import parse_figure
 from reports.periods import parse_period
 from reports.schema import BREAKDOWN_PATTERN, REGION_PATTERN, UNITS, frame, observation
+from reports.textio import decode_text
 from reports.vocab import mapping, metrics, platforms
 
 CURATED_DIR = PACKAGE_DIR / "curated"
@@ -42,10 +43,7 @@ class Curated(Collector):
     def parse(self, documents: list[Document]) -> ParseResult:
         """Check every row against our vocabularies and formats, map its policy label, keep its citation."""
         (doc,) = documents
-        try:
-            text = doc.read_bytes().decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise ParseError(f"not UTF-8 text ({exc})", file=doc.path, source=self.id) from None
+        text = decode_text(doc.read_bytes(), file=doc.path)
         reader = csv.DictReader(io.StringIO(text))
         check_header(reader.fieldnames, doc)
         rows, seen = [], {}

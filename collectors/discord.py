@@ -17,6 +17,7 @@ from reports.errors import ParseError
 from reports.numbers import is_missing, parse_figure
 from reports.periods import Period, month, quarter
 from reports.schema import format_breakdown, frame, observation, parse_breakdown
+from reports.textio import decode_text
 from reports.vocab import mapping
 
 SOURCE = "discord"
@@ -75,10 +76,7 @@ def file_quarter(doc: Document) -> Period:
 
 def read_rows(doc: Document) -> list[Row]:
     """Every CSV record with its starting line; cells stripped, trailing empty cells dropped."""
-    try:
-        text = doc.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ParseError(f"not UTF-8 text: {exc}", file=doc.path) from None
+    text = decode_text(doc.read_bytes(), file=doc.path)
     reader = csv.reader(io.StringIO(text))
     rows, line = [], 1
     for record in reader:

@@ -20,6 +20,7 @@ from reports.numbers import parse_figure
 from reports.periods import Period, span
 from reports.safezip import iter_files, open_zip
 from reports.schema import frame, observation, parse_breakdown
+from reports.textio import decode_text
 
 SOURCE = "dsa-report"
 PART_NAMES = {1: "report identification", 2: "category names", 3: "member-state orders", 4: "notices",
@@ -82,13 +83,7 @@ class Report:
 
 def decode(data: bytes, name: str) -> str:
     """UTF-8 (with or without BOM), else Windows-1252 as some filers save it; anything else is an error."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            return data.decode("cp1252")
-        except UnicodeDecodeError as exc:
-            raise ParseError(f"text is neither UTF-8 nor Windows-1252 ({exc})", file=name) from None
+    return decode_text(data, file=name, allow_cp1252=True)
 
 
 def csv_rows(text: str) -> list[list[str]]:

@@ -10,6 +10,7 @@ from reports.errors import ParseError
 from reports.numbers import parse_figure
 from reports.periods import parse_period
 from reports.schema import frame, observation
+from reports.textio import decode_text
 from reports.vocab import mapping
 
 HEADER = ["app", "policy_area", "metric", "period", "value"]
@@ -28,7 +29,7 @@ class MetaCSER(Collector):
     def parse(self, documents: list[Document]) -> ParseResult:
         """Load the CSV, map each row's app, policy area and metric, and keep every printed value."""
         (doc,) = documents
-        text = doc.read_bytes().decode("utf-8-sig")
+        text = decode_text(doc.read_bytes(), file=doc.path)
         reader = csv.DictReader(io.StringIO(text))
         if [h.strip().lower() for h in reader.fieldnames or []] != HEADER:
             raise ParseError(f"expected header {','.join(HEADER)}, found {reader.fieldnames}", file=doc.path,

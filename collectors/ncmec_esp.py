@@ -1,7 +1,6 @@
 """NCMEC's CyberTipline Reports by Electronic Service Providers: one text PDF per year, rows of `ESP name  count`."""
 from __future__ import annotations
 
-import io
 import re
 import statistics
 import unicodedata
@@ -14,6 +13,7 @@ from reports.collector import Collector, ParseResult, edition_meta
 from reports.documents import Document
 from reports.errors import ParseError
 from reports.numbers import parse_number
+from reports.pdfio import open_pdf
 from reports.periods import year
 from reports.schema import frame, observation
 from reports.vocab import mapping
@@ -128,20 +128,17 @@ def slug(name: str, *, file=None, place=None) -> str:
 
 def read_table(doc: Document) -> Table:
     """Open the PDF and read its title year, column heading, footnote, every row and the printed total."""
-    try:
-        pdf = pdfplumber.open(io.BytesIO(doc.read_bytes()))
-    except Exception as exc:  # pdfminer raises several types for a file that is not a PDF
-        raise ParseError(f"not a readable PDF ({type(exc).__name__}: {exc})", file=doc.path) from None
-    with pdf:
-        if not pdf.pages:
+    with open_pdf(doc.read_bytes(), file=doc.path) as pdf:
+        pages = pdf.pages
+        if not pages:
             raise ParseError("the PDF has no pages", file=doc.path)
-        first = pdf.pages[0].extract_text() or ""
+        first = pages[0].extract_text() or ""
         title = TITLE.search(first)
         if not title:
             raise ParseError("no title '<year> CyberTipline Reports by ...' on page 1", file=doc.path, place="page 1")
         footnote = next((line.lstrip("*").strip() for line in first.splitlines() if line.startswith("*")), "")
         entries, headings = [], set()
-        for number, page in enumerate(pdf.pages, start=1):
+        for number, page in enumerate(pages, start=1):
             heading, page_entries = read_page(page, number, doc)
             headings.add(heading)
             entries += page_entries

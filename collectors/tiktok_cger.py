@@ -56,7 +56,7 @@ def read_csv(doc: Document) -> pd.DataFrame:
     """The CSV edition as the long table, its headers renamed through columns.csv."""
     try:
         df = pd.read_csv(io.BytesIO(doc.read_bytes()), encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise ParseError(f"not a readable CSV: {exc}", file=doc.path) from None
     columns = _map("columns")
     renamed = {h: columns.lookup(h, file=doc.path, place=f"line 1, header {h!r}")["column"] for h in df.columns}

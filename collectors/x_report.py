@@ -1,7 +1,6 @@
 """X Corp.'s Global Transparency Report (H1 2024): the PDF's tables of reports, suspensions, removals and requests."""
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass, field
 
@@ -11,6 +10,7 @@ from reports.collector import Collector, ParseResult, Skipped, edition_meta
 from reports.documents import Document
 from reports.errors import ParseError
 from reports.numbers import parse_figure
+from reports.pdfio import open_pdf
 from reports.periods import Period, half
 from reports.schema import frame, observation
 from reports.vocab import mapping
@@ -216,13 +216,9 @@ def check_totals(df, doc: Document) -> list[str]:
 
 def read_grids(doc: Document) -> tuple[Period, list[Grid]]:
     """Open the PDF, find its period in the running title, and read every data table with its heading."""
-    try:
-        pdf = pdfplumber.open(io.BytesIO(doc.read_bytes()))
-    except Exception as exc:  # pdfminer raises several types for a file that is not a PDF
-        raise ParseError(f"not a readable PDF ({type(exc).__name__}: {exc})", file=doc.path) from None
     grids: list[Grid] = []
     period = None
-    with pdf:
+    with open_pdf(doc.read_bytes(), file=doc.path) as pdf:
         for number, page in enumerate(pdf.pages, start=1):
             text = page.extract_text() or ""
             title = TITLE.search(text)

@@ -1,0 +1,32 @@
+"""Open published PDFs with pdfplumber so that a damaged file fails with our error, wherever pdfminer notices."""
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pdfplumber
+from pdfminer.pdfparser import PDFSyntaxError
+from pdfminer.psexceptions import PSException
+from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
+
+# pdfminer parses lazily: a damaged page shows only when it is read, so the whole read is guarded.
+PDF_ERRORS = (MalformedPDFException, PdfminerException, PSException, PDFSyntaxError, KeyError, TypeError,
+              ValueError, AssertionError, IndexError, AttributeError)
+
+
+@contextmanager
+def open_pdf(data: bytes, *, file: str | Path) -> Iterator[pdfplumber.PDF]:
+    """A pdfplumber PDF over the bytes; any pdfminer failure while it is read becomes a ParseError naming the file."""
+    from reports.errors import ParseError
+
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+    except Exception as exc:  # pdfminer raises many types for bytes that are not a PDF
+        raise ParseError(f"not a readable PDF ({type(exc).__name__}: {exc})", file=file) from None
+    try:
+        with pdf:  # closing reads the pages too
+            yield pdf
+    except PDF_ERRORS as exc:
+        raise ParseError(f"damaged PDF ({type(exc).__name__}: {exc})", file=file) from None
