@@ -140,7 +140,6 @@ def changes(platform, source, fmt, db):
 def serve(port, host, debug, db):
     """Open the dashboard (http://127.0.0.1:8050) on the store, or on the bundled atlas."""
     from dashboard.app import create_app
-
     from reports.store import Store
 
     store = Store.open(db)
