@@ -5,6 +5,7 @@ validation, which costs more than the query on large series. `plotly.graph_objec
 Data text (labels, names) goes into figures escaped, because plotly reads a subset of HTML in its text."""
 from __future__ import annotations
 
+import textwrap
 from datetime import timedelta
 from html import escape
 
@@ -30,7 +31,9 @@ def base_layout(data: list[dict], *, title: str = "", source_line: str = "", hei
     """Common look: readable fonts, white background, the legend (one series a line) under the plot, then a source line."""
     entries = sum(1 for t in data if t.get("showlegend", True))
     legend_rows = entries if entries > 1 else 0
-    bottom = 70 + 29 * legend_rows + (34 if source_line else 0)
+    # Long source lines wrap (plotly does not wrap text itself).
+    source_lines = textwrap.wrap(source_line, 170) if source_line else []
+    bottom = 70 + 29 * legend_rows + 16 * len(source_lines) + (18 if source_lines else 0)
     total = height + 29 * legend_rows
     plot_height = max(total - 96 - bottom, 120)
     out = {
@@ -51,8 +54,8 @@ def base_layout(data: list[dict], *, title: str = "", source_line: str = "", hei
             out[key] = value
     if source_line:
         out["annotations"].append({
-            "text": _text(source_line), "xref": "paper", "yref": "paper", "x": 0, "y": 0, "yshift": -(bottom - 8),
-            "xanchor": "left", "yanchor": "bottom", "showarrow": False, "align": "left",
+            "text": "<br>".join(_text(line) for line in source_lines), "xref": "paper", "yref": "paper", "x": 0,
+            "y": 0, "yshift": -(bottom - 8), "xanchor": "left", "yanchor": "bottom", "showarrow": False, "align": "left",
             "font": {"size": 11, "color": "#444"}, "name": "source-line"})
     out.pop("template")
     return {"data": data, "layout": out}
