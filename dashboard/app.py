@@ -401,7 +401,7 @@ def trend_data(atlas: Atlas, state: ViewState, *, full: bool = False) -> tuple[p
 
 
 def trend_chart(atlas: Atlas, state: ViewState, df: pd.DataFrame, message: str, *, chart: str = "trends",
-                height: int = 520, title: str | None = None):
+                height: int = 520, title: str | None = None, wrap: int = 170):
     """The trend figure (or an empty one saying why), and the annotations drawn on it."""
     if message and (df.empty or df["value"].notna().sum() == 0):
         return figures.empty_figure(message), []
@@ -415,7 +415,7 @@ def trend_chart(atlas: Atlas, state: ViewState, df: pd.DataFrame, message: str, 
                       .get(state.mode, ""))
     fig = figures.trend_figure(df, mode=state.mode, scale=state.scale, unit=unit, title=title,
                                source_line=analysis.source_line(df["source"].unique()), notes=notes, height=height,
-                               chart=chart)
+                               chart=chart, wrap=wrap)
     return fig, notes
 
 
@@ -625,7 +625,7 @@ def register_callbacks(app: dash.Dash, atlas: Atlas) -> None:
             state = ViewState(metric=r["metric"], policy_area=r["policy_area"], platforms=[platform],
                               sources=[r["source"]], region="", annotations=bool(annotations))
             df, message = trend_data(atlas, state)
-            fig, _notes = trend_chart(atlas, state, df, message, chart=f"key-{n}", height=380,
+            fig, _notes = trend_chart(atlas, state, df, message, chart=f"key-{n}", height=380, wrap=95,
                                       title=f"{analysis.metric_name(r['metric'])}: "
                                             f"{analysis.policy_area_name(r['policy_area'])} ({r['source']})")
             multiples.append(dcc.Graph(id={"type": "chart", "name": f"key-{n}"}, figure=fig, config=GRAPH_CONFIG))

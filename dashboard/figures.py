@@ -27,12 +27,13 @@ def _text(value) -> str:
     return escape("" if value is None else str(value), quote=False)
 
 
-def base_layout(data: list[dict], *, title: str = "", source_line: str = "", height: int = 480, **layout) -> dict:
+def base_layout(data: list[dict], *, title: str = "", source_line: str = "", height: int = 480, wrap: int = 170,
+                **layout) -> dict:
     """Common look: readable fonts, white background, the legend (one series a line) under the plot, then a source line."""
     entries = sum(1 for t in data if t.get("showlegend", True))
     legend_rows = entries if entries > 1 else 0
     # Long source lines wrap (plotly does not wrap text itself).
-    source_lines = textwrap.wrap(source_line, 170) if source_line else []
+    source_lines = textwrap.wrap(source_line, wrap) if source_line else []
     bottom = 70 + 29 * legend_rows + 16 * len(source_lines) + (18 if source_lines else 0)
     total = height + 29 * legend_rows
     plot_height = max(total - 96 - bottom, 120)
@@ -142,7 +143,7 @@ def _dense_points(rows: pd.DataFrame, chart: str) -> dict:
 
 def trend_figure(df: pd.DataFrame, *, mode: str = "absolute", scale: str = "linear", unit: str = "count",
                  title: str = "", source_line: str = "", notes: list[dict] | None = None, height: int = 520,
-                 chart: str = "trends") -> dict:
+                 chart: str = "trends", wrap: int = 170) -> dict:
     """One line per series; each value is a flat segment across its own period; gaps stay gaps.
 
     Every point carries `customdata` = [chart, row number in df] so a click can find its figure."""
@@ -165,7 +166,7 @@ def trend_figure(df: pd.DataFrame, *, mode: str = "absolute", scale: str = "line
              "separatethousands": True, "rangemode": "normal" if scale == "log" else "tozero"}
     if unit == "ratio" and mode == "absolute":
         yaxis["tickformat"] = ".1%"
-    fig = base_layout(data, title=title, source_line=source_line, height=height, yaxis=yaxis,
+    fig = base_layout(data, title=title, source_line=source_line, height=height, yaxis=yaxis, wrap=wrap,
                       xaxis={"type": "date", "title": {"text": "period (each value drawn across the period it covers)"}})
     add_annotations(fig, notes or [])
     return fig
@@ -216,9 +217,9 @@ def coverage_figure(spans: pd.DataFrame, title: str = "", source_line: str = "")
             "hovertext": [f"{_text(r.source)}: {r.start:%Y-%m-%d} to {r.end:%Y-%m-%d} ({r.periods} {kind} period(s))"
                           for r in part.itertuples()]})
     return base_layout(data, title=title, source_line=source_line,
-                       height=max(280, 120 + 60 * spans["source"].nunique()), barmode="overlay",
+                       height=260 + 50 * spans["source"].nunique(), barmode="overlay",
                        xaxis={"type": "date", "title": {"text": "period covered"}},
-                       yaxis={"title": {"text": "source"}, "autorange": "reversed", "type": "category"})
+                       yaxis={"autorange": "reversed", "type": "category", "automargin": True})
 
 
 def ncmec_figure(df: pd.DataFrame, platform: str, source_line: str = "") -> dict:
