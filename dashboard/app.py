@@ -140,7 +140,7 @@ def layout(atlas: Atlas, label: str):
     # The default view is drawn into the page itself, so the first chart needs no callback round trip.
     initial = resolve(atlas, ViewState(), set())
     all_platforms = atlas.all_platforms()
-    profile_options = [{"label": f"{r['name']} ({r['figures']:,} figures)", "value": r["platform"]}
+    profile_options = [{"label": f"{r['name']} ({r['figures']:,} published totals)", "value": r["platform"]}
                        for r in all_platforms.to_dict("records")]
     return html.Div([
         dcc.Location(id="url", refresh=False),
