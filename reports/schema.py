@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pandas as pd
-import pandera.pandas as pa
 
 from reports import vocab
 from reports.errors import ValidationError
@@ -27,7 +26,10 @@ BREAKDOWN_PATTERN = r"^$|^[a-z0-9_]+=[^;]*(;[a-z0-9_]+=[^;]*)*$"
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
 
-def _schema() -> pa.DataFrameSchema:
+def _schema():
+    """The pandera schema (imported here: pandera is slow to import and only builds need it)."""
+    import pandera.pandas as pa
+
     text = {"nullable": False}
     return pa.DataFrameSchema(
         {
@@ -110,9 +112,11 @@ def coerce(df: pd.DataFrame) -> pd.DataFrame:
 
 def validate(df: pd.DataFrame, *, file: str | None = None, source: str | None = None) -> pd.DataFrame:
     """Validate observations against the common schema; raise ValidationError naming the rows at fault."""
+    from pandera.errors import SchemaErrors
+
     try:
         return _schema().validate(coerce(df), lazy=True)
-    except pa.errors.SchemaErrors as exc:
+    except SchemaErrors as exc:
         cases = exc.failure_cases.head(5)
         details = "; ".join(
             f"column {row.column} check {row.check} value {row.failure_case!r}"

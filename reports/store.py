@@ -18,7 +18,7 @@ from reports.schema import COLUMNS, FIGURE_KEY
 
 ENV_VAR = "TATLAS_DB"
 BUNDLED_DIR = PACKAGE_DIR / "atlas"
-BUNDLE_TABLES = ("documents", "observations", "skipped")
+BUNDLE_TABLES = ("documents", "observations", "skipped", "latest")
 
 DOCUMENT_COLUMNS = {
     "sha256": "VARCHAR PRIMARY KEY", "source": "VARCHAR NOT NULL", "name": "VARCHAR", "path": "VARCHAR",
@@ -68,10 +68,10 @@ class Store:
         if missing:
             raise StoreError(f"the bundled atlas lacks {missing}; run `tatlas bundle`", file=directory)
         store = cls(None)
+        # `latest` ships materialised, so opening the bundle is a load, not a recomputation.
         for table in BUNDLE_TABLES:
             store.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet(?)",
                               [str(directory / f"{table}.parquet")])
-        store.refresh_latest()
         store.label = "bundled atlas"
         return store
 
@@ -213,6 +213,7 @@ class Store:
         """Write the tables as compressed Parquet, sorted so that the same build gives the same files."""
         directory.mkdir(parents=True, exist_ok=True)
         orders = {"documents": "source, name, sha256", "skipped": "document_sha256, locator, reason",
+                  "latest": f"{', '.join(FIGURE_KEY)}, document_sha256, locator",
                   "observations": f"{', '.join(FIGURE_KEY)}, document_sha256, locator"}
         for table in BUNDLE_TABLES:
             target = directory / f"{table}.parquet"
