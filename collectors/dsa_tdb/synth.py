@@ -4,16 +4,24 @@ Distributions come from shantay's daily statistics (`../shared/data/dsa-tdb-stat
 else from `sor_distributions.csv` beside this module (derived from the same statistics by `derive_table`).
 Each platform is drawn by its share of statements that day; then, per platform, its category, decision ground,
 decision types, automation, source type, account type, content type, visibility decision and territorial scope.
-The true counts are computed here with pandas from the drawn values (not by the engines under test) and written
+The true counts are computed here from the drawn codes with numpy (not by the engines under test) and written
 as `<dump>.truth.json` beside the dump.
+
+The dump is written part by part (one inner ZIP of at most ten parts in memory per thread), so writing one of
+any size takes bounded memory. Rows look like the real ones (see ../shared/data/dsa-sor): random v4 uuids, the
+same quoting (PHP's fputcsv: a field is quoted when it holds a space, a comma or a quote), free-text fields of
+the real lengths (explanations and facts of a few hundred characters drawn from a pool of generated sentences),
+about 800 bytes a row and a deflate ratio near the real parts' (about 8x), rather than texts that compress 17x.
 """
 from __future__ import annotations
 
 import hashlib
 import io
 import json
+import threading
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -22,7 +30,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
 from collectors.dsa_tdb.engines import EEA, EEA_NO_IS, EU27
 from collectors.dsa_tdb.ingest import V1_HEADER, V2_FROM, V2_HEADER
@@ -40,10 +47,19 @@ FIELDS = [("category", "category", "variant"), ("decision_ground", "decision_gro
           ("decision_monetary", "decision_monetary", "variant"), ("decision_provision", "decision_provision", "variant"),
           ("decision_account", "decision_account", "variant")]
 LIST_FIELDS = {"content_type", "decision_visibility", "territorial_scope"}
+DECISIONS = {"decision_visibility": "vis", "decision_monetary": "mon", "decision_provision": "pro", "decision_account": "acc"}
 DEFAULTS = {"decision_visibility": "DECISION_VISIBILITY_CONTENT_REMOVED",
             "decision_monetary": "DECISION_MONETARY_SUSPENSION", "decision_provision": "DECISION_PROVISION_TOTAL_SUSPENSION",
             "decision_account": "DECISION_ACCOUNT_SUSPENDED"}
+SCOPES = {"EEA": EEA, "EEA_no_IS": EEA_NO_IS, "EU": EU27}
+CUTS = ["decision_ground", "decision_monetary", "decision_provision", "decision_account", "automated_detection",
+        "automated_decision", "source_type", "account_type", "decision_type", "decision_visibility", "content_type",
+        "territorial_scope"]
 TOP_PLATFORMS = 40
+# Free texts: (mean length in characters, distinct texts in the pool), set so that rows average ~800 bytes and
+# parts deflate about as well as the real sample parts (the real texts are platform templates with variations).
+TEXTS = {"incompatible_content_ground": (24, 300), "incompatible_content_explanation": (90, 60),
+         "decision_facts": (110, 40), "decision_visibility_other": (45, 200)}
 
 
 def stats_day(con: duckdb.DuckDBPyConnection, day: date) -> date:
@@ -87,158 +103,268 @@ def distributions(day: date, shared: Path | None) -> pd.DataFrame:
     schema = "v2" if day >= V2_FROM else "v1"
     candidates = sorted(shared.glob(STATS_GLOB)) if shared and shared.exists() else []
     table = derive_table(candidates[-1], [day]) if candidates else pd.read_csv(TABLE, keep_default_na=False)
-    table = table[table["schema"] == schema]
-    return table
+    return table[table["schema"] == schema]
 
 
-def draw(rows: int, day: date, *, seed: int = 0, shared: Path | None = None) -> pd.DataFrame:
-    """Draw `rows` statements: one column per field, list fields as Python-free comma-joined strings."""
-    rng = np.random.default_rng(seed)
-    table = distributions(day, shared)
-    platforms = table[table["field"] == "platform"]
-    weights = platforms["weight"].to_numpy(float)
-    chosen = rng.choice(len(platforms), size=rows, p=weights / weights.sum())
-    out = pd.DataFrame({"platform_name": platforms["platform"].to_numpy()[chosen]})
-    for field, *_ in FIELDS:
-        out[field] = ""
-    for platform, index in out.groupby("platform_name").groups.items():
-        own = table[(table["platform"] == platform) & (table["field"] != "platform")]
-        for field, *_ in FIELDS:
-            options = own[own["field"] == field]
-            if options.empty:
-                continue
-            w = options["weight"].to_numpy(float)
-            out.loc[index, field] = options["value"].to_numpy()[rng.choice(len(options), size=len(index), p=w / w.sum())]
-    # decision_type decides which decision fields are set; its parts pick values drawn above (or a default).
-    kinds = out["decision_type"].replace("is_null", "")
-    for field, short in (("decision_visibility", "vis"), ("decision_monetary", "mon"),
-                         ("decision_provision", "pro"), ("decision_account", "acc")):
-        has = kinds.str.contains(rf"(?:^|_){short}(?:_|$)", regex=True)
-        filled = out[field].where(out[field] != "", DEFAULTS[field])
-        out[field] = filled.where(has, "")
-    out.loc[out["category"] == "", "category"] = ("STATEMENT_CATEGORY_OTHER_VIOLATION_TC" if day >= V2_FROM
-                                                   else "STATEMENT_CATEGORY_SCOPE_OF_PLATFORM_SERVICE")
-    out["decision_type"] = kinds.where(kinds != "", "is_null")
+def quoted(values) -> list[str]:
+    """Cells as PHP's fputcsv writes them (the real dumps): quoted when holding a space, comma or quote."""
+    return ['"' + v.replace('"', '""') + '"' if any(c in v for c in ' ,"\n\r\t') else v for v in values]
+
+
+@dataclass
+class Field:
+    """One drawn field: its values (index 0 = empty), per platform the cumulative weights and value codes."""
+
+    values: list[str]
+    cumulative: list[np.ndarray]
+    codes: list[np.ndarray]
+
+
+class Model:
+    """The day's distributions as arrays, ready to draw parts from without pandas."""
+
+    def __init__(self, day: date, shared: Path | None):
+        table = distributions(day, shared)
+        platforms = table[table["field"] == "platform"]
+        self.platforms = list(platforms["platform"])
+        weights = platforms["weight"].to_numpy(float)
+        self.platform_cumulative = np.cumsum(weights / weights.sum())
+        self.fields: dict[str, Field] = {}
+        for name, *_ in FIELDS:
+            rows = table[table["field"] == name]
+            values = [""] + sorted(set(rows["value"]) - {""})
+            index = {v: i for i, v in enumerate(values)}
+            cumulative, codes = [], []
+            for platform in self.platforms:
+                own = rows[rows["platform"] == platform]
+                w = own["weight"].to_numpy(float)
+                cumulative.append(np.cumsum(w / w.sum()) if len(w) else np.array([1.0]))
+                codes.append(np.array([index[v] for v in own["value"]] if len(w) else [0], dtype=np.int32))
+            self.fields[name] = Field(values, cumulative, codes)
+        self.default_category = ("STATEMENT_CATEGORY_OTHER_VIOLATION_TC" if day >= V2_FROM
+                                 else "STATEMENT_CATEGORY_SCOPE_OF_PLATFORM_SERVICE")
+
+    def draw(self, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """Codes of `n` statements: `platform` and one array per field (indexes into the field's values)."""
+        platform = np.minimum(np.searchsorted(self.platform_cumulative, rng.random(n)), len(self.platforms) - 1)
+        order = np.argsort(platform, kind="stable")
+        bounds = np.searchsorted(platform[order], np.arange(len(self.platforms) + 1))
+        out = {"platform": platform.astype(np.int32)}
+        for name, spec in self.fields.items():
+            codes = np.zeros(n, dtype=np.int32)
+            draws = rng.random(n)
+            for p in range(len(self.platforms)):
+                rows = order[bounds[p]:bounds[p + 1]]
+                if len(rows):
+                    picks = np.searchsorted(spec.cumulative[p], draws[rows])
+                    codes[rows] = spec.codes[p][np.minimum(picks, len(spec.codes[p]) - 1)]
+            out[name] = codes
+        return out
+
+
+def decision_values(model: Model) -> dict[str, list[str]]:
+    """What each code of each field stands for in the CSV and in the counts, after the decision-type rules."""
+    out = {}
+    for name, spec in model.fields.items():
+        values = list(spec.values)
+        if name in DEFAULTS:
+            values[0] = DEFAULTS[name]
+        if name == "category":
+            values[0] = model.default_category
+        if name == "decision_type":
+            values = [v if v not in ("", "is_null") else "is_null" for v in values]
+        out[name] = values
     return out
 
 
-def true_counts(drawn: pd.DataFrame) -> pd.DataFrame:
-    """Counts per platform, category and cut value, computed plainly from the drawn statements."""
-    keys = ["platform_name", "category"]
-    frames = [drawn.groupby(keys).size().rename("n").reset_index().assign(cut="", val="")]
-    scope = drawn["territorial_scope"].replace({",".join(EEA): "EEA", ",".join(EEA_NO_IS): "EEA_no_IS",
-                                                ",".join(EU27): "EU"})
-    for field in ("decision_ground", "decision_monetary", "decision_provision", "decision_account",
-                  "automated_detection", "automated_decision", "source_type", "account_type", "decision_type",
-                  "decision_visibility", "content_type", "territorial_scope"):
-        values = (scope if field == "territorial_scope" else drawn[field]).replace("", "none")
-        if field in LIST_FIELDS:
-            values = values.str.split(",")
-        frame = drawn[keys].assign(val=values).explode("val")
-        frames.append(frame.groupby(keys + ["val"]).size().rename("n").reset_index().assign(cut=field))
-    return pd.concat(frames, ignore_index=True)[["platform_name", "category", "cut", "val", "n"]]
+def resolve(model: Model, drawn: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Apply decision_type: it decides which decision fields are set (-1 = empty cell), each keeping its drawn value."""
+    kinds = decision_values(model)["decision_type"]
+    for name, short in DECISIONS.items():
+        has = np.array([short in kind.split("_") for kind in kinds])
+        drawn[name] = np.where(has[drawn["decision_type"]], drawn[name], -1).astype(np.int32)
+    return drawn
 
 
-def csv_table(drawn: pd.DataFrame, day: date, seed: int) -> pa.Table:
-    """The drawn statements as the dump's columns: JSON arrays for list fields, texts of realistic length."""
-    n = len(drawn)
-    header = V2_HEADER if day >= V2_FROM else V1_HEADER
-    rng = np.random.default_rng(seed + 1)
-    prefix = hashlib.sha1(f"{day}:{seed}".encode()).hexdigest()
-    numbers = pc.utf8_lpad(pc.cast(pa.array(np.arange(n)), pa.string()), 12, "0")
-    uuid = pc.binary_join_element_wise(f"{prefix[:8]}-{prefix[8:12]}-4{prefix[13:16]}-a{prefix[17:20]}-", numbers, "")
-
-    def json_list(column: str) -> pa.Array:
-        values = drawn[column]
-        text = '["' + values.str.replace(",", '","', regex=False) + '"]'
-        return pa.array(text.where(values != "", None))
-
-    def pooled(kind: str, size: int, length: int) -> pa.Array:
-        pool = pa.array([f"{kind} {i}: " + " ".join(f"{kind.lower()}word{(i * 7 + j) % 97}" for j in range(length // 12))
-                         for i in range(size)], pa.large_string())  # millions of rows pass 2 GB of text
-        return pool.take(pa.array(rng.integers(0, size, n)))
-
-    stamp = f"{day.isoformat()} 00:00:00"
-    scope = drawn["territorial_scope"].replace({"EEA": ",".join(EEA), "EEA_no_IS": ",".join(EEA_NO_IS),
-                                                "EU": ",".join(EU27)})
-    columns = {
-        "uuid": uuid, "decision_visibility": json_list("decision_visibility"),
-        "decision_monetary": pa.array(drawn["decision_monetary"].where(drawn["decision_monetary"] != "", None)),
-        "decision_provision": pa.array(drawn["decision_provision"].where(drawn["decision_provision"] != "", None)),
-        "decision_account": pa.array(drawn["decision_account"].where(drawn["decision_account"] != "", None)),
-        "account_type": pa.array(drawn["account_type"].where(drawn["account_type"] != "", None)),
-        "decision_ground": pa.array(drawn["decision_ground"].where(drawn["decision_ground"] != "", None)),
-        "incompatible_content_ground": pooled("Ground", 40, 40),
-        "incompatible_content_explanation": pooled("Explanation", 200, 330),
-        "category": pa.array(drawn["category"]), "content_type": json_list("content_type"),
-        "content_date": pa.array([stamp] * n), "application_date": pa.array([stamp] * n),
-        "territorial_scope": json_list_series(scope), "decision_facts": pooled("Facts", 100, 220),
-        "source_type": pa.array(drawn["source_type"].where(drawn["source_type"] != "", None)),
-        "automated_detection": pa.array(drawn["automated_detection"].where(drawn["automated_detection"] != "", None)),
-        "automated_decision": pa.array(drawn["automated_decision"].where(drawn["automated_decision"] != "", None)),
-        "platform_name": pa.array(drawn["platform_name"]), "platform_uid": numbers,
-        "created_at": pa.array([f"{day.isoformat()} 12:00:00"] * n),
-    }
-    empty = pa.nulls(n, pa.string())
-    return pa.table({c: columns.get(c, empty) for c in header})
+def cell_texts(model: Model) -> dict[str, list[str | None]]:
+    """Per field, the CSV cell of each code (the last entry is the empty cell of code -1)."""
+    out = {}
+    for name, values in decision_values(model).items():
+        if name == "territorial_scope":
+            cells = ['["' + '","'.join(SCOPES.get(v, v.split(","))) + '"]' if v else None for v in values]
+        elif name in LIST_FIELDS:
+            cells = ['["' + v.replace(",", '","') + '"]' if v else None for v in values]
+        elif name == "decision_type":
+            continue
+        else:
+            cells = [v or None for v in values]
+        out[name] = [None if c is None else quoted([c])[0] for c in cells] + [None]
+    return out
 
 
-def json_list_series(values: pd.Series) -> pa.Array:
-    text = '["' + values.str.replace(",", '","', regex=False) + '"]'
-    return pa.array(text.where(values != "", None))
+def count_values(model: Model, name: str) -> list[list[str]]:
+    """Per code of a field, the values it counts as (several for a list cell); [-1] = 'none'."""
+    values = decision_values(model)[name]
+    if name == "territorial_scope":
+        full = {",".join(codes): label for label, codes in SCOPES.items()}
+        out = [[full.get(v, v)] if v in SCOPES or v in full else v.split(",") for v in values]
+    elif name in LIST_FIELDS:
+        out = [v.split(",") for v in values]
+    else:
+        out = [[v] for v in values]
+    return [[x or "none" for x in vs] for vs in out] + [["none"]]
 
 
-def part_csv(table: pa.Table) -> bytes:
-    sink = io.BytesIO()
-    sink.write((",".join(table.column_names) + "\n").encode())  # the real header is not quoted
-    pacsv.write_csv(table, sink, pacsv.WriteOptions(quoting_style="needed", include_header=False))
-    return sink.getvalue()
+def true_counts(model: Model, drawn: dict[str, np.ndarray]) -> dict[tuple[str, str, str, str], int]:
+    """Counts per platform, category and cut value of distinct statements, from the drawn codes."""
+    categories = decision_values(model)["category"]
+    n_cat = len(categories)
+    key = drawn["platform"].astype(np.int64) * n_cat + drawn["category"]
+    out: dict[tuple[str, str, str, str], int] = {}
+
+    def add(cut: str, codes: np.ndarray, meanings: list[list[str]]) -> None:
+        size = len(meanings)
+        found = np.bincount(key * size + (codes % size), minlength=0)
+        for combined in np.flatnonzero(found):
+            pc_, code = divmod(int(combined), size)
+            p, c = divmod(pc_, n_cat)
+            for val in meanings[code]:
+                k = (model.platforms[p], categories[c], cut, val)
+                out[k] = out.get(k, 0) + int(found[combined])
+
+    add("", np.zeros(len(key), dtype=np.int32), [[""]])
+    for cut in CUTS:
+        add(cut, drawn[cut], count_values(model, cut))
+    return out
 
 
-def inner_zip(stem: str, inner: int, tables: list[pa.Table], level: int) -> bytes:
-    """One `...-NNNNN.csv.zip`: CSV parts `...-NNNNN-MMMMM.csv`, deflated."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as archive:
-        for number, table in enumerate(tables):
-            archive.writestr(f"{stem}-{inner:05d}-{number:05d}.csv", part_csv(table))
-    return buffer.getvalue()
+def text_pool(kind: str, size: int, mean: int, rng: np.random.Generator) -> pa.Array:
+    """Generated sentences (quoted as cells) of lengths around `mean`: a vocabulary of words, picked Zipf-like."""
+    words = np.array(["".join(rng.choice(list("abcdefghijklmnoprstuvwy"), size=k)) for k in rng.integers(2, 11, 1500)])
+    ranks = np.minimum(rng.zipf(1.3, size=size * (mean // 4 + 4)), len(words)) - 1
+    texts, at = [], 0
+    for length in np.maximum(4, rng.normal(mean, mean / 3, size)).astype(int):
+        sentence = [kind]
+        while sum(map(len, sentence)) + len(sentence) < length:
+            sentence.append(words[ranks[at % len(ranks)]])
+            at += 1
+        texts.append(" ".join(sentence)[:length].rstrip() + ".")
+    return pa.array(quoted(texts), pa.string())
 
 
-def write_dump(out: Path, stem: str, inners: list[bytes]) -> Path:
-    """The outer ZIP of inner ZIPs (stored: they are compressed already) and its `.sha1` beside it."""
+def uuids(n: int, rng: np.random.Generator) -> pa.Array:
+    """Random version-4 uuids as text, built in one buffer."""
+    digits = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)[rng.integers(0, 16, (n, 36), dtype=np.uint8)]
+    digits[:, [8, 13, 18, 23]] = ord("-")
+    digits[:, 14] = ord("4")
+    digits[:, 19] = np.frombuffer(b"89ab", dtype=np.uint8)[rng.integers(0, 4, n)]
+    offsets = np.arange(0, 36 * n + 1, 36, dtype=np.int32)
+    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(digits.tobytes()))
+
+
+class Writer:
+    """Turns drawn codes into CSV bytes in the dump's exact format."""
+
+    def __init__(self, model: Model, day: date, seed: int):
+        self.model = model
+        self.day = day
+        self.header = V2_HEADER if day >= V2_FROM else V1_HEADER
+        rng = np.random.default_rng(seed + 1)
+        self.cells = {name: pa.array(cells, pa.string()) for name, cells in cell_texts(model).items()}
+        self.platform_cells = pa.array(quoted(model.platforms), pa.string())
+        self.pools = {name: text_pool(name.split("_")[-1].capitalize(), size, mean, rng)
+                      for name, (mean, size) in TEXTS.items()}
+        self.languages = pa.array(["EN", "DE", "FR", "ES", "IT", "PL", "NL", None, None, None], pa.string())
+
+    def part(self, drawn: dict[str, np.ndarray], repeat: np.ndarray, rng: np.random.Generator) -> bytes:
+        """One CSV part: the header, then each drawn statement (`repeat` times: 2 = written twice, as in real dumps)."""
+        n = len(repeat)
+        order = pa.array(np.repeat(np.arange(n), repeat))
+        day = self.day.isoformat()
+        seconds = rng.integers(0, 86_400, n)
+        stamp = pc.binary_join_element_wise(
+            f'"{day} ', pc.utf8_lpad(pc.cast(pa.array(seconds // 3600), pa.string()), 2, "0"), ":",
+            pc.utf8_lpad(pc.cast(pa.array(seconds // 60 % 60), pa.string()), 2, "0"), ":",
+            pc.utf8_lpad(pc.cast(pa.array(seconds % 60), pa.string()), 2, "0"), '"', "")
+        columns = {name: cells.take(pa.array(drawn[name] % len(cells))) for name, cells in self.cells.items()}
+        columns.update({name: pool.take(pa.array(rng.integers(0, len(pool), n))) for name, pool in self.pools.items()})
+        columns["decision_visibility_other"] = pc.if_else(pa.array(rng.random(n) < 0.2),
+                                                          columns["decision_visibility_other"], None)
+        columns.update({
+            "uuid": uuids(n, rng), "platform_name": self.platform_cells.take(pa.array(drawn["platform"])),
+            "platform_uid": pc.cast(pa.array(rng.integers(10**9, 10**15, n)), pa.string()),
+            "content_language": self.languages.take(pa.array(rng.integers(0, len(self.languages), n))),
+            "content_date": pa.array([f'"{day} 00:00:00"'] * n, pa.string()),
+            "application_date": pa.array([f'"{day} 00:00:00"'] * n, pa.string()), "created_at": stamp,
+        })
+        empty = pa.nulls(n, pa.string())
+        cells = [columns.get(c, empty).take(order) for c in self.header]
+        lines = pc.binary_join_element_wise(*cells, ",", null_handling="replace", null_replacement="")
+        lines = pc.binary_join_element_wise(lines, pa.array(["\n"] * len(order)), "")
+        offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)  # no nulls: the rows sit back to back
+        start, end = int(offsets[lines.offset]), int(offsets[lines.offset + len(lines)])
+        return (",".join(self.header) + "\n").encode() + lines.buffers()[2][start:end].to_pybytes()
+
+
+def write_dump(out: Path, stem: str, inners) -> Path:
+    """The outer ZIP of inner ZIPs (stored: they are compressed already), written as they come, and its `.sha1`."""
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"{stem}.zip"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
         for number, data in enumerate(inners):
             archive.writestr(f"{stem}-{number:05d}.csv.zip", data)
-    digest = hashlib.sha1(path.read_bytes()).hexdigest()
-    path.with_name(path.name + ".sha1").write_text(f"{digest}  {path.name}\n")
+    sha1 = hashlib.sha1()
+    with path.open("rb") as handle:
+        while chunk := handle.read(8 << 20):
+            sha1.update(chunk)
+    path.with_name(path.name + ".sha1").write_text(f"{sha1.hexdigest()}  {path.name}\n")
     return path
 
 
-def synth(rows: int, day: date, out: Path, *, seed: int = 0, shared: Path | None = None, level: int = 1,
+def synth(rows: int, day: date, out: Path, *, seed: int = 0, shared: Path | None = None, level: int = 6,
           scope: str = "global", part_rows: int = PART_ROWS) -> Path:
     """Write `sor-<scope>-<day>-full.zip` (+ .sha1) of `rows` CSV rows, some repeated verbatim, and its truth JSON."""
-    duplicates = max(1, rows // 50_000) if rows > 1 else 0
-    drawn = draw(rows - duplicates, day, seed=seed, shared=shared)
-    table = csv_table(drawn, day, seed)
-    # Repeat some rows right after themselves, never across a part boundary: the real dumps hold such copies.
-    rng = np.random.default_rng(seed + 2)
-    repeat = np.ones(len(drawn), dtype=int)
-    picked = rng.choice(len(drawn), size=duplicates, replace=False) if duplicates else np.array([], int)
-    repeat[picked] = 2
-    positions = np.cumsum(repeat) - repeat
-    straddling = picked[(positions[picked] + 1) % part_rows == 0]
-    repeat[straddling] = 1
-    order = np.repeat(np.arange(len(drawn)), repeat)
-    table = table.take(pa.array(order))
+    model = Model(day, shared)
+    writer = Writer(model, day, seed)
     stem = f"sor-{scope}-{day.isoformat()}-full"
-    parts = [table.slice(start, part_rows) for start in range(0, table.num_rows, part_rows)]
-    groups = [parts[i:i + PARTS_PER_INNER] for i in range(0, len(parts), PARTS_PER_INNER)]
-    with ThreadPoolExecutor(max_workers=2) as pool:  # zlib releases the GIL
-        inners = list(pool.map(lambda g: inner_zip(stem, g[0], g[1], level), enumerate(groups)))
-    path = write_dump(out, stem, inners)
-    truth = {"dump": path.name, "day": day.isoformat(), "rows": int(table.num_rows), "statements": len(drawn),
-             "counts": true_counts(drawn).values.tolist()}
-    path.with_name(path.name + ".truth.json").write_text(json.dumps(truth, default=int))
+    duplicates = max(1, rows // 50_000) if rows > 1 else 0
+    starts = list(range(0, rows, part_rows))
+    groups = [starts[i:i + PARTS_PER_INNER] for i in range(0, len(starts), PARTS_PER_INNER)]
+    counts: dict[tuple[str, str, str, str], int] = {}
+    statements = 0
+    lock = threading.Lock()
+
+    def build(number: int) -> bytes:
+        nonlocal statements
+        buffer = io.BytesIO()  # each part is deflated as soon as it is written: memory holds one part per thread
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as archive:
+            for index, start in enumerate(groups[number]):
+                size = min(part_rows, rows - start)
+                # This part's share of the repeated rows; a repeat sits right after its row, never across parts.
+                copies = min((start + size) * duplicates // rows - start * duplicates // rows, size // 2)
+                rng = np.random.default_rng([seed, start])
+                drawn = resolve(model, model.draw(size - copies, rng))
+                repeat = np.ones(size - copies, dtype=np.int64)
+                repeat[rng.choice(size - copies, size=copies, replace=False)] = 2
+                archive.writestr(f"{stem}-{number:05d}-{index:05d}.csv", writer.part(drawn, repeat, rng))
+                found = true_counts(model, drawn)
+                with lock:
+                    for key, n in found.items():
+                        counts[key] = counts.get(key, 0) + n
+                    statements += size - copies
+        return buffer.getvalue()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:  # zlib and Arrow release the GIL
+        def inners():
+            window = 2  # at most this many inner ZIPs built ahead of the one being written
+            pending = [pool.submit(build, i) for i in range(min(window, len(groups)))]
+            for i in range(len(groups)):
+                data = pending.pop(0).result()
+                if i + window < len(groups):
+                    pending.append(pool.submit(build, i + window))
+                yield data
+        path = write_dump(out, stem, inners())
+    truth = {"dump": path.name, "day": day.isoformat(), "rows": rows, "statements": statements,
+             "counts": sorted([*key, n] for key, n in counts.items())}
+    path.with_name(path.name + ".truth.json").write_text(json.dumps(truth))
     return path
