@@ -67,11 +67,14 @@ def aggregation_sql(dialect: str, table: str = "batch") -> str:
     selects += [f"SELECT {keys}, '{c}', {f['explode']}({items(c)}), n FROM g" for c in LIST_CUTS]
     selects.append(f"SELECT {keys}, 'territorial_scope', {f['explode']}({scope}), n FROM g")
     union = "\n UNION ALL ".join(selects)
+    # A uuid counts once per part. Repeats are rare (a few per part), so rather than numbering every row, the rows
+    # of repeated uuids are found by one grouping, and their copies after the first are subtracted from the groups.
     return f"""
-        WITH s AS (
-            SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY part, uuid ORDER BY uuid) AS copy FROM {table})
-            WHERE copy = 1),
-        g AS (SELECT {raw}, count(*) AS n FROM s GROUP BY {raw}),
+        WITH dup AS (SELECT part, uuid FROM {table} GROUP BY part, uuid HAVING count(*) > 1),
+        numbered AS (SELECT b.*, row_number() OVER (PARTITION BY b.part, b.uuid ORDER BY b.uuid) AS copy
+                     FROM {table} b JOIN dup d ON b.part = d.part AND b.uuid = d.uuid),
+        weighted AS (SELECT {raw}, 1 AS w FROM {table} UNION ALL SELECT {raw}, -1 AS w FROM numbered WHERE copy > 1),
+        g AS (SELECT {raw}, sum(w) AS n FROM weighted GROUP BY {raw} HAVING sum(w) > 0),
         cuts AS ({union})
         SELECT part, platform_name, category, cut, val, sum(n) AS n FROM cuts GROUP BY part, platform_name, category,
                cut, val"""
@@ -83,7 +86,7 @@ class DuckDBEngine:
     name = "duckdb"
     threadsafe = True
 
-    def __init__(self, threads: int | None = None):
+    def __init__(self, threads: int | None = 1):
         import duckdb
 
         self.con = duckdb.connect()
