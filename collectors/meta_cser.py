@@ -35,13 +35,17 @@ class MetaCSER(Collector):
             raise ParseError(f"expected header {','.join(HEADER)}, found {reader.fieldnames}", file=doc.path,
                              place="line 1")
         apps, areas, metrics = (mapping(self.id, k) for k in ("platforms", "policy_areas", "metrics"))
+        # Where a metric's meaning depends on the policy (fake accounts are accounts), the pair decides.
+        by_policy = mapping(self.id, "policy_metrics")
         rows, last = [], None
         for line, rec in enumerate(reader, start=2):
             place = f"line {line}"
             rec = {k.strip().lower(): (v or "").strip() for k, v in rec.items()}
             period = parse_period(rec["period"], file=str(doc.path), place=place)
             last = max(last, period.end) if last else period.end
-            metric = metrics.lookup(rec["metric"], file=doc.path, place=place)
+            pair = f"{rec['policy_area']} | {rec['metric']}"
+            metric = by_policy.lookup(pair) if pair in by_policy else metrics.lookup(rec["metric"], file=doc.path,
+                                                                                     place=place)
             common = dict(
                 platform=apps.lookup(rec["app"], file=doc.path, place=place)["platform"], period=period,
                 policy_area=areas.lookup(rec["policy_area"], file=doc.path, place=place)["policy_area"],

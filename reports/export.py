@@ -51,9 +51,22 @@ class Selection:
     regions: list[str] = field(default_factory=list)
     since: str | None = None
     until: str | None = None
+    # Only totals (an empty breakdown): what a reader usually wants when citing or charting one figure.
+    totals_only: bool = False
+
+    def __post_init__(self) -> None:
+        """Read --since/--until as any period we parse ('2024', '2024-H1', '2024-03-31'): start and end of it."""
+        from reports.periods import parse_period
+
+        if self.since:
+            self.since = parse_period(self.since, place="--since").start.isoformat()
+        if self.until:
+            self.until = parse_period(self.until, place="--until").end.isoformat()
 
     def where(self) -> tuple[str, list]:
         clauses, params = [], []
+        if self.totals_only:
+            clauses.append("breakdown = ''")
         for column, values in (("platform", self.platforms), ("source", self.sources),
                                ("policy_area", self.policy_areas), ("metric", self.metrics),
                                ("region", self.regions)):
@@ -77,6 +90,8 @@ class Selection:
             parts.append(f"periods ending on or after {self.since}")
         if self.until:
             parts.append(f"periods starting on or before {self.until}")
+        if self.totals_only:
+            parts.append("totals only")
         return "; ".join(parts) or "all figures"
 
 

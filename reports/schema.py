@@ -15,12 +15,16 @@ CONTRACT_COLUMNS = [
 # What the publisher printed, and how it qualified the figure ('' exact; 'range_lower', 'less_than', ...).
 EXTRA_COLUMNS = ["value_text", "qualifier"]
 COLUMNS = CONTRACT_COLUMNS + EXTRA_COLUMNS
-# The columns that name one figure; two editions of it differ only in value and document.
+# The columns that name one figure; two editions of it differ only in value and document. The metric is
+# ours, not the publisher's wording, so a series whose label was reworded between editions stays one figure
+# (Meta's fake accounts: 'Accounts Actioned' in 2021Q3, 'Content Actioned' elsewhere).
 FIGURE_KEY = ["source", "platform", "period_start", "period_end", "region", "policy_area", "policy_label",
-              "metric", "metric_label", "breakdown"]
+              "metric", "breakdown"]
+# What a derived figure is marked with when a source stores one (computed by us from published figures).
+DERIVED = "derived"
 
 UNITS = {"count", "ratio", "hours", "days", "people", "euros", "text"}
-QUALIFIERS = {"", "range_lower", "range_upper", "less_than", "more_than", "approximate", "rounded", "estimate"}
+QUALIFIERS = {"", "range_lower", "range_upper", "less_than", "more_than", "approximate", "rounded", "estimate", DERIVED}
 REGION_PATTERN = r"^(GLOBAL|EU|EEA|[A-Z]{2}|[a-z]{2,3})$"
 BREAKDOWN_PATTERN = r"^$|^[a-z0-9_]+=[^;]*(;[a-z0-9_]+=[^;]*)*$"
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"

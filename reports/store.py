@@ -195,9 +195,11 @@ class Store:
             paired AS (
                 SELECT *, lag(value) OVER w AS old_value, lag(value_text) OVER w AS old_value_text,
                        lag(document_sha256) OVER w AS old_document_sha256, lag(edition) OVER w AS old_edition,
-                       lag(document_name) OVER w AS old_document_name, lag(locator) OVER w AS old_locator
+                       lag(document_name) OVER w AS old_document_name, lag(locator) OVER w AS old_locator,
+                       lag(metric_label) OVER w AS old_metric_label
                 FROM versions WINDOW w AS (PARTITION BY {_KEY} ORDER BY version))
-            SELECT {', '.join(FIGURE_KEY)}, period, old_value, value AS new_value, old_value_text, value_text AS new_value_text,
+            SELECT {', '.join(FIGURE_KEY)}, metric_label, old_metric_label, period, old_value, value AS new_value,
+                   old_value_text, value_text AS new_value_text,
                    unit, old_edition, edition AS new_edition, old_document_name, document_name AS new_document_name,
                    old_document_sha256, document_sha256 AS new_document_sha256, old_locator, locator AS new_locator,
                    first_seen AS new_first_seen

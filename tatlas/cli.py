@@ -26,11 +26,16 @@ def selection_options(func):
     for name, help_text in reversed((
         ("--platform", "Platform slug, e.g. twitch."), ("--source", "Collector id, e.g. ncmec-esp."),
         ("--policy-area", "Policy area code, e.g. STATEMENT_CATEGORY_PROTECTION_OF_MINORS."),
-        ("--metric", "Metric id, e.g. content_actioned."), ("--region", "GLOBAL, EU or a country code."),
+        ("--metric", "Metric id, e.g. content_actioned (`tatlas vocab metrics` lists them)."),
+        ("--region", "GLOBAL, EU, an ISO 3166 country code (GR for Greece) or a lowercase language code."),
     )):
         func = click.option(name, multiple=True, help=help_text)(func)
-    func = click.option("--until", default=None, help="Only periods starting on or before this date.")(func)
-    func = click.option("--since", default=None, help="Only periods ending on or after this date.")(func)
+    func = click.option("--totals", "totals_only", is_flag=True,
+                        help="Only totals (figures with an empty breakdown), no finer cuts.")(func)
+    func = click.option("--until", default=None, metavar="PERIOD",
+                        help="Only periods starting on or before the end of this period (2024, 2024-H1, 2024-03-31).")(func)
+    func = click.option("--since", default=None, metavar="PERIOD",
+                        help="Only periods ending on or after the start of this period (2024, 2024-Q2, 2024-03-01).")(func)
     return func
 
 
@@ -39,7 +44,7 @@ def selection_from(kwargs):
     return Selection(platforms=list(kwargs.pop("platform", ())), sources=list(kwargs.pop("source", ())),
                      policy_areas=list(kwargs.pop("policy_area", ())), metrics=list(kwargs.pop("metric", ())),
                      regions=list(kwargs.pop("region", ())), since=kwargs.pop("since", None),
-                     until=kwargs.pop("until", None))
+                     until=kwargs.pop("until", None), totals_only=kwargs.pop("totals_only", False))
 
 
 class AtlasGroup(click.Group):
@@ -61,7 +66,7 @@ def main():
 
 @main.command()
 @click.option("--sources", type=click.Path(exists=True, path_type=Path), default=None,
-              help="Folder (or file) of published files; default ../shared/data beside the repo.")
+              help=f"Folder (or file) of published files [default: $TATLAS_SOURCES or {DEFAULT_SOURCES}].")
 @click.option("--only", multiple=True, help="Build only these collector ids.")
 @db_option
 def build(sources, only, db):
@@ -149,7 +154,7 @@ def serve(port, host, debug, db):
 
 @main.command()
 @click.option("--sources", type=click.Path(exists=True, path_type=Path), default=None,
-              help="Folder of published files; default ../shared/data beside the repo.")
+              help=f"Folder of published files [default: $TATLAS_SOURCES or {DEFAULT_SOURCES}].")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for the Parquet files (default: the bundled atlas inside the package).")
 def bundle(sources, out):
@@ -188,6 +193,32 @@ def sources(db):
     for sid, card in all_source_cards().items():
         click.echo(f"{sid}: {card.title} ({card.publisher}); {card.cadence}; licence: {card.license}; "
                    f"{held.get(sid, 0)} document(s), {figures.get(sid, 0)} figure(s)")
+
+
+VOCABULARIES = {"metrics": ("metric", "label"), "policy-areas": ("policy_area", "label"),
+                "platforms": ("platform", "name")}
+
+
+@main.command()
+@click.argument("name", type=click.Choice(sorted(VOCABULARIES)))
+@db_option
+def vocab(name, db):
+    """List a vocabulary (metric ids, policy areas, platform slugs) with how many figures the store holds of each."""
+    from reports import vocab as vocabularies
+    from reports.store import Store
+
+    column, label = VOCABULARIES[name]
+    rows = vocabularies.vocabulary(name.replace("-", "_"))
+    with Store.open(db) as store:
+        held = store.query(f"SELECT {column} AS id, count(*) AS n FROM latest GROUP BY 1")
+    counts = dict(zip(held.id, held.n, strict=True))
+    for key, row in rows.items():
+        unit = f" [{row['unit']}]" if row.get("unit") else ""
+        click.echo(f"{key}\t{row[label]}{unit}\t{counts.get(key, 0)} figure(s)")
+    if name == "platforms":
+        others = sorted(set(counts) - set(rows))
+        click.echo(f"... and {len(others)} organisation(s) without a platform of ours, kept as slugs of their "
+                   f"names (e.g. {', '.join(others[:5])})")
 
 
 # Commands that live in their own modules register themselves on `main` when imported.

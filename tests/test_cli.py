@@ -69,3 +69,29 @@ def test_a_missing_store_is_a_clear_error(tmp_path):
     result = CliRunner().invoke(main, ["export", "--db", str(tmp_path / "none.duckdb")])
     assert result.exit_code == 2
     assert "none.duckdb: no store here; run `tatlas build` first" in result.output
+
+
+def test_since_and_until_take_any_period_and_totals_drops_breakdowns(tmp_path):
+    db = tmp_path / "atlas.duckdb"
+    runner = CliRunner()
+    runner.invoke(main, ["build", "--sources", str(shared("meta-cser")), "--db", str(db)])
+    result = runner.invoke(main, ["export", "--db", str(db), "--since", "2024", "--until", "2024-H1", "--totals",
+                                  "--platform", "instagram"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert {r["period"] for r in rows} == {"2024-Q1", "2024-Q2"}
+    assert {r["breakdown"] for r in rows} == {""}
+    # Meta's restored content is only published by appeal route, so --totals leaves none of it
+    assert not [r for r in rows if r["metric"] == "restored_content"]
+    bad = runner.invoke(main, ["export", "--db", str(db), "--since", "soon"])
+    assert bad.exit_code == 2 and "--since: cannot read period 'soon'" in bad.output
+
+
+def test_vocab_lists_ids_with_the_figures_held(tmp_path):
+    db = tmp_path / "atlas.duckdb"
+    runner = CliRunner()
+    runner.invoke(main, ["build", "--sources", str(shared("meta-cser")), "--db", str(db)])
+    result = runner.invoke(main, ["vocab", "metrics", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.output.splitlines() if x.startswith("prevalence_ceiling\t"))
+    assert line.endswith("figure(s)") and not line.endswith("\t0 figure(s)")

@@ -73,3 +73,18 @@ def test_store_keeps_every_edition_and_changes_lists_revisions(tmp_path):
         latest = store.latest("platform = 'facebook' AND policy_label = 'Child Nudity & Sexual Exploitation' "
                               "AND metric_label = 'Content Actioned' AND period = '2020-Q1'")
         assert list(latest.value) == [8_500_000]
+
+
+def test_fake_accounts_are_one_series_of_accounts_across_reworded_editions(tmp_path):
+    from reports.build import build
+    from reports.store import Store
+
+    db = tmp_path / "atlas.duckdb"
+    build(shared("meta-cser"), db, {"meta-cser": REGISTRY["meta-cser"]})
+    with Store(db, read_only=True) as store:
+        rows = store.latest("platform = 'facebook' AND policy_label = 'Fake Accounts' AND period = '2017-Q4' "
+                            "AND metric IN ('accounts_actioned', 'content_actioned')")
+        assert list(zip(rows.metric, rows.value, strict=True)) == [("accounts_actioned", 694_000_000)]
+        versions = store.query("SELECT DISTINCT metric_label FROM observations WHERE platform = 'facebook' "
+                               "AND policy_label = 'Fake Accounts' AND metric = 'accounts_actioned'")
+        assert sorted(versions.metric_label) == ["Accounts Actioned", "Content Actioned"]
