@@ -586,8 +586,11 @@ def read_indicators(table: Table, report: Report) -> None:
         else:
             region = scope_region(table, scope, number, "Scope")
         context = row[at_context] if at_context is not None else ""
+        # In part 7 the scope column names the figure within its indicator ('Median time', 'Decisions upheld').
+        what = f"{label.strip()}, {scope}"
+        label = f"{label}: {scope}" if table.part == 7 and norm(scope) != norm(label) else label
         add(report, table, number=number, label=label, cell=cell, spec=spec, region=region, breakdown=breakdown,
-            policy_area="ALL", policy_label="", what=f"{label.strip()}, {scope}", contexts=(context,))
+            policy_area="ALL", policy_label="", what=what, contexts=(context,))
 
 
 def read_qualitative(table: Table) -> str:
@@ -674,7 +677,9 @@ class DSAReport(Collector):
             elif table.part is None:
                 report.skipped.append(Skipped(table.doc.sha256, table.name, "not a part of the EU template"))
         published = report.published or report.period.end
-        meta = {doc.sha256: edition_meta(report.period.label, published,
+        title = f"{report.service} transparency report under the DSA, {report.period.label}"
+        meta = {doc.sha256: edition_meta(report.period.label, published, publisher=report.provider or report.service,
+                                         published=report.published, title=title,
                                          text="\n\n".join(texts[doc.sha256]) if doc.sha256 in texts else None)
                 for doc in documents}
         return ParseResult(frame(report.rows), skipped=report.skipped, notes=report.notes, document_meta=meta)

@@ -29,7 +29,9 @@ class ParseResult:
     skipped: list[Skipped] = field(default_factory=list)
     # Findings a reader should know of (a total that does not add up, a corrected period, ...).
     notes: list[str] = field(default_factory=list)
-    # Per document sha256: `edition` label, `edition_date` (orders editions; latest wins), `text` for display.
+    # Per document sha256: `edition` label, `edition_date` (orders editions; latest wins), `text` for display,
+    # and what the document says of itself where the source card can only say it generally: `publisher`,
+    # `published` (date), `title`.
     document_meta: dict[str, dict] = field(default_factory=dict)
 
 

@@ -43,9 +43,9 @@ class SourceCard:
     documents: dict[str, dict] = field(default_factory=dict)
     citation: str = ""
 
-    def document_facts(self, name: str) -> dict:
-        """Known facts about one published file of this source (URL, publication date), by file name."""
-        return self.documents.get(name, {})
+    def document_facts(self, name: str, sha256: str = "") -> dict:
+        """Known facts about one published file (URL, publication date): by its sha256, else by its file name."""
+        return self.documents.get(sha256) or self.documents.get(name, {})
 
 
 @cache
@@ -139,8 +139,8 @@ def register(path: Path, source_id: str) -> Document:
     path = Path(path)
     card = source_card(source_id)
     sidecar = read_sidecar(path)
-    facts = {**card.document_facts(path.name), **{k: v for k, v in sidecar.items() if v not in (None, "")}}
     sha = sha256_file(path)
+    facts = {**card.document_facts(path.name, sha), **{k: v for k, v in sidecar.items() if v not in (None, "")}}
     if sidecar.get("sha256") and sidecar["sha256"] != sha:
         raise AtlasError(f"checksum mismatch: sidecar says {sidecar['sha256']}, file is {sha}", file=path)
     return Document(

@@ -131,8 +131,11 @@ class Store:
         self.remove_document(doc.sha256)
         row = {
             "sha256": doc.sha256, "source": doc.source, "name": doc.name, "path": relative_path, "size": doc.size,
-            "media_type": doc.media_type, "source_url": doc.source_url, "publisher": doc.publisher,
-            "license": doc.license, "published": doc.published, "retrieved": doc.retrieved, "title": doc.title,
+            "media_type": doc.media_type, "source_url": doc.source_url,
+            # What the document says of itself (a DSA report names its provider and publication date) wins.
+            "publisher": meta.get("publisher") or doc.publisher, "license": doc.license,
+            "published": meta.get("published") or doc.published, "retrieved": doc.retrieved,
+            "title": meta.get("title") or doc.title,
             "edition": meta.get("edition"), "edition_date": meta.get("edition_date"), "first_seen": first_seen,
             "fingerprint": fingerprint, "text": meta.get("text"), "notes": "\n".join(notes or []) or None,
         }
@@ -210,6 +213,14 @@ class Store:
     def counts(self) -> dict[str, int]:
         return {t: self.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                 for t in ("documents", "observations", "latest", "skipped")}
+
+    def carry_first_seen(self, previous: Path) -> None:
+        """Keep the date a document was first seen from an earlier bundle, so rebuilding does not renew it."""
+        old = previous / "documents.parquet"
+        if old.exists():
+            self.con.execute("UPDATE documents SET first_seen = old.first_seen FROM read_parquet(?) AS old "
+                             "WHERE old.sha256 = documents.sha256 AND old.first_seen < documents.first_seen",
+                             [str(old)])
 
     def export_bundle(self, directory: Path) -> None:
         """Write the tables as compressed Parquet, sorted so that the same build gives the same files."""

@@ -170,6 +170,7 @@ def bundle(sources, out):
         db = Path(tmp) / "bundle.duckdb"
         summary = run_build(sources, db, REGISTRY, progress=lambda m: click.echo(m, err=True))
         with Store(db) as store:
+            store.carry_first_seen(BUNDLED_DIR)
             store.export_bundle(out or BUNDLED_DIR)
             counts = store.counts()
     for line in summary.lines():
