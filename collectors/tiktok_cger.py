@@ -208,13 +208,23 @@ def observations_from(long: pd.DataFrame, doc: Document) -> pd.DataFrame:
         "period_start": [p.start for p in period], "period_end": [p.end for p in period],
         "period": [p.label for p in period], "region": [r[0] for r in region_row],
         "policy_area": [i["policy_area"] for i in issue_row],
-        "policy_label": [i["policy_label"] or (label if i["policy_area"] != "ALL" else "")
-                         for i, label in zip(issue_row, long["issue"], strict=True)],
+        "policy_label": policy_labels(long["issue"], issue_row, period),
         "metric": metric, "metric_label": [m["metric_label"] for m in metric_row], "value": values, "unit": unit,
         "source_url": "", "document_sha256": doc.sha256,
         "locator": locator(long), "breakdown": breakdown, "value_text": long["result"].astype(str), "qualifier": "",
     })
     return coerce(df)
+
+
+def policy_labels(printed: pd.Series, issue_row: pd.Series, period: pd.Series) -> list[str]:
+    """Each row's canonical policy label (policy_areas.csv), so a series reworded between editions stays one figure."""
+    out = []
+    for label, issue, p in zip(printed, issue_row, period, strict=True):
+        # a label both taxonomies use (Gambling) names the new taxonomy's policy only from the date it took effect
+        applies = not issue["canonical_from"] or p.start >= date.fromisoformat(issue["canonical_from"])
+        canonical = issue["canonical_label"] if applies else ""
+        out.append(canonical or (label if issue["policy_area"] != "ALL" else ""))
+    return out
 
 
 def _first_places(long: pd.DataFrame, column: str) -> tuple[list, list]:

@@ -12,7 +12,7 @@ from reports.errors import ParseError
 from reports.numbers import parse_figure
 from reports.pdfio import open_pdf
 from reports.periods import Period, half
-from reports.schema import frame, observation
+from reports.schema import FIGURE_KEY, frame, observation
 from reports.vocab import mapping
 
 TITLE = re.compile(r"Global Transparency Report \| (H[12]) (\d{4})")
@@ -26,6 +26,8 @@ MARKER_SHARE = 0.75
 FRAME_SHARE = 0.9
 # The totals on pages 4 and 5 leave out Platform Manipulation & Spam (page 4 says so; page 5's add up the same way).
 ALL_BUT_SPAM = "All policy areas excluding Platform Manipulation & Spam"
+# Pages 4 and 5 summarise the per-policy tables that follow; a figure printed there and again later is one figure.
+OVERVIEW_PAGES = r"^page [45],"
 
 
 @dataclass
@@ -87,8 +89,9 @@ class XReport(Collector):
             else:
                 raise ParseError(f"a table of a kind this collector does not know (header {header})", file=doc.path,
                                  place=f"page {grid.page}, table {grid.title!r}")
-        result = ParseResult(frame(rows), skipped=[Skipped(doc.sha256, loc, why) for loc, why in skipped])
-        result.notes += check_totals(result.observations, doc)
+        observations, repeats = separate_differing_repeats(frame(rows), doc)
+        result = ParseResult(observations, skipped=[Skipped(doc.sha256, loc, why) for loc, why in skipped])
+        result.notes += repeats + check_totals(result.observations, doc)
         result.document_meta[doc.sha256] = edition_meta(period.label, period.end, text=f"Global Transparency Report "
                                                         f"{period.label}")
         return result
@@ -124,6 +127,11 @@ def policy_of(text: str, doc: Document, place: str) -> str:
     return mapping("x", "policy_areas").lookup(text, file=doc.path, place=place)["policy_area"]
 
 
+def policy_label_of(text: str, doc: Document, place: str) -> str:
+    """One name per policy however a page prints it ('CHILD SAFETY' on page 7, 'Child Safety' on page 5)."""
+    return mapping("x", "policy_areas").lookup(text, file=doc.path, place=place)["canonical_label"] or text
+
+
 def method_table(grid: Grid, period: Period, doc: Document) -> list[dict]:
     """A policy's table: one row per action (NCMEC reports, suspensions, removals, labels), total / automated / human."""
     out = []
@@ -135,7 +143,7 @@ def method_table(grid: Grid, period: Period, doc: Document) -> list[dict]:
         for c in range(1, len(grid.rows[r])):
             method = methods.lookup(label(grid.rows[0][c]), file=doc.path, place=grid.place(r, c))
             out += figure_rows(grid, r, c, doc, platform="x", period=period, metric=metric, metric_label=row_label,
-                               policy_area=area, policy_label=grid.title,
+                               policy_area=area, policy_label=policy_label_of(grid.title, doc, f"page {grid.page}"),
                                breakdown={**breakdown, **parse_pairs(method["breakdown"])})
     return out
 
@@ -153,7 +161,8 @@ def policy_table(grid: Grid, period: Period, doc: Document) -> tuple[list[dict],
                 skipped.append((grid.place(r, c), f"{column}: a share of the printed total, derived from it"))
                 continue
             out += figure_rows(grid, r, c, doc, platform="x", period=period, metric=metric, metric_label=column,
-                               policy_area=area, policy_label=policy, breakdown=breakdown)
+                               policy_area=area, policy_label=policy_label_of(policy, doc, grid.place(r, 0)),
+                               breakdown=breakdown)
     return out, skipped
 
 
@@ -198,6 +207,25 @@ def notice_table(grid: Grid, period: Period, doc: Document) -> list[dict]:
                                policy_area=known["policy_area"], policy_label=kind,
                                breakdown={**parse_pairs(known["breakdown"]), **breakdown})
     return out
+
+
+def separate_differing_repeats(df, doc: Document):
+    """Figures printed twice (page 5's overview repeats pages 7-11) stay one figure when the values agree (the build
+    keeps one); where they differ, the overview's value is kept apart (breakdown table=overview) and a note says so."""
+    key = [c for c in FIGURE_KEY if c != "source"]
+    values = df.groupby(key, dropna=False)["value"].transform("nunique")
+    differing = df[values > 1]
+    notes = []
+    if differing.empty:
+        return df, notes
+    df = df.copy()
+    overview = differing.index[differing.locator.str.match(OVERVIEW_PAGES)]
+    df.loc[overview, "breakdown"] = [";".join(filter(None, [b, "table=overview"])) for b in df.loc[overview, "breakdown"]]
+    for _, group in differing.groupby(key, dropna=False):
+        printed = "; ".join(f"{row.value_text} at {row.locator}" for row in group.itertuples())
+        notes.append(f"{doc.name}: {group.metric.iloc[0]} / {group.policy_label.iloc[0]} printed with different values: "
+                     f"{printed} (the overview's is kept apart with breakdown table=overview)")
+    return df, notes
 
 
 def check_totals(df, doc: Document) -> list[str]:

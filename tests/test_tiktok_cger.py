@@ -8,6 +8,7 @@ import pytest
 from collectors.tiktok_cger import TikTokCGER
 from reports.documents import register
 from reports.errors import UnmappedLabel
+from reports.schema import FIGURE_KEY
 from tests.conftest import shared
 
 EDITIONS = {"2021-q3": "xlsx", "2022-q1": "xlsx", "2022-q4": "csv", "2023-q1": "csv", "2023-q4": "csv", "2024-q2": "csv"}
@@ -31,8 +32,7 @@ def value(df, **where):
 def test_every_label_of_every_edition_is_mapped_and_figures_are_unique(edition):
     doc, result = parse(edition)  # an unmapped label raises UnmappedLabel here
     df = result.observations
-    key = ["platform", "period_start", "period_end", "region", "policy_area", "policy_label", "metric",
-           "metric_label", "breakdown"]
+    key = [c for c in FIGURE_KEY if c != "source"]  # the source is filled in by the build
     clashes = df.drop_duplicates(subset=key + ["value"]).duplicated(subset=key)
     assert not clashes.any(), df[clashes].locator.head().tolist()
     assert result.document_meta[doc.sha256]["edition"] == edition.upper()
@@ -116,16 +116,72 @@ def test_unmapped_label_names_file_and_line(tmp_path):
         TikTokCGER().parse([register(path, "tiktok-cger")])
 
 
-def test_restatements_between_editions_show_in_changes(tmp_path):
+@pytest.fixture(scope="module")
+def atlas(tmp_path_factory):
+    """A store built from the real TikTok and X files only (both collectors' figures across documents)."""
+    from collectors import REGISTRY
     from reports.build import build
     from reports.store import Store
 
-    db = tmp_path / "atlas.duckdb"
-    build(shared(), db, {"tiktok-cger": TikTokCGER()}, only=["tiktok-cger"])
+    db = tmp_path_factory.mktemp("tiktok-x") / "atlas.duckdb"
+    build(shared(), db, REGISTRY, only=["tiktok-cger", "x"])
     with Store(db, read_only=True) as store:
-        changes = store.changes(source="tiktok-cger")
-        restated = changes[(changes.metric_label == "Video: Removal rate of published") & (changes.period == "2020-Q3")]
-        assert list(zip(restated.old_value, restated.new_value, strict=True)) == [(0.01, 0.006)]
-        assert list(restated.old_document_name) == ["tiktok-2022-q1.xlsx"]
-        assert restated.old_locator.iloc[0].startswith("sheet 'Published removal pct' cell B2 ")
-        assert list(restated.new_document_name) == ["tiktok-2022-q4.csv"]
+        yield store
+
+
+def test_restatements_between_editions_show_in_changes(atlas):
+    changes = atlas.changes(source="tiktok-cger")
+    restated = changes[(changes.metric_label == "Video: Removal rate of published") & (changes.period == "2020-Q3")]
+    assert list(zip(restated.old_value, restated.new_value, strict=True)) == [(0.01, 0.006)]
+    assert list(restated.old_document_name) == ["tiktok-2022-q1.xlsx"]
+    assert restated.old_locator.iloc[0].startswith("sheet 'Published removal pct' cell B2 ")
+    assert list(restated.new_document_name) == ["tiktok-2022-q4.csv"]
+
+
+def test_fake_engagement_series_are_told_apart_by_breakdown():
+    _, result = parse("2022-q1")
+    df = result.observations
+    fake = df[df.metric.str.startswith("fake_engagement") & (df.period == "2021-Q2")]
+    assert sorted(zip(fake.metric, fake.breakdown, fake.value, strict=True)) == [
+        ("fake_engagement_prevented", "engagement=follow requests", 632_416_873),
+        ("fake_engagement_prevented", "engagement=likes", 9_612_942_242),
+        ("fake_engagement_removed", "engagement=followers", 71_935_583),
+        ("fake_engagement_removed", "engagement=likes", 91_812_066)]
+
+
+def test_a_reworded_label_stays_one_figure_across_editions():
+    _, q4 = parse("2023-q4")
+    _, q2 = parse("2024-q2")
+    where = dict(metric="removal_rate_within_24h", period="2023-Q3", region="GLOBAL", breakdown="policy_level=sub-policy",
+                 policy_label="Safety & Civility - Harassment & Bullying")
+    bare, prefixed = value(q4.observations, **where), value(q2.observations, **where)
+    assert bare["value"] == prefixed["value"] == pytest.approx(0.875)
+    # the printed wording stays in the locator
+    assert bare["locator"].startswith("line 5216 ") and "Community guidelines policy: Harassment & Bullying;" in bare["locator"]
+    assert "Sub-policy: Safety & Civility - Harassment & Bullying;" in prefixed["locator"]
+    renamed = value(q2.observations, metric="accounts_prevented", period="2021-Q2")
+    assert renamed["value"] == 148_759_987 and renamed["metric_label"] == "Fake accounts prevented"
+    _, q1 = parse("2022-q1")
+    old = value(q1.observations, metric="accounts_prevented", period="2021-Q2")
+    assert old["metric_label"] == "Fake accounts prevented" and old["locator"].startswith("sheet 'Spam' cell B3 (Blocked spam")
+
+
+def test_gambling_of_each_taxonomy_keeps_its_own_label():
+    _, q4 = parse("2023-q4")
+    new = value(q4.observations, metric="removal_rate_within_24h", period="2023-Q3", region="GLOBAL",
+                breakdown="policy_level=sub-policy", policy_label="Regulated Goods & Commercial Activities - Gambling")
+    assert new["value"] == pytest.approx(0.852) and new["locator"].startswith("line 4744 ")
+    _, q2 = parse("2024-q2")
+    old = value(q2.observations, metric="category_share", period="2023-Q1", region="GLOBAL", policy_label="Gambling",
+                breakdown="policy_level=sub-policy;task=human moderation")
+    assert old["value"] == pytest.approx(0.046) and old["locator"].startswith("line 1261 ")
+
+
+@pytest.mark.parametrize("source", ["tiktok-cger", "x"])
+def test_latest_never_holds_one_figure_twice_under_two_wordings(atlas, source):
+    twice = atlas.query("""
+        SELECT source, platform, period, region, policy_area, metric, breakdown, value, list(policy_label) AS policy_labels,
+               list(metric_label) AS metric_labels
+        FROM latest WHERE value > 10 AND source = ? GROUP BY ALL HAVING count(*) > 1""", [source])
+    assert twice.empty, twice.head().to_dict("records")
+    assert atlas.query("SELECT count(*) AS n FROM latest WHERE source = ?", [source]).n.iloc[0] > 100

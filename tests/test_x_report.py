@@ -6,10 +6,11 @@ import functools
 import pytest
 
 from collectors import REGISTRY
-from collectors.x_report import ALL_BUT_SPAM
+from collectors.x_report import ALL_BUT_SPAM, separate_differing_repeats
 from reports.build import discover
 from reports.documents import register
 from reports.errors import ParseError
+from reports.schema import FIGURE_KEY
 from tests.conftest import shared
 
 
@@ -29,22 +30,22 @@ def value(df, **where):
 
 @pytest.mark.parametrize("page, policy, metric_label, breakdown, expected", [
     # page 7, child safety: NCMEC reports, accounts suspended (footnote 1), content removed
-    (7, "CHILD SAFETY", "NCMEC Reports", "", 370_588),
-    (7, "CHILD SAFETY", "NCMEC Reports", "method=automated", 35_176),
-    (7, "CHILD SAFETY", "NCMEC Reports", "method=human", 335_412),
-    (7, "CHILD SAFETY", "Accounts Suspended", "", 2_781_634),
-    (7, "CHILD SAFETY", "Accounts Suspended", "method=automated", 2_388_683),
-    (7, "CHILD SAFETY", "Content Removed", "action=removal", 14_571),
-    (7, "CHILD SAFETY", "Content Removed", "action=removal;method=human", 12_926),
-    (7, "ABUSE, HARASSMENT, & HATEFUL CONDUCT", "User Informed Labels", "action=label;method=automated", 3_966_430),
+    (7, "Child Safety", "NCMEC Reports", "", 370_588),
+    (7, "Child Safety", "NCMEC Reports", "method=automated", 35_176),
+    (7, "Child Safety", "NCMEC Reports", "method=human", 335_412),
+    (7, "Child Safety", "Accounts Suspended", "", 2_781_634),
+    (7, "Child Safety", "Accounts Suspended", "method=automated", 2_388_683),
+    (7, "Child Safety", "Content Removed", "action=removal", 14_571),
+    (7, "Child Safety", "Content Removed", "action=removal;method=human", 12_926),
+    (7, "Abuse, Harassment & Hateful Conduct", "User Informed Labels", "action=label;method=automated", 3_966_430),
     # page 8: the spam total carries footnote marker 2 beside it in the PDF ("463,960,085 2")
-    (8, "PLATFORM MANIPULATION & SPAM", "Accounts Suspended", "", 463_960_085),
-    (8, "PLATFORM MANIPULATION & SPAM", "User Informed Labels", "action=label;method=human", 434_209),
-    (8, "VIOLENT & HATEFUL ENTITIES", "Content Removed", "action=removal;method=automated", 62),
-    (9, "VIOLENT CONTENT", "User Informed Labels", "action=label;method=automated", 0),
-    (9, "SUICIDE & SELF HARM", "Accounts Suspended", "method=automated", 90),
-    (10, "NON-CONSENSUAL NUDITY POLICY", "Content Removed", "action=removal", 156_498),
-    (11, "ILLEGAL OR REGULATED GOODS/SERVICES", "Accounts Suspended", "method=human", 429_613),
+    (8, "Platform Manipulation & Spam", "Accounts Suspended", "", 463_960_085),
+    (8, "Platform Manipulation & Spam", "User Informed Labels", "action=label;method=human", 434_209),
+    (8, "Violent & Hateful Entities", "Content Removed", "action=removal;method=automated", 62),
+    (9, "Violent Content", "User Informed Labels", "action=label;method=automated", 0),
+    (9, "Suicide & Self Harm", "Accounts Suspended", "method=automated", 90),
+    (10, "Non-Consensual Nudity", "Content Removed", "action=removal", 156_498),
+    (11, "Illegal or Regulated Goods & Services", "Accounts Suspended", "method=human", 429_613),
     # page 5 summary, page 4 user reports
     (5, "Hateful Conduct", "POSTS REMOVED OR LABELED", "", 4_950_321),
     (5, "Abuse & Harassment", "ACCOUNT SUSPENSIONS", "", 1_102_778),
@@ -67,10 +68,10 @@ def test_ncmec_reports_are_child_safety_and_footnotes_stay_with_their_cells():
     df = result.observations
     ncmec = value(df, metric="ncmec_reports", breakdown="")
     assert ncmec["value"] == 370_588 and ncmec["policy_area"] == "STATEMENT_CATEGORY_PROTECTION_OF_MINORS"
-    suspended = value(df, policy_label="CHILD SAFETY", metric="accounts_actioned", breakdown="")
+    suspended = value(df, policy_label="Child Safety", metric_label="Accounts Suspended", breakdown="")
     assert "footnote 1: Accounts suspended for engaging with" in suspended["locator"]
     assert suspended["value_text"] == "2,781,634"  # the marker '1' is not glued to the figure
-    spam = value(df, policy_label="PLATFORM MANIPULATION & SPAM", metric="accounts_actioned", breakdown="")
+    spam = value(df, policy_label="Platform Manipulation & Spam", metric="accounts_actioned", breakdown="")
     assert spam["value_text"] == "463,960,085" and "footnote 2: Our Platform Manipulation" in spam["locator"]
 
 
@@ -130,3 +131,25 @@ def test_a_file_that_is_not_a_pdf_raises_a_parse_error_naming_it(tmp_path):
     doc = register(bad, "x")
     with pytest.raises(ParseError, match="x-2025-h1.pdf"):
         REGISTRY["x"].parse([doc])
+
+
+def test_page_5_repeats_of_the_policy_tables_are_one_figure_each():
+    _, result = parse()
+    df = result.observations
+    twice = df[(df.policy_label == "Child Safety") & (df.metric == "accounts_actioned") & (df.breakdown == "")]
+    assert sorted(twice.locator.str[:7]) == ["page 5,", "page 7,"] and set(twice.value) == {2_781_634}
+    key = [c for c in FIGURE_KEY if c != "source"]
+    repeats = df[df.duplicated(subset=key, keep=False)]
+    # every repeat agrees (the build keeps one of each): eight policies' suspensions, pages 5 and 7-11
+    assert len(repeats) == 16 and (repeats.groupby(key).value.nunique() == 1).all()
+
+
+def test_a_repeat_printed_with_a_different_value_is_kept_apart_with_a_note():
+    doc, result = parse()
+    df = result.observations.copy()
+    page5 = df.locator.str.startswith("page 5, ") & (df.policy_label == "Child Safety") & (df.metric == "accounts_actioned")
+    df.loc[page5, ["value", "value_text"]] = [2_781_635.0, "2,781,635"]
+    kept, notes = separate_differing_repeats(df, doc)
+    assert kept.loc[page5, "breakdown"].tolist() == ["table=overview"]
+    assert kept.loc[~page5, "breakdown"].equals(df.loc[~page5, "breakdown"])
+    assert len(notes) == 1 and "2,781,635 at page 5" in notes[0] and "2,781,634 at page 7" in notes[0]
