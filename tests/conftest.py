@@ -1,6 +1,7 @@
 """Shared test helpers: where the real published files are, and a skip when they are absent."""
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -16,6 +17,25 @@ def shared(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"real published data not available: {path} is absent (it lives in ../shared/data)")
     return path
+
+
+@functools.cache
+def parse_real(source_id: str, *parts: str):
+    """Register one real published file under ../shared/data and parse it with its collector (once per session)."""
+    from collectors import REGISTRY
+    from reports.documents import register
+
+    doc = register(shared(*parts), source_id)
+    return doc, REGISTRY[source_id].parse([doc])
+
+
+def only_row(df, **where):
+    """The one row whose columns equal the given values; fails naming the filter when there are none or several."""
+    rows = df
+    for column, wanted in where.items():
+        rows = rows[rows[column] == wanted]
+    assert len(rows) == 1, f"{len(rows)} rows for {where}"
+    return rows.iloc[0]
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from collectors.curated import COLUMNS, CURATED_DIR, Curated
 from reports.documents import register
 from reports.errors import ParseError, UnmappedLabel
 from reports.schema import validate
+from tests.conftest import only_row as one
 from tests.conftest import shared
 
 TWITCH = CURATED_DIR / "twitch.csv"
@@ -22,14 +23,6 @@ def twitch():
     doc = register(TWITCH, "curated-twitch")
     result = collector.parse([doc])
     return validate(result.observations.assign(source="curated-twitch", document_sha256=doc.sha256))
-
-
-def one(df, **where):
-    rows = df
-    for column, wanted in where.items():
-        rows = rows[rows[column] == wanted]
-    assert len(rows) == 1, f"{len(rows)} rows for {where}"
-    return rows.iloc[0]
 
 
 @pytest.mark.parametrize("period, label, expected", [

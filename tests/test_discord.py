@@ -1,30 +1,20 @@
 """Discord: stacked tables split and mapped, exact published values from several quarters, totals checked."""
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 import pytest
 
 from collectors.discord import Discord
 from reports.documents import register
-from tests.conftest import shared
+from tests.conftest import only_row as value
+from tests.conftest import parse_real
 
 FIXTURES = Path(__file__).parent / "fixtures" / "discord"
 
 
-@functools.cache
 def parse(quarter: str):
-    doc = register(shared("discord", f"discord-{quarter}.csv"), "discord")
-    return doc, Discord().parse([doc])
-
-
-def value(df, **where):
-    rows = df
-    for column, wanted in where.items():
-        rows = rows[rows[column] == wanted]
-    assert len(rows) == 1, f"{len(rows)} rows for {where}"
-    return rows.iloc[0]
+    return parse_real("discord", "discord", f"discord-{quarter}.csv")
 
 
 @pytest.mark.parametrize("quarter", ["2022-q4", "2023-q1", "2023-q2", "2023-q3", "2023-q4"])

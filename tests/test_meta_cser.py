@@ -4,21 +4,12 @@ from __future__ import annotations
 import pytest
 
 from collectors import REGISTRY
-from reports.documents import register
-from tests.conftest import shared
+from tests.conftest import only_row as value
+from tests.conftest import parse_real, shared
 
 
 def parse(edition: str):
-    doc = register(shared("meta-cser", f"meta-{edition}.csv"), "meta-cser")
-    return doc, REGISTRY["meta-cser"].parse([doc])
-
-
-def value(df, **where):
-    rows = df
-    for column, wanted in where.items():
-        rows = rows[rows[column] == wanted]
-    assert len(rows) == 1, f"{len(rows)} rows for {where}"
-    return rows.iloc[0]
+    return parse_real("meta-cser", "meta-cser", f"meta-{edition}.csv")
 
 
 @pytest.mark.parametrize("edition, app, area, metric, period, expected", [

@@ -7,22 +7,14 @@ import pytest
 from collectors import REGISTRY
 from reports.documents import register
 from reports.errors import ParseError, UnmappedLabel
-from tests.conftest import shared
+from tests.conftest import only_row as value
+from tests.conftest import parse_real
 
 SHEET = "Digital Safety Content"
 
 
 def parse(edition: str):
-    doc = register(shared("microsoft-dsc", f"microsoft-{edition}.xlsx"), "microsoft-dsc")
-    return doc, REGISTRY["microsoft-dsc"].parse([doc])
-
-
-def value(df, **where):
-    rows = df
-    for column, wanted in where.items():
-        rows = rows[rows[column] == wanted]
-    assert len(rows) == 1, f"{len(rows)} rows for {where}"
-    return rows.iloc[0]
+    return parse_real("microsoft-dsc", "microsoft-dsc", f"microsoft-{edition}.xlsx")
 
 
 @pytest.mark.parametrize("edition, cell, platform, metric, expected, printed", [

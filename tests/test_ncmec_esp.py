@@ -1,15 +1,14 @@
 """NCMEC CyberTipline reports by ESP: exact published values, every row read, rows adding up to the printed total."""
 from __future__ import annotations
 
-import functools
-
 import pytest
 
 from collectors import REGISTRY
 from collectors.ncmec_esp import slug
 from reports.documents import register
 from reports.errors import ParseError
-from tests.conftest import shared
+from tests.conftest import only_row as value
+from tests.conftest import parse_real
 
 YEARS = range(2019, 2024)
 # ESP rows per PDF, counted in each PDF's text as lines ending in a count (wrapped names counted once),
@@ -19,18 +18,8 @@ TOTALS = {2019: ("Totals:", 16_836_694), 2020: ("Totals:", 21_447_786), 2021: ("
           2022: ("Total", 31_802_525), 2023: ("Total", 35_944_826)}
 
 
-@functools.cache
 def parse(year: int):
-    doc = register(shared("ncmec", f"ncmec-by-esp-{year}.pdf"), "ncmec-esp")
-    return doc, REGISTRY["ncmec-esp"].parse([doc])
-
-
-def value(df, **where):
-    rows = df
-    for column, wanted in where.items():
-        rows = rows[rows[column] == wanted]
-    assert len(rows) == 1, f"{len(rows)} rows for {where}"
-    return rows.iloc[0]
+    return parse_real("ncmec-esp", "ncmec", f"ncmec-by-esp-{year}.pdf")
 
 
 def esp_row(df, esp: str):

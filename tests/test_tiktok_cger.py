@@ -1,31 +1,20 @@
 """TikTok CGER: exact published values from XLSX and CSV editions, placeholders skipped, restatements kept."""
 from __future__ import annotations
 
-import functools
-
 import pytest
 
 from collectors.tiktok_cger import TikTokCGER
 from reports.documents import register
 from reports.errors import UnmappedLabel
 from reports.schema import FIGURE_KEY
-from tests.conftest import shared
+from tests.conftest import only_row as value
+from tests.conftest import parse_real, shared
 
 EDITIONS = {"2021-q3": "xlsx", "2022-q1": "xlsx", "2022-q4": "csv", "2023-q1": "csv", "2023-q4": "csv", "2024-q2": "csv"}
 
 
-@functools.cache
 def parse(edition: str):
-    doc = register(shared("tiktok-cger", f"tiktok-{edition}.{EDITIONS[edition]}"), "tiktok-cger")
-    return doc, TikTokCGER().parse([doc])
-
-
-def value(df, **where):
-    rows = df
-    for column, wanted in where.items():
-        rows = rows[rows[column] == wanted]
-    assert len(rows) == 1, f"{len(rows)} rows for {where}"
-    return rows.iloc[0]
+    return parse_real("tiktok-cger", "tiktok-cger", f"tiktok-{edition}.{EDITIONS[edition]}")
 
 
 @pytest.mark.parametrize("edition", sorted(EDITIONS))

@@ -1,8 +1,6 @@
 """X Global Transparency Report H1 2024: exact published values from the PDF's tables (pages named per value)."""
 from __future__ import annotations
 
-import functools
-
 import pytest
 
 from collectors import REGISTRY
@@ -11,21 +9,12 @@ from reports.build import discover
 from reports.documents import register
 from reports.errors import ParseError
 from reports.schema import FIGURE_KEY
-from tests.conftest import shared
+from tests.conftest import only_row as value
+from tests.conftest import parse_real, shared
 
 
-@functools.cache
 def parse():
-    doc = register(shared("x", "x-2024-h1.pdf"), "x")
-    return doc, REGISTRY["x"].parse([doc])
-
-
-def value(df, **where):
-    rows = df
-    for column, wanted in where.items():
-        rows = rows[rows[column] == wanted]
-    assert len(rows) == 1, f"{len(rows)} rows for {where}"
-    return rows.iloc[0]
+    return parse_real("x", "x", "x-2024-h1.pdf")
 
 
 @pytest.mark.parametrize("page, policy, metric_label, breakdown, expected", [
