@@ -7,13 +7,11 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
-import pdfplumber
-
 from reports.collector import Collector, ParseResult, edition_meta
 from reports.documents import Document
 from reports.errors import ParseError
 from reports.numbers import parse_number
-from reports.pdfio import open_pdf
+from reports.pdfio import open_pdf, page_text
 from reports.periods import year
 from reports.schema import frame, observation
 from reports.vocab import mapping
@@ -65,13 +63,7 @@ class NcmecESP(Collector):
     patterns = ("*.pdf",)
 
     def sniff(self, path) -> bool:
-        if path.suffix.lower() != ".pdf":
-            return False
-        try:
-            with pdfplumber.open(path) as pdf:
-                first = pdf.pages[0].extract_text() or ""
-        except Exception:  # not a readable PDF: simply not ours
-            return False
+        first = page_text(path, 0)
         return bool(TITLE.search(first)) and "Electronic Service Providers" in first
 
     def parse(self, documents: list[Document]) -> ParseResult:

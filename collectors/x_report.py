@@ -4,13 +4,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-import pdfplumber
-
 from reports.collector import Collector, ParseResult, Skipped, edition_meta
 from reports.documents import Document
 from reports.errors import ParseError
 from reports.numbers import parse_figure
-from reports.pdfio import open_pdf
+from reports.pdfio import open_pdf, page_text
 from reports.periods import Period, half
 from reports.schema import FIGURE_KEY, frame, observation
 from reports.vocab import mapping
@@ -57,14 +55,8 @@ class XReport(Collector):
     patterns = ("*.pdf",)
 
     def sniff(self, path) -> bool:
-        if path.suffix.lower() != ".pdf":
-            return False
-        try:
-            with pdfplumber.open(path) as pdf:
-                text = pdf.pages[1].extract_text() if len(pdf.pages) > 1 else ""
-        except Exception:  # not a readable PDF: simply not ours
-            return False
-        return bool(TITLE.search(text or "")) and "X Safety" in (text or "")
+        text = page_text(path, 1)
+        return bool(TITLE.search(text)) and "X Safety" in text
 
     def parse(self, documents: list[Document]) -> ParseResult:
         """Read every table, name each by its section heading, and map rows and columns to our vocabulary."""

@@ -30,3 +30,14 @@ def open_pdf(data: bytes, *, file: str | Path) -> Iterator[pdfplumber.PDF]:
             yield pdf
     except PDF_ERRORS as exc:
         raise ParseError(f"damaged PDF ({type(exc).__name__}: {exc})", file=file) from None
+
+
+def page_text(path: Path, page: int) -> str:
+    """The text of one page of a PDF file, or '' when it is not a readable PDF or has no such page (for sniffing)."""
+    if path.suffix.lower() != ".pdf":
+        return ""
+    try:
+        with pdfplumber.open(path) as pdf:
+            return (pdf.pages[page].extract_text() or "") if len(pdf.pages) > page else ""
+    except Exception:  # not a readable PDF: simply not this collector's
+        return ""
