@@ -1,9 +1,12 @@
 """Benchmark `tatlas sor ingest`'s aggregation against plain pandas, Polars, PySpark and the decompression floor.
 
-    /work/venv/bin/python bench/sor.py [--rows 5000000] [--date 2024-03-14] [--dir /tmp/sor-bench] [--skip spark]
+    /work/venv/bin/python bench/sor.py [--rows 5000000] [--spark-rows 500000] [--date 2024-03-14] [--dir /tmp/sor-bench]
+                                       [--skip spark]
 
 Writes (or reuses) a synthetic dump, then runs each contender as a whole separate process on the same dump and
-prints wall time, rows per second, peak RSS, and ratios. Every contender counts statements per platform and
+prints wall time, rows per second, peak RSS, and ratios. Spark runs on a smaller dump of `--spark-rows`
+(0 = the full one) when the full one would take too long; ours is then timed on that dump too, and the Spark
+ratio is computed at that size (the output says so). Every contender counts statements per platform and
 category and per value of each cut, deduplicating uuids within a part, as the ingest does. Run by hand, not by tests.
 """
 from __future__ import annotations
@@ -112,9 +115,23 @@ def measure(name: str, dump: Path) -> tuple[float, float, int]:
     return wall, int(peak[-1].split()[1]) / 1024, int(out[0])
 
 
+def dump_of(rows: int, day: date, folder: Path) -> Path:
+    """The synthetic dump of `rows` rows in `folder`, written unless already there."""
+    from collectors.dsa_tdb.synth import synth
+
+    dump = folder / f"sor-global-{day}-full.zip"
+    truth = dump.with_name(dump.name + ".truth.json")
+    if not (dump.exists() and truth.exists() and f'"rows": {rows},' in truth.read_text()[:300]):
+        started = time.perf_counter()
+        synth(rows, day, folder, shared=REPO.parent / "shared" / "data")
+        print(f"synthesised {rows} rows in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return dump
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=5_000_000)
+    parser.add_argument("--spark-rows", type=int, default=500_000, help="rows of Spark's dump (0 = the full dump)")
     parser.add_argument("--date", default="2024-03-14")
     parser.add_argument("--dir", type=Path, default=Path("/tmp/sor-bench"))
     parser.add_argument("--skip", action="append", default=[], choices=CONTENDERS)
@@ -123,33 +140,36 @@ def main() -> None:
     if args.child:
         child(args.child[0], Path(args.child[1]))
         return
-    from collectors.dsa_tdb.synth import synth
-
     day = date.fromisoformat(args.date)
-    dump = args.dir / f"sor-global-{day}-full.zip"
-    truth = dump.with_name(dump.name + ".truth.json")
-    if not (dump.exists() and truth.exists() and f'"rows": {args.rows},' in truth.read_text()[:300]):
-        started = time.perf_counter()
-        synth(args.rows, day, args.dir, shared=REPO.parent / "shared" / "data")
-        print(f"synthesised {args.rows} rows in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    dump = dump_of(args.rows, day, args.dir)
     csv_bytes = run_floor(dump)
-    print(f"dump {dump} ({dump.stat().st_size / 1e6:.0f} MB zipped, {csv_bytes / 1e9:.2f} GB of CSV, {args.rows} rows); "
-          f"{os.cpu_count()} cores")
+    print(f"dump {dump} ({dump.stat().st_size / 1e6:.0f} MB zipped, {csv_bytes / 1e9:.2f} GB of CSV, "
+          f"{csv_bytes / args.rows:.0f} bytes a row, {args.rows} rows); {os.cpu_count()} cores; load average "
+          f"{os.getloadavg()[0]:.1f} before the run")
     results = {}
     for name in CONTENDERS:
-        if name in args.skip:
+        if name in args.skip or name == "spark":
             continue
         wall, peak, _ = measure(name, dump)
         results[name] = wall
         print(f"{name:7s} {wall:8.2f} s  {args.rows / wall:12,.0f} rows/s  peak {peak:7.0f} MB", flush=True)
     ours = results.get("ours")
     if ours:
-        targets = {"floor": 1 / 1.4, "polars": 1.5, "pandas": 3.0, "spark": 8.0}
+        targets = {"floor": 1 / 1.4, "polars": 1.5, "pandas": 3.0}
         for name, target in targets.items():
             if name in results:
                 ratio = results[name] / ours
-                print(f"{name:7s} / ours = {ratio:5.2f}x  (target {'>=' if name != 'floor' else '>='} {target:.2f}x: "
-                      f"{'met' if ratio >= target else 'missed'})")
+                print(f"{name:7s} / ours = {ratio:5.2f}x  (target >= {target:.2f}x: {'met' if ratio >= target else 'missed'})")
+    if "spark" not in args.skip:
+        rows = args.spark_rows or args.rows
+        small = dump if rows == args.rows else dump_of(rows, day, args.dir / f"spark-{rows}")
+        spark, peak, _ = measure("spark", small)
+        print(f"spark   {spark:8.2f} s  {rows / spark:12,.0f} rows/s  peak {peak:7.0f} MB  (on {rows} rows)", flush=True)
+        mine = ours if small == dump else measure("ours", small)[0]
+        if small != dump:
+            print(f"ours    {mine:8.2f} s  {rows / mine:12,.0f} rows/s  (on the same {rows} rows, for the Spark ratio)")
+        ratio = spark / mine
+        print(f"spark   / ours = {ratio:5.2f}x  at {rows} rows (target >= 8.00x: {'met' if ratio >= 8 else 'missed'})")
 
 
 if __name__ == "__main__":
