@@ -144,6 +144,7 @@ def main() -> None:
         driver.quit()
         dep = trends_callback(url)
         from reports import analysis
+        from reports.export import Selection
         from reports.store import Store
 
         store = Store.open(args.db) if args.db else Store.bundled()
@@ -157,9 +158,8 @@ def main() -> None:
             if response.status_code not in (200, 204):
                 raise RuntimeError(f"callback failed ({response.status_code}): {response.text[:300]}")
             t0 = time.perf_counter()
-            analysis.series(store, analysis.SeriesSelection(metric=s["metric"], policy_area=s["policy_area"],
-                                                            platforms=s["platforms"], sources=s["sources"],
-                                                            regions=[s["region"]] if s["region"] else []))
+            analysis.series(store, Selection(metrics=[s["metric"]], policy_areas=[s["policy_area"]],
+                                             platforms=s["platforms"], sources=s["sources"], regions=[s["region"]]))
             queries.append(time.perf_counter() - t0)
         rows = store.counts()["latest"]
         store.close()

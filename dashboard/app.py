@@ -17,6 +17,8 @@ from dashboard import figures
 from dashboard.state import ViewState, encode, parse
 from reports import analysis
 from reports.documents import all_source_cards
+from reports.errors import AtlasError
+from reports.export import Selection
 from reports.store import Store
 
 DEFAULT_METRIC = "content_actioned"
@@ -356,21 +358,10 @@ def create_app(store: Store) -> dash.Dash:
     return app
 
 
-def _selection(state: ViewState) -> analysis.SeriesSelection:
-    return analysis.SeriesSelection(metric=state.metric, policy_area=state.policy_area, platforms=state.platforms,
-                                    sources=state.sources, regions=[state.region] if state.region else [],
-                                    since=state.since or None, until=_until(state.until))
-
-
-def _until(until: str) -> str | None:
-    """A year or month typed as the end means its last day."""
-    if not until:
-        return None
-    if len(until) == 4:
-        return f"{until}-12-31"
-    if len(until) == 7:
-        return str((pd.Timestamp(until + "-01") + pd.offsets.MonthEnd(0)).date())
-    return until
+def _selection(state: ViewState) -> Selection:
+    """The trend view's choices as a selection (a year or month typed as the end means its last day)."""
+    return Selection(metrics=[state.metric], policy_areas=[state.policy_area], platforms=state.platforms,
+                     sources=state.sources, regions=[state.region], since=state.since or None, until=state.until or None)
 
 
 def trend_data(atlas: Atlas, state: ViewState, *, full: bool = False) -> tuple[pd.DataFrame, str]:
@@ -382,7 +373,11 @@ def trend_data(atlas: Atlas, state: ViewState, *, full: bool = False) -> tuple[p
         return pd.DataFrame(), "No platform selected: tick at least one platform."
     if not state.sources:
         return pd.DataFrame(), "No source selected: tick at least one source."
-    df = analysis.series(atlas.store, _selection(state), full=full)
+    try:
+        selection = _selection(state)
+    except AtlasError as exc:  # a From/To that is no period
+        return pd.DataFrame(), f"Not a period: {exc}"
+    df = analysis.series(atlas.store, selection, full=full)
     if df.empty:
         names = ", ".join(analysis.platform_name(p) for p in state.platforms)
         return df, (f"No figures for {analysis.metric_name(state.metric)} in "
@@ -414,7 +409,7 @@ def trend_chart(atlas: Atlas, state: ViewState, df: pd.DataFrame, message: str, 
                       f" ({state.region})" + {"indexed": ", indexed", "per_million": ", per million recipients"}
                       .get(state.mode, ""))
     fig = figures.trend_figure(df, mode=state.mode, scale=state.scale, unit=unit, title=title,
-                               source_line=analysis.source_line(df["source"].unique()), notes=notes, height=height,
+                               source_line=analysis.source_line(atlas.store, df["document_sha256"]), notes=notes, height=height,
                                chart=chart, wrap=wrap)
     return fig, notes
 
@@ -619,7 +614,8 @@ def register_callbacks(app: dash.Dash, atlas: Atlas) -> None:
         summary = html.P(f"{name}: {int(held['figures'].sum()) if not held.empty else 0:,} figures from "
                          f"{len(held)} source(s).")
         coverage_fig = figures.coverage_figure(spans, title=f"{name}: which periods each source covers",
-                                               source_line=analysis.source_line(held["source"]))
+                                               source_line=analysis.source_line(atlas.store, sources=held["source"],
+                                                                                platforms=[platform]))
         multiples = []
         for n, r in enumerate(analysis.key_series(atlas.store, platform).to_dict("records")):
             state = ViewState(metric=r["metric"], policy_area=r["policy_area"], platforms=[platform],
@@ -644,8 +640,8 @@ def register_callbacks(app: dash.Dash, atlas: Atlas) -> None:
             message = ("No platform has both its own count of reports to NCMEC and NCMEC's count in the atlas yet."
                        if kind == "ncmec" else "No DSA report in the atlas has statements of reasons to compare with yet.")
             return figures.empty_figure(message), message, []
-        line = analysis.source_line(["ncmec-esp", *sorted(df["platform_source"].unique())] if kind == "ncmec"
-                                    else ["dsa-report", "dsa-tdb"])
+        line = analysis.source_line(atlas.store, sources=["ncmec-esp", *sorted(df["platform_source"].unique())]
+                                    if kind == "ncmec" else ["dsa-report", "dsa-tdb"], platforms=[platform])
         fig = (figures.ncmec_figure if kind == "ncmec" else figures.tdb_figure)(df, platform, source_line=line)
         rows = df[df.platform == platform]
         if rows.empty:

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import copy
 import csv
-import importlib
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from datetime import date, timedelta
 from functools import cache
 
 import pandas as pd
 
 from reports import PACKAGE_DIR, vocab
+from reports.cite import atlas_build
 from reports.documents import all_source_cards, source_card
 from reports.errors import AtlasError
+from reports.export import NO_LICENCE, Selection, add_per_million, sources_frame
 from reports.store import Store
 
 ANNOTATIONS_FILE = PACKAGE_DIR / "annotations.csv"
@@ -46,6 +47,13 @@ SERIES_COLUMNS = ["platform", "source", "region", "policy_area", "policy_label",
 def _q(store: Store, sql: str, params: list | None = None) -> pd.DataFrame:
     """Run one query on its own cursor (DuckDB connections are not shared safely between threads)."""
     return store.con.cursor().execute(sql, params or []).fetchdf()
+
+
+def _on_own_cursor(store: Store) -> Store:
+    """The store seen through its own cursor, so that Store methods are safe beside other threads."""
+    view = copy.copy(store)
+    view.con = store.con.cursor()
+    return view
 
 
 def _in(column: str, values, clauses: list[str], params: list) -> None:
@@ -150,20 +158,6 @@ def available_regions(store: Store, metric: str, policy_area: str | None = None)
 
 # -- series -----------------------------------------------------------------------------------------------
 
-@dataclass
-class SeriesSelection:
-    """What a trend chart shows: one metric and policy area, some platforms/sources/regions, a date range."""
-
-    metric: str
-    policy_area: str = "ALL"
-    platforms: list[str] = field(default_factory=list)
-    sources: list[str] = field(default_factory=list)
-    regions: list[str] = field(default_factory=list)
-    since: str | None = None
-    until: str | None = None
-    breakdown: str = ""
-
-
 # The granularity of a period, in SQL (the same rules as `granularity`), so series need no per-row Python.
 GRANULARITY_SQL = """CASE
     WHEN period_start = period_end THEN 'day'
@@ -176,36 +170,26 @@ GRANULARITY_SQL = """CASE
             WHEN 12 THEN CASE WHEN month(period_start) = 1 THEN 'year' ELSE 'span' END
             ELSE 'span' END
     ELSE 'span' END"""
-# What a chart needs of each figure; provenance (URL, sha256, locator) is fetched per figure on demand.
+# What a chart needs of each figure (the document, to name its source and licence); the rest of the provenance
+# (URL, locator) is fetched per figure on demand.
 PLOT_COLUMNS = ["platform", "source", "region", "policy_area", "policy_label", "metric", "metric_label", "unit",
-                "period_start", "period_end", "period", "value", "value_text", "qualifier", "breakdown"]
+                "period_start", "period_end", "period", "value", "value_text", "qualifier", "document_sha256",
+                "breakdown"]
 
 
-def series(store: Store, selection: SeriesSelection, *, full: bool = False) -> pd.DataFrame:
+def series(store: Store, selection: Selection, *, full: bool = False) -> pd.DataFrame:
     """The latest figures of a selection, one row per published value, each spanning its real period.
 
-    Adds `granularity` (day/week/month/quarter/half/year/span) and `series`, a key naming one line: platform,
-    source, region, the platform's own policy label, the metric label and the granularity. Lines never mix
-    period lengths or labels, so nothing of different lengths is ever joined or summed. `full=True` adds the
-    provenance columns (source_url, document_sha256, locator) for downloads."""
-    clauses, params = ["metric = ?"], [selection.metric]
-    if selection.breakdown:
-        clauses.append("breakdown = ?")
-        params.append(selection.breakdown)
-    else:
-        # Totals, plus NCMEC's per-provider counts (its rows name the provider; each is its own line).
+    Without `breakdowns` in the selection: totals, plus NCMEC's per-provider counts (each its own line). Adds
+    `granularity` (day/week/month/quarter/half/year/span) and `series`, a key naming one line: platform, source,
+    region, the platform's own policy label, the metric label and the granularity. Lines never mix period lengths
+    or labels, so nothing of different lengths is ever joined or summed. `full=True` adds the provenance columns
+    (source_url, locator) for downloads."""
+    where, params = selection.where()
+    clauses = [where] if where else []
+    if not selection.breakdowns:
         clauses.append(f"(breakdown = '' OR (source = ? AND regexp_full_match(breakdown, '{NCMEC_ENTITY_BREAKDOWN}')))")
         params.append(NCMEC_SOURCE)
-    _in("policy_area", [selection.policy_area] if selection.policy_area else [], clauses, params)
-    _in("platform", selection.platforms, clauses, params)
-    _in("source", selection.sources, clauses, params)
-    _in("region", selection.regions, clauses, params)
-    if selection.since:
-        clauses.append("period_end >= CAST(? AS DATE)")
-        params.append(selection.since)
-    if selection.until:
-        clauses.append("period_start <= CAST(? AS DATE)")
-        params.append(selection.until)
     columns = SERIES_COLUMNS if full else PLOT_COLUMNS
     df = _q(store, f"""SELECT {', '.join(columns)}, {GRANULARITY_SQL} AS granularity
                        FROM latest WHERE {' AND '.join(clauses)}
@@ -269,16 +253,9 @@ def indexed(df: pd.DataFrame) -> pd.DataFrame:
 def per_million_recipients(store: Store, df: pd.DataFrame) -> pd.DataFrame:
     """Counts per million average monthly active recipients of the same platform, region and period (derived).
 
-    Delegates to `reports.normalise.per_million_recipients` (recipients from EU DSA reports, part 10); rows
+    The export's `add_per_million` (recipients from EU DSA reports, part 10) with its rate as the value; rows
     without a recipients figure keep value NaN and say why in `derived`."""
-    df = df.copy()
-    try:
-        normalise = importlib.import_module("reports.normalise")
-    except ImportError:
-        df["value"] = float("nan")
-        df["derived"] = "no recipients figures in this atlas (reports.normalise is missing)"
-        return df
-    result = normalise.per_million_recipients(store, df)
+    result = add_per_million(_on_own_cursor(store), df)
     result["value"] = result["value_per_million_recipients"]
     result["derived"] = [
         f"per million average monthly active recipients ({r:,.0f})" if not pd.isna(r)
@@ -590,10 +567,26 @@ def with_citations(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def source_line(sources) -> str:
-    """One line naming every source of a chart, for under the chart."""
-    names = [source_title(s) for s in dict.fromkeys(sources)]
-    return "Source: " + "; ".join(names) + ". Compiled by Transparency Atlas." if names else ""
+def source_line(store: Store, documents: Iterable[str] = (), *, sources: Iterable[str] = (),
+                platforms: Iterable[str] = ()) -> str:
+    """'Source: publisher, title (licence); ...' for every document behind a chart, then the atlas build: the
+    documents given by sha256, and those holding the latest figures of `sources` (for `platforms`, when given)."""
+    store = _on_own_cursor(store)
+    shas, sources, platforms = list(documents), list(sources), list(platforms)
+    if sources:
+        where, params = Selection(sources=sources, platforms=platforms).where()
+        shas += _q(store, f"SELECT DISTINCT document_sha256 FROM latest WHERE {where}", params)["document_sha256"].tolist()
+    docs = sources_frame(store, pd.DataFrame({"document_sha256": shas}))
+    if docs.empty:
+        return ""
+    names = dict.fromkeys(f"{d.publisher}, {d.title} ({licence_words(d.license)})" for d in docs.itertuples())
+    build = atlas_build(store)
+    return (f"Source: {'; '.join(names)}. Compiled by Transparency Atlas {build['version']} "
+            f"(data as of {build['built'][:10]}).")
+
+
+def licence_words(licence: str) -> str:
+    return NO_LICENCE if licence == NO_LICENCE else f"licence: {licence}"
 
 
 # -- annotations ------------------------------------------------------------------------------------------
@@ -643,6 +636,4 @@ def annotations_for(platforms, sources, start=None, end=None, policy_area: str |
 
 def changes(store: Store, platform: str | None = None, source: str | None = None) -> pd.DataFrame:
     """Store.changes (figures revised between editions) run on its own cursor, safe beside other threads."""
-    view = copy.copy(store)
-    view.con = store.con.cursor()
-    return view.changes(platform=platform, source=source)
+    return _on_own_cursor(store).changes(platform=platform, source=source)

@@ -70,9 +70,8 @@ def chosen_series(store: Store, platform: str, policy_areas: list[str], limit: i
 
 def series_section(store: Store, platform: str, key) -> Section:
     """One key series as a chart (at most MAX_SERIES lines, the longest first) and its figures."""
-    rows = analysis.series(store, analysis.SeriesSelection(metric=key.metric, policy_area=key.policy_area,
-                                                           platforms=[platform], sources=[key.source]),
-                           full=True)
+    rows = analysis.series(store, Selection(metrics=[key.metric], policy_areas=[key.policy_area], platforms=[platform],
+                                            sources=[key.source]), full=True)
     note = ""
     lines = rows.groupby("series")["value"].count().sort_values(ascending=False)
     if len(lines) > MAX_SERIES:

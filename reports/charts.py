@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -13,7 +13,7 @@ import plotly.io as pio
 
 from reports import analysis
 from reports.errors import AtlasError
-from reports.export import NO_LICENCE, Selection, sources_frame
+from reports.export import Selection
 from reports.store import Store
 
 WIDTH, HEIGHT, SCALE = 1200, 675, 2
@@ -42,10 +42,8 @@ def chart_rows(store: Store, selection: Selection) -> pd.DataFrame:
     policy label, metric label and period length); breakdowns are left out so nothing is double counted."""
     metrics = selection.metrics or _distinct(store, "metric", selection)
     areas = selection.policy_areas or [""]
-    parts = [analysis.series(store, analysis.SeriesSelection(
-        metric=metric, policy_area=area, platforms=selection.platforms, sources=selection.sources,
-        regions=selection.regions, since=selection.since, until=selection.until), full=True)
-        for metric in metrics for area in areas]
+    parts = [analysis.series(store, replace(selection, metrics=[metric], policy_areas=[area] if area else []), full=True)
+             for metric in metrics for area in areas]
     parts = [p for p in parts if not p.empty]
     if not parts:
         raise AtlasError(f"no totals to chart for {selection.describe()}")
@@ -64,21 +62,6 @@ def legend_names(keys: list[str]) -> dict[str, str]:
     width = max(len(p) for p in split.values())
     varying = [i for i in range(width) if len({tuple(p)[i] if i < len(p) else "" for p in split.values()}) > 1]
     return {k: " · ".join(p[i] for i in varying if i < len(p)) or p[0] for k, p in split.items()}
-
-
-def source_line(store: Store, rows: pd.DataFrame) -> str:
-    """'Source: publisher, title (licence); ...' for every document behind the chart, then the atlas build."""
-    from reports.cite import atlas_build
-
-    docs = sources_frame(store, rows)
-    names = dict.fromkeys(f"{d.publisher}, {d.title} ({licence_words(d.license)})" for d in docs.itertuples())
-    build = atlas_build(store)
-    return (f"Source: {'; '.join(names)}. Compiled by Transparency Atlas {build['version']} "
-            f"(data as of {build['built'][:10]}).")
-
-
-def licence_words(licence: str) -> str:
-    return NO_LICENCE if licence == NO_LICENCE else f"licence: {licence}"
 
 
 def wrap(text: str, width: int = LINE_CHARS) -> list[str]:
@@ -157,7 +140,7 @@ def build_figure(store: Store, rows: pd.DataFrame, *, title: str | None = None, 
         fig.add_vline(x=pd.Timestamp(note["start"]), line={"dash": "dot", "color": "#777777", "width": 1})
         fig.add_annotation(x=pd.Timestamp(note["start"]), y=1, yref="paper", text=f"[{n}]", showarrow=False,
                            yanchor="top", xanchor="left", bgcolor="white", font={"size": 12, "color": "#555555"})
-    footer = wrap(source_line(store, rows))
+    footer = wrap(analysis.source_line(store, rows["document_sha256"]))
     for n, note in enumerate(notes, start=1):
         footer += wrap(f"[{n}] {note['start']}: {note['text']}" + (f" ({note['citation']})" if note["citation"] else ""))
     ticks = period_ticks(rows)
@@ -214,4 +197,4 @@ def chart(store: Store, selection: Selection, out: Path, *, title: str | None = 
     fig = build_figure(store, rows, title=title)
     png, svg = write_chart(fig, out)
     return ChartFiles(png=png, svg=svg, series=rows["series"].nunique(), figures=len(rows),
-                      source_line=source_line(store, rows))
+                      source_line=analysis.source_line(store, rows["document_sha256"]))

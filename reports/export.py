@@ -2,18 +2,21 @@
 each figure's source stated, then extras; every export also writes a Frictionless `datapackage.json`."""
 from __future__ import annotations
 
-import importlib.util
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 import pandas as pd
 
+from reports import normalise
 from reports.errors import AtlasError
+from reports.periods import parse_period
 from reports.schema import COLUMNS, CONTRACT_COLUMNS, EXTRA_COLUMNS
 from reports.store import Store
 
 FORMATS = ("csv", "parquet", "xlsx", "json")
+TEXT_FORMATS = ("csv", "json")  # those that can go to standard output
 NO_LICENCE = "no licence stated"
 # The licence travels with each figure, right after the contract columns.
 EXPORT_COLUMNS = CONTRACT_COLUMNS + ["license"] + EXTRA_COLUMNS
@@ -40,6 +43,11 @@ KNOWN_LICENCES = (
 _NO_LICENCE_PATTERN = re.compile(r"^\s*$|^(no|none)\b|\bnot stated\b|\bno (open )?licen[cs]e\b|\bunknown\b", re.I)
 
 
+# Selection's list fields and the column each filters.
+LIST_FILTERS = {"platforms": "platform", "sources": "source", "policy_areas": "policy_area", "metrics": "metric",
+                "regions": "region", "breakdowns": "breakdown"}
+
+
 @dataclass
 class Selection:
     """Shared filters: every list is OR within itself and AND across; empty means everything."""
@@ -49,15 +57,18 @@ class Selection:
     policy_areas: list[str] = field(default_factory=list)
     metrics: list[str] = field(default_factory=list)
     regions: list[str] = field(default_factory=list)
+    # Exact breakdowns ('task=automation'); see also totals_only.
+    breakdowns: list[str] = field(default_factory=list)
     since: str | None = None
     until: str | None = None
     # Only totals (an empty breakdown): what a reader usually wants when citing or charting one figure.
     totals_only: bool = False
 
     def __post_init__(self) -> None:
-        """Read --since/--until as any period we parse ('2024', '2024-H1', '2024-03-31'): start and end of it."""
-        from reports.periods import parse_period
-
+        """Drop empty choices (an unset dashboard field); read --since/--until as any period we parse ('2024',
+        '2024-H1', '2024-03-31'): the start and the end of it."""
+        for name in LIST_FILTERS:
+            setattr(self, name, [v for v in getattr(self, name) if v not in (None, "")])
         if self.since:
             self.since = parse_period(self.since, place="--since").start.isoformat()
         if self.until:
@@ -67,9 +78,8 @@ class Selection:
         clauses, params = [], []
         if self.totals_only:
             clauses.append("breakdown = ''")
-        for column, values in (("platform", self.platforms), ("source", self.sources),
-                               ("policy_area", self.policy_areas), ("metric", self.metrics),
-                               ("region", self.regions)):
+        for name, column in LIST_FILTERS.items():
+            values = getattr(self, name)
             if values:
                 clauses.append(f"{column} IN ({', '.join('?' * len(values))})")
                 params += list(values)
@@ -83,9 +93,8 @@ class Selection:
 
     def describe(self) -> str:
         """The filters in words, for titles and descriptors ('all figures' when there are none)."""
-        parts = [f"{name} {', '.join(values)}" for name, values in (
-            ("platform", self.platforms), ("source", self.sources), ("policy area", self.policy_areas),
-            ("metric", self.metrics), ("region", self.regions)) if values]
+        parts = [f"{column.replace('_', ' ')} {', '.join(getattr(self, name))}" for name, column in LIST_FILTERS.items()
+                 if getattr(self, name)]
         if self.since:
             parts.append(f"periods ending on or after {self.since}")
         if self.until:
@@ -136,17 +145,8 @@ def export_frame(store: Store, selection: Selection | None = None, *, per_millio
     return df.reset_index(drop=True)
 
 
-def normaliser_available() -> bool:
-    """Whether `reports/normalise.py` (per-million-recipients figures) is installed."""
-    return importlib.util.find_spec("reports.normalise") is not None
-
-
 def add_per_million(store: Store, df: pd.DataFrame) -> pd.DataFrame:
     """Add `recipients` and `value_per_million_recipients` (derived, computed now) where recipients are known."""
-    if not normaliser_available():
-        raise AtlasError("per-million figures need reports/normalise.py, which this installation lacks")
-    from reports import normalise
-
     out = normalise.per_million_recipients(store, df)
     extra = [c for c in out.columns if c not in df.columns]
     return out[list(df.columns) + extra]
@@ -170,9 +170,13 @@ def sources_frame(store: Store, df: pd.DataFrame) -> pd.DataFrame:
 
 
 # -- writing -------------------------------------------------------------------------------------------
-def write(df: pd.DataFrame, out: Path, fmt: str, sources: pd.DataFrame | None = None) -> Path:
-    """Write observations in one of FORMATS (XLSX: a data sheet, and a sources sheet when given)."""
-    out.parent.mkdir(parents=True, exist_ok=True)
+def write(df: pd.DataFrame, out: Path | TextIO, fmt: str, sources: pd.DataFrame | None = None) -> Path | TextIO:
+    """Write observations in one of FORMATS to a file or a text stream (standard output: csv and json only;
+    XLSX: a data sheet, and a sources sheet when given)."""
+    if not hasattr(out, "write"):
+        out.parent.mkdir(parents=True, exist_ok=True)
+    elif fmt not in TEXT_FORMATS:
+        raise AtlasError(f"{fmt} cannot go to a text stream: give a file (--out) or use {' or '.join(TEXT_FORMATS)}")
     if fmt == "csv":
         df.to_csv(out, index=False)
     elif fmt == "parquet":

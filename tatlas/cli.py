@@ -97,18 +97,16 @@ def build(sources, only, db):
 @db_option
 def export(fmt, out, db, per_million, **filters):
     """Write the latest observations (contract columns first, then each source's licence) and a datapackage.json."""
+    from reports.export import TEXT_FORMATS, export_frame, write
     from reports.export import export as run_export
-    from reports.export import export_frame
     from reports.store import Store
 
     selection = selection_from(filters)
     with Store.open(db) as store:
         if out is None:
-            if fmt not in ("csv", "json"):
+            if fmt not in TEXT_FORMATS:
                 raise click.UsageError(f"--out is needed for {fmt}")
-            df = export_frame(store, selection, per_million=per_million)
-            click.echo(df.to_csv(index=False) if fmt == "csv" else
-                       df.to_json(orient="records", indent=1, force_ascii=False), nl=False)
+            write(export_frame(store, selection, per_million=per_million), sys.stdout, fmt)
             return
         result = run_export(store, out, fmt, selection, per_million=per_million)
     click.echo(f"wrote {result.rows} observation(s) from {result.sources} document(s) to {result.data}, "

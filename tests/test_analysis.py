@@ -9,6 +9,7 @@ import pytest
 
 from reports import analysis
 from reports.documents import Document
+from reports.export import Selection
 from reports.periods import day, half, quarter, year
 from reports.schema import frame, observation
 from reports.store import Store
@@ -59,9 +60,9 @@ def test_series_keeps_period_lengths_and_labels_apart_and_leaves_breakdowns_out(
         obs("twitch", quarter(2023, 1), 7, label="Other words"),
         obs("facebook", quarter(2023, 1), 1000),
     ]})
-    df = analysis.series(store, analysis.SeriesSelection(metric="content_actioned",
-                                                         policy_area="STATEMENT_CATEGORY_PROTECTION_OF_MINORS",
-                                                         platforms=["twitch"]))
+    df = analysis.series(store, Selection(metrics=["content_actioned"],
+                                                  policy_areas=["STATEMENT_CATEGORY_PROTECTION_OF_MINORS"],
+                                                  platforms=["twitch"]))
     assert sorted(df["value"]) == [7, 10, 20, 100]  # no breakdown row, no facebook
     by_series = df.groupby("series")["value"].apply(list).to_dict()
     assert by_series == {
@@ -80,8 +81,8 @@ def test_series_includes_ncmec_per_provider_rows_as_their_own_lines(tmp_path):
         obs("x", year(2023), 273_416, metric="ncmec_reports", breakdown="esp=X Corp"),
         obs("x", year(2023), 5, metric="ncmec_reports", breakdown="kind=other"),
     ]})
-    df = analysis.series(store, analysis.SeriesSelection(metric="ncmec_reports",
-                                                         policy_area="STATEMENT_CATEGORY_PROTECTION_OF_MINORS"))
+    df = analysis.series(store, Selection(metrics=["ncmec_reports"],
+                                                  policy_areas=["STATEMENT_CATEGORY_PROTECTION_OF_MINORS"]))
     assert sorted(df["value"]) == [273_416, 597_087]
     assert df["series"].nunique() == 2
 
@@ -91,8 +92,8 @@ def test_indexed_sets_the_first_non_zero_period_to_100(tmp_path):
         obs("twitch", quarter(2023, 1), 0), obs("twitch", quarter(2023, 2), 40), obs("twitch", quarter(2023, 3), 60),
         obs("twitch", quarter(2023, 4), 20),
     ]})
-    df = analysis.indexed(analysis.series(store, analysis.SeriesSelection(
-        metric="content_actioned", policy_area="STATEMENT_CATEGORY_PROTECTION_OF_MINORS")))
+    df = analysis.indexed(analysis.series(store, Selection(
+        metrics=["content_actioned"], policy_areas=["STATEMENT_CATEGORY_PROTECTION_OF_MINORS"])))
     assert list(df.sort_values("period_start")["value"]) == [0, 100, 150, 50]
     assert set(df["base_period"]) == {"2023-Q2"}
     assert df["derived"].iloc[0].startswith("index")
@@ -115,8 +116,8 @@ def test_missing_periods_name_holes_and_unpublished_values(tmp_path):
         obs("twitch", quarter(2023, 1), 1), obs("twitch", quarter(2023, 3), 3),
         obs("twitch", quarter(2023, 4), None, value_text="N/A"),
     ]})
-    df = analysis.series(store, analysis.SeriesSelection(metric="content_actioned",
-                                                         policy_area="STATEMENT_CATEGORY_PROTECTION_OF_MINORS"))
+    df = analysis.series(store, Selection(metrics=["content_actioned"],
+                                                  policy_areas=["STATEMENT_CATEGORY_PROTECTION_OF_MINORS"]))
     gaps = analysis.missing_periods(df)
     assert [(g.start.date(), g.end.date(), g.reason) for g in gaps.itertuples()] == [
         (date(2023, 4, 1), date(2023, 6, 30), "no figure published for this period"),
@@ -208,7 +209,7 @@ def test_per_million_recipients_divides_by_the_dsa_report_recipients(tmp_path):
         "dsa-report": [obs("tiktok", h2, 178_300_000, metric="active_recipients", region="EU", area="ALL")],
         "dsa-tdb": [obs("tiktok", h2, 356_600, metric="sor_count", region="EU", area="ALL"),
                     obs("tiktok", half(2024, 2), 1000, metric="sor_count", region="EU", area="ALL")]})
-    df = analysis.series(store, analysis.SeriesSelection(metric="sor_count", policy_area="ALL"))
+    df = analysis.series(store, Selection(metrics=["sor_count"], policy_areas=["ALL"]))
     out = analysis.per_million_recipients(store, df).set_index("period")
     assert out.loc["2025-H2", "value"] == pytest.approx(2000.0)
     assert pd.isna(out.loc["2024-H2", "value"]) and out.loc["2024-H2", "derived"].startswith("no recipients")
@@ -216,8 +217,8 @@ def test_per_million_recipients_divides_by_the_dsa_report_recipients(tmp_path):
 
 def test_provenance_gives_the_document_and_the_source_cards_caveats(tmp_path):
     store = make_store(tmp_path, {"meta-cser": [obs("facebook", quarter(2021, 1), 5)]})
-    row = analysis.series(store, analysis.SeriesSelection(metric="content_actioned",
-                                                          policy_area="STATEMENT_CATEGORY_PROTECTION_OF_MINORS")).iloc[0]
+    row = analysis.series(store, Selection(metrics=["content_actioned"],
+                                                   policy_areas=["STATEMENT_CATEGORY_PROTECTION_OF_MINORS"])).iloc[0]
     facts = analysis.provenance(store, row.to_dict())
     assert facts["document_name"] == "meta-cser.csv" and facts["edition"] == "E1"
     assert facts["document_sha256"] == f"{1:064x}" and facts["locator"] == "row facebook 2021-Q1 "

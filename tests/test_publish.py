@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from reports import analysis
 from reports.documents import Document, sha256_file
-from reports.export import EXPORT_COLUMNS, NO_LICENCE, Selection, export, export_frame, licence_statement, normaliser_available
+from reports.export import EXPORT_COLUMNS, NO_LICENCE, Selection, export, export_frame, licence_statement
 from reports.periods import parse_period
 from reports.schema import CONTRACT_COLUMNS, FIGURE_KEY, frame, observation
 from reports.store import Store, writing
@@ -197,7 +197,6 @@ def test_a_package_claims_a_licence_only_when_every_source_states_it(small, tmp_
     assert "licenses" not in json.loads(only_alpha.package.read_text())
 
 
-@pytest.mark.skipif(not normaliser_available(), reason="reports/normalise.py is not installed")
 def test_per_million_recipients_are_added_as_derived_columns(small):
     df = export_frame(small, Selection(sources=["beta-db"]), per_million=True)
     assert list(df.columns[:len(EXPORT_COLUMNS)]) == EXPORT_COLUMNS
