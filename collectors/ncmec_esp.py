@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 import statistics
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -14,7 +13,7 @@ from reports.numbers import parse_number
 from reports.pdfio import open_pdf, page_text
 from reports.periods import year
 from reports.schema import frame, observation
-from reports.vocab import mapping
+from reports.vocab import mapping, slugify
 
 POLICY_AREA = "STATEMENT_CATEGORY_PROTECTION_OF_MINORS"
 POLICY_LABEL = "CyberTipline reports (child sexual exploitation)"
@@ -111,8 +110,7 @@ class NcmecESP(Collector):
 
 def slug(name: str, *, file=None, place=None) -> str:
     """A slug of an ESP's name: ASCII, lowercase, hyphen-joined ("Some Company, Inc." -> some-company-inc)."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    text = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    text = slugify(name)
     if not text:
         raise ParseError(f"ESP name {name!r} gives no slug", file=file, place=place)
     return text

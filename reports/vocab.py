@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import csv
 import functools
+import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,3 +94,11 @@ def _check_targets(path: Path, rows: list[dict[str, str]]) -> None:
             value = row.get(column)
             if value and value not in known:
                 raise AtlasError(f"{column} {value!r} is not in reports/vocab", file=path, place=f"line {number}")
+
+
+def slugify(name: str) -> str:
+    """A lowercase ASCII slug of a name ('Some Company, Inc.' -> 'some-company-inc'); '' when nothing is left.
+
+    An organisation without a platform of ours keeps a slug of its name as its `platform`."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")

@@ -293,6 +293,15 @@ def test_statistics_give_daily_counts_per_platform_and_category(stats_db):
                  "breakdown = 'automated_decision=AUTOMATED_DECISION_NOT_AUTOMATED'") == 175586
 
 
+def test_monthly_sums_are_marked_as_ours_and_daily_counts_as_published(stats_db):
+    from reports.store import Store
+
+    with Store(stats_db, read_only=True) as store:
+        kinds = store.query("SELECT period_start = period_end AS daily, qualifier, count(*) AS n FROM latest "
+                            "GROUP BY ALL ORDER BY ALL")
+    assert list(zip(kinds.daily, kinds.qualifier, strict=True)) == [(False, "derived"), (True, "")]
+
+
 def test_statistics_break_at_schema_v2(stats_db):
     with Store(stats_db, read_only=True) as store:
         spans = store.query("SELECT policy_area, min(period_start) AS first, max(period_end) AS last FROM latest "

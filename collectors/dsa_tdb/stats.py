@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
-import unicodedata
 from datetime import date
 
 import duckdb
@@ -12,8 +10,8 @@ import pandas as pd
 from reports.collector import Collector, ParseResult, edition_meta
 from reports.documents import Document
 from reports.errors import ParseError
-from reports.schema import coerce
-from reports.vocab import mapping
+from reports.schema import DERIVED, coerce
+from reports.vocab import mapping, slugify
 
 SOURCE_ID = "dsa-tdb"
 METRIC_LABEL = "statements of reasons"
@@ -37,8 +35,7 @@ def platform_slug(name: str) -> str:
     known = mapping(SOURCE_ID, "platforms")
     if name in known:
         return known.lookup(name)["platform"]
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    slug = slugify(name)
     # A name with no ASCII letters at all still needs a stable slug.
     return slug or "platform-" + hashlib.sha1(name.encode()).hexdigest()[:8]
 
@@ -51,7 +48,7 @@ class DsaTdbStats(Collector):
     """Import shantay's daily statistics: per day, platform and category totals; other cuts summed per month."""
 
     id = SOURCE_ID
-    version = "1"
+    version = "2"
     patterns = ("*.parquet",)
     folders = ("dsa-tdb-stats",)
 
@@ -106,16 +103,18 @@ def stats_observations(con: duckdb.DuckDBPyConnection, path: str) -> tuple[pd.Da
                    CASE col WHEN 'rows' THEN '' ELSE area END AS policy_label,
                    '' AS breakdown, n,
                    strftime(day, '%Y-%m-%d') || ' ' || platform || ' ' || CASE col WHEN 'rows' THEN 'rows'
-                       ELSE 'category=' || area END AS locator
+                       ELSE 'category=' || area END AS locator, '' AS qualifier
             FROM daily
             UNION ALL
             SELECT platform, month, last_day(month), strftime(month, '%Y-%m'), 'ALL', '', col || '=' || val, n,
-                   strftime(month, '%Y-%m') || ' ' || platform || ' ' || col || '=' || val || ' (sum of daily counts)'
+                   strftime(month, '%Y-%m') || ' ' || platform || ' ' || col || '=' || val || ' (sum of daily counts)',
+                   -- the statistics are daily: a monthly sum is ours, so it is marked as derived
+                   '{DERIVED}'
             FROM cuts)
         SELECT s.slug AS platform, '{SOURCE_ID}' AS source, period_start, period_end, period, 'EU' AS region,
                policy_area, policy_label, 'sor_count' AS metric, '{METRIC_LABEL}' AS metric_label,
                n::DOUBLE AS value, 'count' AS unit, '' AS source_url, '' AS document_sha256, locator, breakdown,
-               n::VARCHAR AS value_text, '' AS qualifier
+               n::VARCHAR AS value_text, qualifier
         FROM shaped JOIN slugs s ON s.platform_name = shaped.platform
         ORDER BY platform, period_start, policy_area, breakdown""").fetchdf()
     bad = df[df["policy_area"].isna()]
