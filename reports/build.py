@@ -11,7 +11,7 @@ from reports.collector import Collector
 from reports.documents import SIDECAR_SUFFIX, register
 from reports.errors import AtlasError, ParseError, ValidationError
 from reports.schema import FIGURE_KEY, validate
-from reports.store import writing
+from reports.store import Store, writing
 
 Progress = Callable[[str], None]
 
@@ -150,3 +150,20 @@ def _finish(df: pd.DataFrame, source: str, docs) -> pd.DataFrame:
                               f"{first['metric_label']} / {first['policy_label']} / {first['period']}",
                               file=file, source=source)
     return df
+
+
+def store_parsed(db: Path, doc, observations: pd.DataFrame, *, relative_path: str, fingerprint: str,
+                 meta: dict | None = None, notes: list[str] | None = None) -> None:
+    """Add one parsed document and its observations atomically: a crash leaves the store as it was."""
+    with writing(db) as store:
+        store.add_document(doc, relative_path=relative_path, fingerprint=fingerprint, meta=meta, notes=notes)
+        store.add_observations(observations)
+
+
+def stored_with_note(db: Path, source: str, name: str, note: str) -> bool:
+    """Whether the store holds a document of this source and name whose notes start with `note`."""
+    if not Path(db).exists():
+        return False
+    with Store(Path(db), read_only=True) as store:
+        return bool(store.con.execute("SELECT count(*) FROM documents WHERE source = ? AND name = ? "
+                                      "AND starts_with(notes, ?)", [source, name, note]).fetchone()[0])

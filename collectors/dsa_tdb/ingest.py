@@ -38,12 +38,12 @@ except ImportError:  # pragma: no cover
 
 from collectors.dsa_tdb.engines import NEEDED, make_engine
 from collectors.dsa_tdb.stats import METRIC_LABEL, SOURCE_ID, platform_slug
+from reports.build import store_parsed, stored_with_note
 from reports.collector import edition_meta
 from reports.documents import Document, source_card
 from reports.errors import AtlasError, ParseError
 from reports.safezip import open_member, open_zip, safe_members
 from reports.schema import COLUMNS, coerce, validate
-from reports.store import Store, writing
 
 VERSION = "1"
 DUMP_NAME = re.compile(r"^sor-(?P<scope>[a-z0-9]+(?:-[a-z0-9]+)*?)-(?P<day>\d{4}-\d{2}-\d{2})-(?P<kind>full|light)\.zip$")
@@ -346,12 +346,7 @@ def observations(counts: pd.DataFrame, dump: Dump, sha256: str) -> pd.DataFrame:
 
 def already_ingested(db: Path, dump: Dump, sha1: str) -> bool:
     """True when the store holds this dump with the same published sha1."""
-    if not db.exists():
-        return False
-    with Store(db, read_only=True) as store:
-        found = store.con.execute("SELECT count(*) FROM documents WHERE source = ? AND name = ? AND notes LIKE ?",
-                                  [SOURCE_ID, dump.path.name, f"sha1={sha1}%"]).fetchone()[0]
-    return bool(found)
+    return stored_with_note(db, SOURCE_ID, dump.path.name, f"sha1={sha1}")
 
 
 def ingest(paths: list[Path], db: Path, *, engine: str = "duckdb", master: str | None = None,
@@ -376,11 +371,8 @@ def ingest(paths: list[Path], db: Path, *, engine: str = "duckdb", master: str |
             statements = int(counts.loc[counts["cut"] == "", "n"].sum())
             notes = [f"sha1={sha1}", f"schema {dump.schema}; {rows} row(s) read, {statements} statement(s) after "
                      f"counting rows repeated with the same uuid once; engine {runner.name}"]
-            with writing(db) as store:
-                store.add_document(dump_document(dump, sha256), relative_path=str(dump.path),
-                                   fingerprint=f"sor-ingest:{VERSION}",
-                                   meta=edition_meta(dump.path.stem, dump.day), notes=notes)
-                store.add_observations(df)
+            store_parsed(db, dump_document(dump, sha256), df, relative_path=str(dump.path),
+                         fingerprint=f"sor-ingest:{VERSION}", meta=edition_meta(dump.path.stem, dump.day), notes=notes)
             summary.ingested.append((dump.path.name, statements, len(df)))
             progress(f"{dump.path.name}: {statements} statement(s) in {time.perf_counter() - started:.1f} s")
     finally:
