@@ -388,6 +388,18 @@ def has_figures(table: Table, columns: list[int]) -> bool:
     return any(row[i].strip() for row in table.rows[1:] for i in columns if i < len(row))
 
 
+def check_row(table: Table, row: list[str], number: int, report: Report, *, width: int, at_service: int | None,
+              at_period: int | None, unlabelled: list[int] = ()) -> None:
+    """A data row's common checks: no value outside the header's columns, the report's service and period."""
+    stray = [i for i in range(width, len(row)) if row[i].strip()] + [i for i in unlabelled if row[i].strip()]
+    if stray:
+        raise ParseError(f"a value {row[stray[0]]!r} in a column without a header", file=table.doc.path,
+                         place=table.where(number, f"#{stray[0] + 1}"))
+    check_service(table, row, at_service, report, number)
+    if at_period is not None:
+        row_period(row[at_period], report, file=table.doc.path, place=table.where(number, table.header[at_period]))
+
+
 def check_service(table: Table, row: list[str], at: int | None, report: Report, number: int) -> None:
     """A row naming a service must name the report's service (a bundle must not mix two reports)."""
     if at is None or at >= len(row) or not row[at].strip():
@@ -449,14 +461,8 @@ def read_categories(table: Table, report: Report) -> None:
     width = len(header)
     for number, row in enumerate(table.rows[1:], start=2):
         row = row + [""] * (width - len(row))
-        stray = [header_index for header_index in range(width, len(row)) if row[header_index].strip()]
-        stray += [i for i, label in enumerate(header) if not norm(label) and row[i].strip() and i not in labels]
-        if stray:
-            raise ParseError(f"a value {row[stray[0]]!r} in a column without a header", file=file,
-                             place=table.where(number, f"#{stray[0] + 1}"))
-        check_service(table, row, at_service, report, number)
-        if at_period is not None:
-            row_period(row[at_period], report, file=file, place=table.where(number, header[at_period]))
+        check_row(table, row, number, report, width=width, at_service=at_service, at_period=at_period,
+                  unlabelled=[i for i, label in enumerate(header) if not norm(label) and i not in labels])
         code = row[at_category].strip()
         scope = row[at_scope].strip() if at_scope is not None else ""
         if not code:
@@ -558,13 +564,7 @@ def read_indicators(table: Table, report: Report) -> None:
             geographic.append(scope)
     resolved = language_scopes(table, geographic, report) if table.part in (8, 9) else {}
     for number, row in rows:
-        stray = [i for i in range(width, len(row)) if row[i].strip()]
-        if stray:
-            raise ParseError(f"a value {row[stray[0]]!r} in a column without a header", file=file,
-                             place=table.where(number, f"#{stray[0] + 1}"))
-        check_service(table, row, at_service, report, number)
-        if at_period is not None:
-            row_period(row[at_period], report, file=file, place=table.where(number, header[at_period]))
+        check_row(table, row, number, report, width=width, at_service=at_service, at_period=at_period)
         label, scope, cell = row[at_indicator].strip(), row[at_scope].strip(), row[at_value]
         if not scope or not label:
             if cell.strip():

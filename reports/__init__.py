@@ -2,6 +2,7 @@
 
 Collectors and the dashboard depend on this package; it depends on neither.
 """
+import os
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -11,3 +12,8 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 import warnings  # noqa: E402
 
 warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+
+
+def data_home() -> Path:
+    """Where the atlas keeps its store and archive by default: `$XDG_DATA_HOME/tatlas` (~/.local/share/tatlas)."""
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "tatlas"

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from reports import data_home
 from reports.documents import SIDECAR_SUFFIX, sha256_file
 from reports.errors import AtlasError
 from reports.store import fsync_path
@@ -37,8 +38,7 @@ def default_archive_path() -> Path:
     """`$TATLAS_ARCHIVE`, else `$XDG_DATA_HOME/tatlas/archive` (~/.local/share/tatlas/archive)."""
     if os.environ.get(ENV_VAR):
         return Path(os.environ[ENV_VAR]).expanduser()
-    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / "tatlas" / "archive"
+    return data_home() / "archive"
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from reports import PACKAGE_DIR
+from reports import PACKAGE_DIR, data_home
 from reports.documents import Document
 from reports.errors import StoreError
 from reports.schema import COLUMNS, FIGURE_KEY
@@ -40,8 +40,7 @@ def default_db_path() -> Path:
     """`$TATLAS_DB`, else `$XDG_DATA_HOME/tatlas/atlas.duckdb` (~/.local/share/tatlas/atlas.duckdb)."""
     if os.environ.get(ENV_VAR):
         return Path(os.environ[ENV_VAR]).expanduser()
-    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / "tatlas" / "atlas.duckdb"
+    return data_home() / "atlas.duckdb"
 
 
 def resolve_db(db: str | Path | None) -> Path:

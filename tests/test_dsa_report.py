@@ -17,6 +17,7 @@ from collectors import REGISTRY
 from collectors.dsa_report import indicator_rows, norm
 from reports.documents import register
 from reports.errors import ParseError, UnmappedLabel
+from tests.conftest import only_row as one
 from tests.conftest import shared
 
 COLLECTOR = REGISTRY["dsa-report"]
@@ -36,14 +37,6 @@ def report_files(report: str) -> list[Path]:
 def parsed(report: str):
     docs = [register(p, "dsa-report") for p in report_files(report)]
     return docs, COLLECTOR.parse(docs)
-
-
-def one(df, **where):
-    rows = df
-    for column, wanted in where.items():
-        rows = rows[rows[column] == wanted]
-    assert len(rows) == 1, f"{len(rows)} rows for {where}"
-    return rows.iloc[0]
 
 
 def value(report: str, **where) -> float | None:
