@@ -67,10 +67,16 @@ class Store:
         if missing:
             raise StoreError(f"the bundled atlas lacks {missing}; run `tatlas bundle`", file=directory)
         store = cls(None)
-        # `latest` ships materialised, so opening the bundle is a load, not a recomputation.
+        # `latest` ships materialised, so opening the bundle is a load, not a recomputation; every version of
+        # every figure is read from its Parquet file only when asked for (changes, provenance), so start is quick.
         for table in BUNDLE_TABLES:
-            store.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet(?)",
-                              [str(directory / f"{table}.parquet")])
+            path = str(directory / f"{table}.parquet")
+            if table == "observations":
+                store.con.execute("DROP TABLE observations")
+                quoted = path.replace("'", "''")
+                store.con.execute(f"CREATE VIEW observations AS SELECT * FROM read_parquet('{quoted}')")
+            else:
+                store.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet(?)", [path])
         store.label = "bundled atlas"
         return store
 

@@ -7,6 +7,10 @@ from pathlib import Path
 
 import pytest
 
+# Tests never touch the internet: Selenium's driver manager must neither look up drivers nor send usage stats.
+os.environ.setdefault("SE_OFFLINE", "true")
+os.environ.setdefault("SE_AVOID_STATS", "true")
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("TATLAS_SHARED_DATA", REPO.parent / "shared" / "data"))
 
