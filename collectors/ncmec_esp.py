@@ -72,14 +72,17 @@ class NcmecESP(Collector):
         period = year(table.year)
         platforms = mapping(self.id, "platforms")
         rows, seen, notes = [], {}, []
+        owners = {e.name: (platforms.lookup(e.name)["platform"] if e.name in platforms else "") or
+                  slug(e.name, file=doc.path, place=f"page {e.page}, row {e.row}") for e in table.entries}
+        shared_platforms = {p for p in owners.values() if list(owners.values()).count(p) > 1}
         for entry in table.entries:
             place = f"page {entry.page}, row {entry.row}"
             name = entry.name
-            known = platforms.lookup(name, file=doc.path, place=place)["platform"] if name in platforms else ""
-            platform = known or slug(name, file=doc.path, place=place)
-            breakdown = {"esp": name}
-            if name.endswith("*") and table.footnote:
-                breakdown["footnote"] = table.footnote
+            platform = owners[name]
+            # A provider's row is its platform's figure (a total); only where NCMEC lists several providers we map
+            # to one platform (Twitter, Inc. / Vine.co and X Corp in 2023) does each keep its name apart.
+            breakdown = {"esp": name} if platform in shared_platforms else {}
+            footnote = f"; footnote: {table.footnote}" if name.endswith("*") and table.footnote else ""
             if name in seen:
                 raise ParseError(f"ESP {name!r} is printed twice (also at {seen[name]})", file=doc.path, place=place)
             seen[name] = place
@@ -88,7 +91,7 @@ class NcmecESP(Collector):
                 platform=platform, period=period, metric="ncmec_reports", metric_label=table.heading,
                 value=parse_number(count, file=str(doc.path), place=place), value_text=count,
                 policy_area=POLICY_AREA, policy_label=POLICY_LABEL, breakdown=breakdown,
-                locator=f"{place}: {name} {count}"))
+                locator=f"{place}: {name} {count}{footnote}"))
         esp_sum = sum(r["value"] for r in rows)
         if table.total is not None:
             place = f"page {table.total.page}, row {table.total.row}"

@@ -34,8 +34,9 @@ DSA_REPORT_SOR_PARTS = {
     "own_initiative": ("own_initiative_measures", ("basis=illegal_content", "basis=terms_and_conditions")),
     "notices": ("notice_actions", ("basis=law", "basis=terms_and_conditions")),
 }
-# NCMEC lists counts per electronic service provider: its rows name the provider in the breakdown (`esp=...`).
-NCMEC_ENTITY_BREAKDOWN = r"esp=[^;]*(;footnote=[^;]*)?"
+# NCMEC lists counts per electronic service provider; a provider's row is its platform's total (empty breakdown),
+# except where several providers map to one platform in a year: those rows name the provider (`esp=...`).
+NCMEC_ENTITY_BREAKDOWN = r"esp=[^;]*"
 DIVERGENCE_THRESHOLD = 0.10
 SERIES_COLUMNS = ["platform", "source", "region", "policy_area", "policy_label", "metric", "metric_label", "unit",
                   "period_start", "period_end", "period", "value", "value_text", "qualifier", "source_url",
@@ -344,7 +345,7 @@ def _ncmec_years(part: pd.DataFrame) -> pd.DataFrame:
         rows = rows.dropna(subset=["value"])
         if rows.empty:
             continue
-        entries = [b.split(";")[0].removeprefix("esp=") for b in rows["breakdown"]]
+        entries = [b.removeprefix("esp=") or str(year) for b in rows["breakdown"]]
         out.append({"year": year, "value": float(rows["value"].sum()), "derived": len(rows) > 1,
                     "periods": " + ".join(entries),
                     "note": f"derived: NCMEC lists {len(rows)} entries for it ({' + '.join(entries)})" if len(rows) > 1

@@ -23,9 +23,9 @@ def parse(year: int):
 
 
 def esp_row(df, esp: str):
-    """The one row whose breakdown names this ESP verbatim (with or without the footnote)."""
-    esps = df.breakdown.str.split(";").str[0]
-    rows = df[esps == f"esp={esp}"]
+    """The one row whose locator names this ESP verbatim (`page N, row M: <name> <count>[; footnote: ...]`)."""
+    esps = df.locator.str.extract(r"^page \d+, row \d+: (.*) [\d,]+(?:; footnote: .*)?$")[0]
+    rows = df[esps == esp]
     assert len(rows) == 1, f"{len(rows)} rows for ESP {esp!r}"
     return rows.iloc[0]
 
@@ -67,7 +67,10 @@ def test_every_esp_row_is_read_once_and_they_add_up_to_the_printed_total(year):
     df = result.observations
     esps = df[df.platform != "all-esps"]
     assert len(esps) == ROWS[year]
-    assert esps.breakdown.str.startswith("esp=").all() and esps.breakdown.is_unique
+    # a provider's row is its platform's total; only providers sharing a platform keep their name apart
+    assert not esps.duplicated(["platform", "breakdown"]).any()
+    shared = esps[esps.platform.duplicated(keep=False)]
+    assert (esps.breakdown == "").sum() == len(esps) - len(shared) and shared.breakdown.str.startswith("esp=").all()
     assert not esps.value.isna().any()
     label, printed = TOTALS[year]
     total = value(df, platform="all-esps")
@@ -84,9 +87,12 @@ def test_the_column_heading_is_the_metric_label_and_the_footnote_is_kept():
     assert set(old.observations.metric_label) == {"Number of Reports"}
     assert set(new.observations.metric_label) == {"Reports"}
     meta = value(old.observations, platform="meta")
-    assert meta["breakdown"] == ("esp=Facebook*;footnote=Report totals for related platforms and companies have been "
-                                 "combined.")
-    assert value(new.observations, platform="facebook")["breakdown"] == "esp=Facebook"
+    assert meta["breakdown"] == "" and meta["locator"].endswith(
+        "Facebook* 15,884,511; footnote: Report totals for related platforms and companies have been combined.")
+    assert value(new.observations, platform="facebook")["breakdown"] == ""
+    x = new.observations[new.observations.platform == "x"].sort_values("breakdown")
+    assert list(zip(x.breakdown, x.value, strict=True)) == [("esp=Twitter, Inc. / Vine.co", 597_087),
+                                                            ("esp=X Corp", 273_416)]
 
 
 def test_slugs_of_names_we_have_no_platform_for():
