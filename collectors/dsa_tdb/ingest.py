@@ -285,7 +285,7 @@ def count_dump(dump: Dump, engine, progress: Progress = lambda m: None, *, worke
         try:
             for number, (inner_name, archive, info) in enumerate(iter_parts(dump)):
                 pending.append(pool.submit(work, number, inner_name, archive, info))
-                if len(pending) > workers:  # bounded: the next part waits until one in hand is counted
+                if len(pending) >= workers:  # bounded: the next part waits until one in hand is counted
                     collect(pending.popleft())
                     if number % 10 == 0:
                         progress(f"{inner_name}: {rows} row(s) so far")
