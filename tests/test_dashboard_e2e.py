@@ -208,3 +208,30 @@ def test_every_view_renders(server, browser, tmp_path):
     assert "meta-cser" in text(browser, "changes-table") and "2021-Q2" in text(browser, "changes-table")
     browser.save_screenshot(str(tmp_path / "changes.png"))
     assert Path(tmp_path / "changes.png").stat().st_size > 10_000
+
+
+def test_the_dashboard_works_from_the_keyboard(server, browser):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    base, _app = server
+    browser.get(base + "/?metric=content_actioned&policy_area=STATEMENT_CATEGORY_PROTECTION_OF_MINORS"
+                       "&platforms=facebook&sources=meta-cser")
+    wait_for(lambda: "Content actioned: Protection of minors" in chart_title(browser), "the first chart")
+    # The first Tab reaches the skip link, so keyboard users need not walk through every control.
+    browser.execute_script("document.activeElement && document.activeElement.blur()")
+    ActionChains(browser).send_keys(Keys.TAB).perform()
+    assert browser.switch_to.active_element.get_attribute("textContent") == "Skip to the chart"
+    # Radio groups move with the arrow keys, as native controls do: linear -> log redraws the chart.
+    browser.execute_script("document.querySelector('#scale input[value=linear]').focus()")
+    ActionChains(browser).send_keys(Keys.ARROW_RIGHT).perform()
+    wait_for(lambda: browser.execute_script(
+        "const g = document.querySelector('#trends-view .js-plotly-plot'); return g.layout.yaxis.type") == "log",
+        "the log scale")
+    assert "scale=log" in browser.current_url
+    # Views switch from the keyboard too.
+    browser.execute_script("document.querySelector('#view input[value=trends]').focus()")
+    ActionChains(browser).send_keys(Keys.ARROW_RIGHT).perform()
+    wait_for(lambda: browser.execute_script("return document.getElementById('trends-view').hidden")
+             and not browser.execute_script("return document.getElementById('profile-view').hidden"),
+             "the platform profile view")
