@@ -185,8 +185,22 @@ def descriptor(store: Store, out: Path, fmt: str, df: pd.DataFrame, sources: pd.
 
 def write_package(store: Store, out: Path, fmt: str, df: pd.DataFrame, sources: pd.DataFrame,
                   selection: Selection) -> Path:
-    """Write `datapackage.json` beside an export's data file."""
-    path = out.parent / PACKAGE_NAME
+    """Write `datapackage.json` beside an export's data file; `<name>.datapackage.json` where the folder's
+    `datapackage.json` already describes another export, so one export never takes another's descriptor."""
+    path = package_path(out)
     path.write_text(json.dumps(descriptor(store, out, fmt, df, sources, selection), indent=2, ensure_ascii=False)
                     + "\n", encoding="utf-8")
     return path
+
+
+def package_path(out: Path) -> Path:
+    """Where an export's descriptor goes: `datapackage.json`, unless that one describes a different data file."""
+    shared = out.parent / PACKAGE_NAME
+    if shared.exists():
+        try:
+            described = {r.get("path") for r in json.loads(shared.read_text(encoding="utf-8")).get("resources", [])}
+        except (OSError, ValueError, AttributeError):
+            described = set()
+        if described and out.name not in described:
+            return out.parent / f"{out.stem}.{PACKAGE_NAME}"
+    return shared

@@ -422,3 +422,20 @@ def test_a_brief_shows_the_dsa_report_against_the_transparency_database(tmp_path
     assert (row.report_value, row.sor_count, row.tdb_days, row.flag) == (400.0, 364.0, 182, False)
     assert "DSA transparency report against the DSA Transparency Database" in html and "182 / 182" in html
     assert "within 10%" in html and "Licence: CC-BY-4.0" in html
+
+
+def test_a_second_export_in_the_same_folder_keeps_the_first_ones_descriptor(tmp_path):
+    from click.testing import CliRunner
+
+    from tatlas.cli import main
+
+    db = tmp_path / "atlas.duckdb"
+    runner = CliRunner()
+    runner.invoke(main, ["build", "--sources", str(shared("meta-cser")), "--db", str(db)])
+    first = runner.invoke(main, ["export", "--db", str(db), "--platform", "facebook", "--out", str(tmp_path / "fb.csv")])
+    second = runner.invoke(main, ["export", "--db", str(db), "--platform", "instagram", "--out", str(tmp_path / "ig.csv")])
+    assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
+    paths = {name: [r["path"] for r in json.loads((tmp_path / name).read_text())["resources"]]
+             for name in ("datapackage.json", "ig.datapackage.json")}
+    assert paths["datapackage.json"][0] == "fb.csv" and paths["ig.datapackage.json"][0] == "ig.csv"
+    assert "ig.datapackage.json" in second.output
