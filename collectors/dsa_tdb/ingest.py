@@ -44,6 +44,7 @@ from reports.documents import Document, source_card
 from reports.errors import AtlasError, ParseError
 from reports.safezip import open_member, open_zip, safe_members
 from reports.schema import COLUMNS, coerce, validate
+from reports.vocab import policy_areas
 
 VERSION = "1"
 DUMP_NAME = re.compile(r"^sor-(?P<scope>[a-z0-9]+(?:-[a-z0-9]+)*?)-(?P<day>\d{4}-\d{2}-\d{2})-(?P<kind>full|light)\.zip$")
@@ -61,15 +62,14 @@ V1_HEADER = [
 ]
 V2_HEADER = V1_HEADER[:V1_HEADER.index("content_date") + 1] + ["content_id_ean"] + V1_HEADER[
     V1_HEADER.index("content_date") + 1:]
-_SHARED = ["ANIMAL_WELFARE", "DATA_PROTECTION_AND_PRIVACY_VIOLATIONS", "ILLEGAL_OR_HARMFUL_SPEECH",
-           "INTELLECTUAL_PROPERTY_INFRINGEMENTS", "NEGATIVE_EFFECTS_ON_CIVIC_DISCOURSE_OR_ELECTIONS",
-           "PROTECTION_OF_MINORS", "RISK_FOR_PUBLIC_SECURITY", "SCAMS_AND_FRAUD", "SELF_HARM", "VIOLENCE"]
-V1_CATEGORIES = frozenset("STATEMENT_CATEGORY_" + c for c in _SHARED + [
-    "NON_CONSENSUAL_BEHAVIOUR", "PORNOGRAPHY_OR_SEXUALIZED_CONTENT", "SCOPE_OF_PLATFORM_SERVICE",
-    "UNSAFE_AND_ILLEGAL_PRODUCTS"])
-V2_CATEGORIES = frozenset("STATEMENT_CATEGORY_" + c for c in _SHARED + [
-    "CONSUMER_INFORMATION", "CYBER_VIOLENCE", "CYBER_VIOLENCE_AGAINST_WOMEN", "NOT_SPECIFIED_NOTICE",
-    "NOT_SPECIFIED_ORDER", "OTHER_VIOLATION_TC", "UNSAFE_AND_PROHIBITED_PRODUCTS"])
+
+
+def schema_categories(version: str) -> frozenset[str]:
+    """The statement categories of one database schema ('v1', 'v2'), as the policy-area vocabulary marks them."""
+    return frozenset(code for code, row in policy_areas().items() if version in row["dsa_schema"].split())
+
+
+V1_CATEGORIES, V2_CATEGORIES = schema_categories("v1"), schema_categories("v2")
 SCHEMAS = {"v1": (V1_HEADER, V1_CATEGORIES), "v2": (V2_HEADER, V2_CATEGORIES)}
 
 Progress = Callable[[str], None]
