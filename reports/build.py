@@ -1,4 +1,9 @@
-"""Build: find the published files under a folder, parse each with its collector, and store the figures."""
+"""Build: find the published files under a folder, parse each with its collector, and store the figures.
+
+Each document (or bundle read together, such as the CSV parts of one DSA report) is parsed and stored on its own,
+in one transaction: a document that cannot be read is reported with its file, place and reason, and leaves its
+previous version in the store exactly as it was, while every other document is stored.
+"""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -7,13 +12,30 @@ from pathlib import Path
 
 import pandas as pd
 
-from reports.collector import Collector
+from reports.collector import Collector, ParseResult
 from reports.documents import SIDECAR_SUFFIX, register
 from reports.errors import AtlasError, ParseError, ValidationError
-from reports.schema import FIGURE_KEY, validate
+from reports.numbers import TEXT
+from reports.schema import FIGURE_KEY, figure_keys, validate
 from reports.store import Store, writing
+from reports.vocab import Unmapped
 
 Progress = Callable[[str], None]
+
+
+@dataclass
+class UnmappedFound:
+    """An unmapped label as the build reports it: the label, how many figures carry it, the first place."""
+
+    label: Unmapped
+    document: str
+    figures: int
+    first_locator: str
+
+    def line(self) -> str:
+        u = self.label
+        return (f"  {u.source} {u.field} {u.label!r}: {self.figures} figure(s), first at {self.document} "
+                f"{self.first_locator or u.place}; map it with `{u.suggestion}` in {u.mapping_file}")
 
 
 @dataclass
@@ -26,6 +48,13 @@ class BuildSummary:
     skipped: list[tuple[str, str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     unclaimed: list[str] = field(default_factory=list)
+    # Documents that could not be read: (file names, the error naming file and place).
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    unmapped: list[UnmappedFound] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
 
     def lines(self) -> list[str]:
         out = [f"parsed {len(self.parsed)} document(s), {self.observations} observation(s); "
@@ -35,9 +64,16 @@ class BuildSummary:
             out += [f"  {name} {locator}: {reason}" for name, locator, reason in self.skipped[:50]]
             if len(self.skipped) > 50:
                 out.append(f"  ... and {len(self.skipped) - 50} more")
+        if self.unmapped:
+            out.append(f"{len(self.unmapped)} label(s) no mapping covers yet (imported verbatim as not yet "
+                       "harmonised: policy_area UNMAPPED / metric unmapped):")
+            out += [u.line() for u in self.unmapped]
         out += [f"note: {n}" for n in self.notes]
         if self.unclaimed:
             out.append(f"{len(self.unclaimed)} file(s) no collector reads: " + ", ".join(self.unclaimed[:10]))
+        if self.failed:
+            out.append(f"{len(self.failed)} document(s) FAILED and were not stored (any earlier version is kept):")
+            out += [f"  {error}" for _, error in self.failed]
         return out
 
 
@@ -59,16 +95,26 @@ def discover(root: Path, collectors: Mapping[str, Collector]) -> dict[str, list[
             continue
         if owner:
             continue
-        owner = next((cid for cid, c in collectors.items() if c.sniff(path)), None)
+        owner = next((cid for cid, c in collectors.items() if _sniffs(c, path)), None)
         claimed.setdefault(owner or "", []).append(path)
     for cid, collector in collectors.items():
         claimed[cid] += [p for p in collector.builtin_files() if p not in claimed[cid]]
     return claimed
 
 
+def _sniffs(collector: Collector, path: Path) -> bool:
+    """Whether a collector recognises a file; a file it cannot even sniff is simply not its."""
+    try:
+        return collector.sniff(path)
+    except (AtlasError, OSError, ValueError, LookupError):
+        return False
+
+
 def build(root: Path, db: Path, collectors: Mapping[str, Collector], *, only: list[str] | None = None,
-          progress: Progress = lambda message: None) -> BuildSummary:
-    """Parse every new or changed document under root into the store at db, atomically."""
+          strict: bool = False, progress: Progress = lambda message: None) -> BuildSummary:
+    """Parse every new or changed document under root into the store at db, each document atomically.
+
+    With `strict`, a document holding a label no mapping covers is refused (and named with all its labels)."""
     root = Path(root)
     if not root.exists():
         raise AtlasError("no such folder", file=root)
@@ -80,33 +126,88 @@ def build(root: Path, db: Path, collectors: Mapping[str, Collector], *, only: li
             if not files or (only and cid not in only):
                 continue
             collector = collectors[cid]
-            fingerprint = collector.fingerprint()
             bundles = collector.bundles(files)
             for number, bundle in enumerate(bundles, start=1):
                 names = ", ".join(p.name for p in bundle)
-                docs = [register(p, cid) for p in bundle]
-                known = [store.known_document(d.sha256) for d in docs]
-                if all(k is not None and k["fingerprint"] == fingerprint for k in known):
-                    summary.unchanged.append(names)
-                    continue
-                progress(f"[{cid} {number}/{len(bundles)}] {names}")
-                result = _parse(collector, docs)
-                df = _finish(result.observations, cid, docs)
-                for doc in docs:
-                    rel = _relative(doc.path, root)
-                    doc_notes = [n for n in result.notes if doc.name in n] or (result.notes if len(docs) == 1 else [])
-                    store.add_document(doc, relative_path=rel, fingerprint=fingerprint,
-                                       meta=result.document_meta.get(doc.sha256), notes=doc_notes)
-                store.add_observations(df)
-                skipped = [(s.document_sha256, s.locator, s.reason) for s in result.skipped]
-                store.add_skipped(skipped)
-                by_sha = {d.sha256: d.name for d in docs}
-                summary.skipped += [(by_sha.get(s, s[:12]), loc, why) for s, loc, why in skipped]
-                summary.notes += result.notes
-                summary.parsed.append(names)
-                summary.observations += len(df)
-        progress("refreshing the latest view")
+                prefix = f"[{cid} {number}/{len(bundles)}] "
+                try:
+                    _build_bundle(store, collector, bundle, root, summary, strict=strict,
+                                  progress=lambda m, prefix=prefix: progress(prefix + m))
+                except AtlasError as exc:
+                    summary.failed.append((names, str(exc)))
+                    progress(f"FAILED {names}: {exc}")
     return summary
+
+
+def _build_bundle(store: Store, collector: Collector, bundle: list[Path], root: Path, summary: BuildSummary, *,
+                  strict: bool, progress: Progress) -> None:
+    """Parse one bundle and store it in one transaction; raise an AtlasError naming the file when it cannot be."""
+    names = ", ".join(p.name for p in bundle)
+    fingerprint = collector.fingerprint()
+    docs = [register(p, collector.id) for p in bundle]
+    known = [store.known_document(d.sha256) for d in docs]
+    if all(k is not None and k["fingerprint"] == fingerprint for k in known):
+        summary.unchanged.append(names)
+        return
+    progress(names)
+    result = _parse(collector, docs)
+    df = _finish(result.observations, collector.id, docs)
+    found = unmapped_found(result, df, docs)
+    if strict and found:
+        listed = "; ".join(f"{u.label.field} {u.label.label!r} ({u.figures} figure(s), first at "
+                           f"{u.first_locator or u.label.place})" for u in found)
+        raise ParseError(f"--strict: {len(found)} label(s) no mapping covers: {listed}",
+                         file=", ".join(str(d.path) for d in docs), source=collector.id)
+    entries = []
+    for doc in docs:
+        doc_notes = [n for n in result.notes if doc.name in n] or (result.notes if len(docs) == 1 else [])
+        entries.append({"doc": doc, "relative_path": _relative(doc.path, root), "fingerprint": fingerprint,
+                        "meta": result.document_meta.get(doc.sha256), "notes": doc_notes})
+    skipped = [(s.document_sha256, s.locator, s.reason) for s in result.skipped]
+    by_name = {d.name: d.sha256 for d in docs}
+    unmapped_rows = [{"document_sha256": by_name.get(u.document, docs[0].sha256), "source": u.label.source,
+                      "field": u.label.field, "label": u.label.label, "figures": u.figures,
+                      "first_place": u.label.place, "first_locator": u.first_locator,
+                      "mapping_file": u.label.mapping_file, "suggestion": u.label.suggestion} for u in found]
+    store.replace_documents(entries, df, skipped=skipped, unmapped=unmapped_rows)
+    by_sha = {d.sha256: d.name for d in docs}
+    summary.skipped += [(by_sha.get(s, s[:12]), loc, why) for s, loc, why in skipped]
+    summary.notes += result.notes + text_notes(df, names)
+    summary.unmapped += found
+    summary.parsed.append(names)
+    summary.observations += len(df)
+
+
+def text_notes(df: pd.DataFrame, names: str) -> list[str]:
+    """A note for figures printed as words where a number was expected (kept verbatim, value empty)."""
+    texts = df[df["qualifier"] == TEXT]
+    if texts.empty:
+        return []
+    first = texts.iloc[0]
+    return [f"{names}: {len(texts)} figure(s) printed as words where a number was expected (kept in value_text, "
+            f"value empty, qualifier text), e.g. {first['locator']}: {first['value_text'][:120]!r}"]
+
+
+def unmapped_found(result: ParseResult, df: pd.DataFrame, docs) -> list[UnmappedFound]:
+    """Each unmapped label with the figures that carry it: its words as the policy or metric label, its slug as the
+    platform, or its text in the locator."""
+    out = []
+    names = {d.sha256: d.name for d in docs}
+    lower = {c: df[c].str.casefold() for c in ("policy_label", "metric_label", "locator", "breakdown")}
+    for u in result.unmapped:
+        text = u.label.casefold()
+        carries = (lower["policy_label"] == text) | (lower["metric_label"] == text)
+        if not carries.any():
+            carries = lower["locator"].str.contains(text, regex=False) | lower["breakdown"].str.contains(text, regex=False)
+        hits = df[carries]
+        first = hits.iloc[0] if len(hits) else None
+        document = names.get(first["document_sha256"], "") if first is not None else _file_name(u.file, docs)
+        out.append(UnmappedFound(u, document, len(hits), first["locator"] if first is not None else ""))
+    return out
+
+
+def _file_name(file: str, docs) -> str:
+    return next((d.name for d in docs if d.name in file), docs[0].name if docs else "")
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -119,10 +220,10 @@ def _relative(path: Path, root: Path) -> str:
     return path.name
 
 
-def _parse(collector: Collector, docs):
+def _parse(collector: Collector, docs) -> ParseResult:
     """Run a collector; anything it raises that is not ours becomes a ParseError naming the file."""
     try:
-        return collector.parse(docs)
+        return collector.read(docs)
     except AtlasError:
         raise
     except Exception as exc:  # a parser bug or a malformed file: name the file, keep the cause
@@ -141,8 +242,10 @@ def _finish(df: pd.DataFrame, source: str, docs) -> pd.DataFrame:
     df.loc[missing_url, "source_url"] = df.loc[missing_url, "document_sha256"].map(urls)
     file = ", ".join(str(d.path) for d in docs)
     df = validate(df, file=file, source=source)
-    df = df.drop_duplicates(subset=FIGURE_KEY + ["value", "document_sha256"])
-    clash = df[df.duplicated(subset=FIGURE_KEY + ["document_sha256"], keep=False)]
+    keys = figure_keys(df)
+    df = df[~pd.concat([keys, df[["value", "document_sha256"]]], axis=1).duplicated()]
+    keys = figure_keys(df).assign(document_sha256=df["document_sha256"])
+    clash = df[keys.duplicated(keep=False)]
     if not clash.empty:
         first = clash.iloc[0]
         where = ", ".join(clash[(clash[FIGURE_KEY] == first[FIGURE_KEY]).all(axis=1)]["locator"].head(4))
@@ -156,8 +259,8 @@ def store_parsed(db: Path, doc, observations: pd.DataFrame, *, relative_path: st
                  meta: dict | None = None, notes: list[str] | None = None) -> None:
     """Add one parsed document and its observations atomically: a crash leaves the store as it was."""
     with writing(db) as store:
-        store.add_document(doc, relative_path=relative_path, fingerprint=fingerprint, meta=meta, notes=notes)
-        store.add_observations(observations)
+        store.replace_documents([{"doc": doc, "relative_path": relative_path, "fingerprint": fingerprint,
+                                  "meta": meta, "notes": notes}], observations)
 
 
 def stored_with_note(db: Path, source: str, name: str, note: str) -> bool:

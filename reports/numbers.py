@@ -14,6 +14,11 @@ _NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
 _SPACED = re.compile(r"^[+-]?\d{1,3}([  \u202f]\d{3})+(\.\d+)?$")
 
 
+# The qualifier of a cell that holds words where a number was expected ("See our PDF report: https://..."): the
+# words are kept as value_text, the value stays empty, and the build notes it; never fatal.
+TEXT = "text"
+
+
 @dataclass(frozen=True)
 class Figure:
     """A published number: its value, unit and how it was qualified ('' when exact)."""
@@ -55,8 +60,17 @@ def parse_percent(text: object, *, file: str | None = None, place: str | None = 
     return None if value is None else round(value / 100, 12)
 
 
-def parse_figure(text: object, *, file: str | None = None, place: str | None = None) -> list[Figure]:
-    """Parse any published cell into figures: a range such as "4%-5%" gives a lower and an upper one."""
+def parse_figure(text: object, *, file: str | None = None, place: str | None = None,
+                 lenient: bool = False) -> list[Figure]:
+    """Parse any published cell into figures: a range such as "4%-5%" gives a lower and an upper one.
+
+    `lenient`: a cell that is not a number (a sentence, a note, a malformed figure) gives one figure with no value
+    and the qualifier `text` instead of an error, so the printed words are kept and flagged."""
+    if lenient:
+        try:
+            return parse_figure(text, file=file, place=place)
+        except ParseError:
+            return [Figure(None, "count", TEXT)]
     if is_missing(text):
         return []
     raw = str(text).strip()

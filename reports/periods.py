@@ -107,3 +107,28 @@ def _parse(raw: str) -> Period:
     if m := re.fullmatch(r"([A-Za-z.]+)\s+(\d{4})", raw):
         return month(int(m[2]), _month_number(m[1]))
     raise ParseError("unrecognised period format")
+
+
+# A period in a file name: `discord-2021-h1.csv`, `report_2022-Q2.csv`, `H1-2024.csv`, `tiktok 2023q4.csv`, `2023.csv`.
+_NAME_PERIODS = (
+    (re.compile(r"(?<![0-9])((?:19|20)\d{2})[-_ .]?([hq])([1-4])(?![0-9a-z])", re.I), lambda m: (m[1], m[2], m[3])),
+    (re.compile(r"(?<![0-9a-z])([hq])([1-4])[-_ .]?((?:19|20)\d{2})(?![0-9])", re.I), lambda m: (m[3], m[1], m[2])),
+)
+_NAME_YEAR = re.compile(r"(?<![0-9])((?:19|20)\d{2})(?![0-9])")
+
+
+def period_from_name(name: str) -> Period | None:
+    """The period a file's name states (a half, a quarter, else a single year), or None when it states none.
+
+    For files that state their period nowhere else (Discord's older CSVs); a name with two different years and no
+    half or quarter says nothing for certain, so it gives None."""
+    stem = str(name).rsplit("/", 1)[-1]
+    for pattern, parts in _NAME_PERIODS:
+        if m := pattern.search(stem):
+            y, kind, n = parts(m)
+            if kind.lower() == "h" and n in "12":
+                return half(int(y), int(n))
+            if kind.lower() == "q":
+                return quarter(int(y), int(n))
+    years = set(_NAME_YEAR.findall(stem))
+    return year(int(years.pop())) if len(years) == 1 else None

@@ -20,11 +20,44 @@ COLUMNS = CONTRACT_COLUMNS + EXTRA_COLUMNS
 # (Meta's fake accounts: 'Accounts Actioned' in 2021Q3, 'Content Actioned' elsewhere).
 FIGURE_KEY = ["source", "platform", "period_start", "period_end", "region", "policy_area", "policy_label",
               "metric", "breakdown"]
+# A measure no mapping covers (metric `unmapped`) is told apart by the publisher's words: two unmapped measures
+# of one policy and period are two figures.
+UNMAPPED_METRIC = "unmapped"
+UNMAPPED_AREA = "UNMAPPED"
+
+
+def figure_key_sql(alias: str = "") -> list[str]:
+    """FIGURE_KEY as SQL expressions over a table (alias `o` -> `o.platform`, ...): labels compare without case
+    (publishers recapitalise), and an unmapped metric is named by its label."""
+    a = f"{alias}." if alias else ""
+    out = []
+    for column in FIGURE_KEY:
+        if column.endswith("_label"):
+            out.append(f"lower({a}{column})")
+        elif column == "metric":
+            out.append(f"CASE WHEN {a}metric = '{UNMAPPED_METRIC}' THEN '{UNMAPPED_METRIC}:' || lower({a}metric_label) "
+                       f"ELSE {a}metric END")
+        else:
+            out.append(f"{a}{column}")
+    return out
+
+
+def figure_keys(df: pd.DataFrame) -> pd.DataFrame:
+    """FIGURE_KEY columns of a frame, with an unmapped metric named by its label (as `figure_key_sql`)."""
+    keys = df[FIGURE_KEY].copy()
+    unmapped = df["metric"] == UNMAPPED_METRIC
+    if unmapped.any():
+        keys.loc[unmapped, "metric"] = UNMAPPED_METRIC + ":" + df.loc[unmapped, "metric_label"].str.lower()
+    return keys
+
+
 # What a derived figure is marked with when a source stores one (computed by us from published figures).
 DERIVED = "derived"
 
 UNITS = {"count", "ratio", "hours", "days", "people", "euros", "text"}
-QUALIFIERS = {"", "range_lower", "range_upper", "less_than", "more_than", "approximate", "rounded", "estimate", DERIVED}
+# `text`: words printed where a number was expected (value empty, the words in value_text).
+QUALIFIERS = {"", "range_lower", "range_upper", "less_than", "more_than", "approximate", "rounded", "estimate", "text",
+              DERIVED}
 REGION_PATTERN = r"^(GLOBAL|EU|EEA|[A-Z]{2}|[a-z]{2,3})$"
 BREAKDOWN_PATTERN = r"^$|^[a-z0-9_]+=[^;]*(;[a-z0-9_]+=[^;]*)*$"
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -14,11 +13,11 @@ import pandas as pd
 from reports import PACKAGE_DIR, data_home
 from reports.documents import Document
 from reports.errors import StoreError
-from reports.schema import COLUMNS, FIGURE_KEY
+from reports.schema import COLUMNS, FIGURE_KEY, figure_key_sql
 
 ENV_VAR = "TATLAS_DB"
 BUNDLED_DIR = PACKAGE_DIR / "atlas"
-BUNDLE_TABLES = ("documents", "observations", "skipped", "latest")
+BUNDLE_TABLES = ("documents", "observations", "skipped", "latest", "unmapped")
 
 DOCUMENT_COLUMNS = {
     "sha256": "VARCHAR PRIMARY KEY", "source": "VARCHAR NOT NULL", "name": "VARCHAR", "path": "VARCHAR",
@@ -28,10 +27,15 @@ DOCUMENT_COLUMNS = {
     "text": "VARCHAR", "notes": "VARCHAR",
 }
 OBSERVATION_TYPES = {"period_start": "DATE", "period_end": "DATE", "value": "DOUBLE"}
+# Labels no mapping covers, per document: what `tatlas unmapped` lists and `tatlas build --strict` refuses.
+UNMAPPED_COLUMNS = {
+    "document_sha256": "VARCHAR", "source": "VARCHAR", "field": "VARCHAR", "label": "VARCHAR", "figures": "BIGINT",
+    "first_place": "VARCHAR", "first_locator": "VARCHAR", "mapping_file": "VARCHAR", "suggestion": "VARCHAR",
+}
 
 # Labels compare without case: publishers recapitalise ('Violence And Incitement' / 'Violence and Incitement').
-_KEY = ", ".join(f"lower({k})" if k.endswith("_label") else k for k in FIGURE_KEY)
-_O_KEY = ", ".join(f"lower(o.{k})" if k.endswith("_label") else f"o.{k}" for k in FIGURE_KEY)
+_KEY = ", ".join(figure_key_sql())
+_O_KEY = ", ".join(figure_key_sql("o"))
 _EDITION_ORDER = ("d.edition_date DESC NULLS LAST, d.published DESC NULLS LAST, d.retrieved DESC NULLS LAST, "
                   "d.first_seen DESC, o.document_sha256")
 
@@ -111,6 +115,8 @@ class Store:
         self.con.execute(f"CREATE TABLE IF NOT EXISTS observations ({obs})")
         self.con.execute("CREATE TABLE IF NOT EXISTS skipped (document_sha256 VARCHAR, locator VARCHAR, "
                          "reason VARCHAR)")
+        unmapped = ", ".join(f"{k} {v}" for k, v in UNMAPPED_COLUMNS.items())
+        self.con.execute(f"CREATE TABLE IF NOT EXISTS unmapped ({unmapped})")
         if not self._has_table("latest"):
             self.refresh_latest()
 
@@ -125,8 +131,42 @@ class Store:
 
     def remove_document(self, sha256: str) -> None:
         for table, column in (("observations", "document_sha256"), ("skipped", "document_sha256"),
-                              ("documents", "sha256")):
+                              ("unmapped", "document_sha256"), ("documents", "sha256")):
             self.con.execute(f"DELETE FROM {table} WHERE {column} = ?", [sha256])
+
+    @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """One atomic, durable change: committed whole when the block ends, rolled back whole when it raises (a
+        process killed inside it leaves nothing of it: DuckDB replays only committed transactions)."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    def replace_documents(self, entries: list[dict], observations: pd.DataFrame, *,
+                          skipped: list[tuple[str, str, str]] = (), unmapped: list[dict] = ()) -> None:
+        """Store one parsed bundle (its documents, figures, skipped rows and unmapped labels) in one transaction,
+        replacing any earlier parse of the same documents, and bring `latest` up to date for the figures touched."""
+        shas = [e["doc"].sha256 for e in entries]
+        with self.transaction():
+            keys = ", ".join(f"{expr} AS k{n}" for n, expr in enumerate(figure_key_sql()))
+            marks = ", ".join("?" for _ in shas)
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE touched AS SELECT DISTINCT {keys} FROM observations "
+                             f"WHERE document_sha256 IN ({marks})", shas)
+            for entry in entries:
+                self.add_document(**entry)
+            self.add_observations(observations)
+            self.add_skipped(list(skipped))
+            self.add_unmapped(list(unmapped))
+            if not observations.empty:
+                self.con.register("new_observations", observations[COLUMNS])
+                self.con.execute(f"INSERT INTO touched SELECT DISTINCT {keys} FROM new_observations")
+                self.con.unregister("new_observations")
+            self.refresh_latest(touched="touched")
+            self.con.execute("DROP TABLE touched")
 
     def add_document(self, doc: Document, *, relative_path: str, fingerprint: str, meta: dict | None = None,
                      notes: list[str] | None = None) -> None:
@@ -160,15 +200,47 @@ class Store:
         if rows:
             self.con.executemany("INSERT INTO skipped VALUES (?, ?, ?)", rows)
 
-    def refresh_latest(self) -> None:
-        """Materialise `latest`: for each figure, the value in the newest edition that printed it."""
-        self.con.execute(f"""
-            CREATE OR REPLACE TABLE latest AS
+    def add_unmapped(self, rows: list[dict]) -> None:
+        if rows:
+            frame = pd.DataFrame(rows, columns=list(UNMAPPED_COLUMNS))
+            self.con.register("new_unmapped", frame)
+            self.con.execute("INSERT INTO unmapped BY NAME SELECT * FROM new_unmapped")
+            self.con.unregister("new_unmapped")
+
+    def refresh_latest(self, touched: str | None = None) -> None:
+        """Materialise `latest`: for each figure, the value in the newest edition that printed it.
+
+        With `touched` (a table of figure keys k0..kn), only those figures are recomputed: a write costs its own
+        size, not the store's."""
+        ranked = f"""
             SELECT * EXCLUDE (version_rank) FROM (
                 SELECT o.*, row_number() OVER (PARTITION BY {_O_KEY}
                                                ORDER BY {_EDITION_ORDER}) AS version_rank
+                FROM observations o JOIN documents d ON d.sha256 = o.document_sha256
+                {{where}})
+            WHERE version_rank = 1"""
+        if touched is None:
+            self.con.execute("CREATE OR REPLACE TABLE latest AS " + ranked.format(where=""))
+            return
+
+        def matches(alias: str) -> str:
+            pairs = " AND ".join(f"t.k{n} = {expr}" for n, expr in enumerate(figure_key_sql(alias)))
+            return f"EXISTS (SELECT 1 FROM {touched} t WHERE {pairs})"
+
+        self.con.execute(f"DELETE FROM latest WHERE {matches('latest')}")
+        self.con.execute(f"INSERT INTO latest BY NAME {ranked.format(where='WHERE ' + matches('o'))}")
+
+    def latest_is_current(self) -> tuple[int, int]:
+        """(figure versions missing from `latest`, rows of `latest` that are not the newest version or orphaned)."""
+        columns = ", ".join(COLUMNS)
+        fresh = f"""
+            SELECT {columns} FROM (
+                SELECT o.*, row_number() OVER (PARTITION BY {_O_KEY} ORDER BY {_EDITION_ORDER}) AS version_rank
                 FROM observations o JOIN documents d ON d.sha256 = o.document_sha256)
-            WHERE version_rank = 1""")
+            WHERE version_rank = 1"""
+        missing = self.con.execute(f"SELECT count(*) FROM ({fresh} EXCEPT ALL SELECT {columns} FROM latest)").fetchone()
+        extra = self.con.execute(f"SELECT count(*) FROM (SELECT {columns} FROM latest EXCEPT ALL {fresh})").fetchone()
+        return missing[0], extra[0]
 
     # -- reading ---------------------------------------------------------------------------------
     def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
@@ -219,6 +291,19 @@ class Store:
         return {t: self.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                 for t in ("documents", "observations", "latest", "skipped")}
 
+    def unmapped(self) -> pd.DataFrame:
+        """Labels no mapping covers, once per source, field and label: the documents and figures that carry them
+        (in the latest edition that printed them), where first met, and the mapping row that would map them."""
+        return self.query("""
+            SELECT u.source, u.field, u.label, count(DISTINCT u.document_sha256) AS documents,
+                   arg_max(u.figures, d.edition_date) AS figures,
+                   arg_min(u.first_place, d.edition_date) AS first_place,
+                   arg_min(u.first_locator, d.edition_date) AS first_locator,
+                   arg_min(d.name, d.edition_date) AS first_document,
+                   any_value(u.mapping_file) AS mapping_file, any_value(u.suggestion) AS suggestion
+            FROM unmapped u JOIN documents d ON d.sha256 = u.document_sha256
+            GROUP BY 1, 2, 3 ORDER BY 1, 2, 3""")
+
     def carry_first_seen(self, previous: Path) -> None:
         """Keep the date a document was first seen from an earlier bundle, so rebuilding does not renew it."""
         old = previous / "documents.parquet"
@@ -231,6 +316,7 @@ class Store:
         """Write the tables as compressed Parquet, sorted so that the same build gives the same files."""
         directory.mkdir(parents=True, exist_ok=True)
         orders = {"documents": "source, name, sha256", "skipped": "document_sha256, locator, reason",
+                  "unmapped": "document_sha256, source, field, label",
                   "latest": f"{', '.join(FIGURE_KEY)}, document_sha256, locator",
                   "observations": f"{', '.join(FIGURE_KEY)}, document_sha256, locator"}
         for table in BUNDLE_TABLES:
@@ -301,30 +387,17 @@ def fsync_path(path: Path) -> None:
 
 @contextmanager
 def writing(path: Path) -> Iterator[Store]:
-    """Change a store atomically: work on a copy, and put it in place only if everything succeeded."""
+    """Open a store for changes, holding its lock. Each change is its own DuckDB transaction
+    (`Store.transaction`, `Store.replace_documents`), so a write costs its own size and a failure or a kill in
+    the middle of one leaves the store as the last committed change left it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with locked(path), _writing(path) as store:
-        yield store
-
-
-@contextmanager
-def _writing(path: Path) -> Iterator[Store]:
-    tmp = path.with_name(path.name + ".tmp")
-    for stale in (tmp, tmp.with_name(tmp.name + ".wal")):
-        stale.unlink(missing_ok=True)
-    if path.exists():
-        shutil.copyfile(path, tmp)
-    store = Store(tmp)
-    try:
-        yield store
-        store.refresh_latest()
-        store.con.execute("CHECKPOINT")
-        store.close()
-        fsync_path(tmp)
-        os.replace(tmp, path)
-        fsync_path(path.parent)
-    except BaseException:
-        store.close()
-        tmp.unlink(missing_ok=True)
-        tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
-        raise
+    with locked(path):
+        # Leftovers of the copy-then-rename writes of earlier versions.
+        for stale in (path.with_name(path.name + ".tmp"), path.with_name(path.name + ".tmp.wal")):
+            stale.unlink(missing_ok=True)
+        store = Store(path)
+        try:
+            yield store
+            store.con.execute("CHECKPOINT")
+        finally:
+            store.close()

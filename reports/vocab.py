@@ -1,18 +1,28 @@
 """Vocabularies (platforms, policy areas, metrics) and per-source label mappings, all read from data files."""
 from __future__ import annotations
 
+import contextvars
 import csv
 import functools
+import io
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from reports import PACKAGE_DIR
-from reports.errors import AtlasError, UnmappedLabel
+from reports.errors import AtlasError
 
 VOCAB_DIR = PACKAGE_DIR / "vocab"
 MAPPINGS_DIR = PACKAGE_DIR / "mappings"
+# Reserved ids (../shared/DESIGN.md) for a label no mapping covers yet: the figure is kept with the publisher's
+# words verbatim and flagged, never summed or charted with harmonised figures.
+UNMAPPED_AREA = "UNMAPPED"
+UNMAPPED_METRIC = "unmapped"
+# What an unmapped row gives for each target column of a mapping file (other columns: empty).
+_UNMAPPED_TARGETS = {"policy_area": UNMAPPED_AREA, "metric": UNMAPPED_METRIC}
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
@@ -46,6 +56,52 @@ def _normal(label: str) -> str:
 
 
 @dataclass(frozen=True)
+class Unmapped:
+    """A label in a published file that no mapping covers: where it was met, and the mapping row that would map it."""
+
+    source: str
+    field: str  # the mapping it was looked up in (policy_areas, metrics, platforms, indicators, ...)
+    label: str
+    file: str
+    place: str
+    mapping_file: str
+    suggestion: str  # the CSV row to add to mapping_file, its targets in <angle brackets>
+
+    def describe(self) -> str:
+        return (f"{self.source} {self.field} {self.label!r} (first at {self.place or self.file}): "
+                f"add `{self.suggestion}` to {self.mapping_file}")
+
+
+_FOUND: contextvars.ContextVar[list[Unmapped] | None] = contextvars.ContextVar("unmapped_labels", default=None)
+
+
+@contextmanager
+def recording_unmapped() -> Iterator[list[Unmapped]]:
+    """Collect every unmapped label met while parsing (the build wraps each document's parse in this)."""
+    found: list[Unmapped] = []
+    token = _FOUND.set(found)
+    try:
+        yield found
+    finally:
+        _FOUND.reset(token)
+
+
+def record_unmapped(source: str, field: str, label: str, *, file=None, place=None, mapping_file: str = "",
+                    suggestion: str = "") -> None:
+    """Note one unmapped label (once per source, field and label) for the build summary and `tatlas unmapped`."""
+    found = _FOUND.get()
+    if found is None or any((u.source, u.field, u.label) == (source, field, label) for u in found):
+        return
+    found.append(Unmapped(source, field, label, str(file or ""), place or "", mapping_file, suggestion))
+
+
+def csv_line(cells: list[str]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(cells)
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
 class Mapping:
     """A source's mapping from its own labels to our vocabulary: `reports/mappings/<source>/<kind>.csv`."""
 
@@ -55,13 +111,36 @@ class Mapping:
     rows: dict[str, dict[str, str]]
 
     def lookup(self, label: str, *, file: str | Path | None = None, place: str | None = None) -> dict[str, str]:
-        """The mapped row for a label; raises UnmappedLabel (naming file and place) when none covers it."""
+        """The mapped row for a label. A label no row covers is never fatal: it is recorded (file, place and the row
+        that would map it) and gets an unmapped row: the label verbatim, `UNMAPPED` / `unmapped` as policy area and
+        metric, a slug of it as platform, every other column empty."""
         key = _normal(label)
         row = self.rows.get(key) or self.rows.get(key.casefold())
         if row is None:
-            raise UnmappedLabel(
-                f"{self.kind} label {label!r} is not in {self.path.relative_to(PACKAGE_DIR.parent)}; "
-                "add a row that maps it", file=file, place=place, source=self.source)
+            return self.unmapped(label, file=file, place=place)
+        return row
+
+    @property
+    def columns(self) -> list[str]:
+        return list(next(iter(self.rows.values()))) if self.rows else ["label"]
+
+    @property
+    def relative_path(self) -> str:
+        return str(self.path.relative_to(PACKAGE_DIR.parent))
+
+    def unmapped(self, label: str, *, file=None, place=None) -> dict[str, str]:
+        """The row an unmapped label gets, after recording it."""
+        text = _normal(label)
+        columns = self.columns
+        suggestion = csv_line([text] + [f"<{c}>" if c in (*_UNMAPPED_TARGETS, "platform", "region") else ""
+                                        for c in columns[1:]])
+        record_unmapped(self.source, self.kind, text, file=file, place=place, mapping_file=self.relative_path,
+                        suggestion=suggestion)
+        row = {c: _UNMAPPED_TARGETS.get(c, "") for c in columns}
+        row[columns[0]] = text
+        if "platform" in row:
+            row["platform"] = slugify(text) or "unnamed"
+        row["unmapped"] = "yes"
         return row
 
     def __contains__(self, label: str) -> bool:

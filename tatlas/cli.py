@@ -68,9 +68,14 @@ def main():
 @click.option("--sources", type=click.Path(exists=True, path_type=Path), default=None,
               help=f"Folder (or file) of published files [default: $TATLAS_SOURCES or {DEFAULT_SOURCES}].")
 @click.option("--only", multiple=True, help="Build only these collector ids.")
+@click.option("--strict", is_flag=True,
+              help="Refuse every document holding a label no mapping covers, naming them all (CI builds with it).")
 @db_option
-def build(sources, only, db):
-    """Parse published files into the store: new or changed documents only, atomically."""
+def build(sources, only, strict, db):
+    """Parse published files into the store: new or changed documents only, each atomically on its own.
+
+    A document that cannot be read is named with the place and the reason, and leaves its earlier version in the
+    store; every other document is stored; the exit status is 1 when any failed."""
     from collectors import REGISTRY
     from reports.build import build as run_build
     from reports.store import resolve_db
@@ -78,10 +83,32 @@ def build(sources, only, db):
     path = resolve_db(db)
     sources = sources or DEFAULT_SOURCES
     click.echo(f"building {path} from {sources}", err=True)
-    summary = run_build(sources, path, REGISTRY, only=list(only) or None,
+    summary = run_build(sources, path, REGISTRY, only=list(only) or None, strict=strict,
                         progress=lambda m: click.echo(m, err=True))
     for line in summary.lines():
         click.echo(line)
+    if not summary.ok:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True)
+@db_option
+def unmapped(fmt, db):
+    """Labels no mapping covers yet: their figures are kept verbatim as not yet harmonised (policy area UNMAPPED,
+    metric unmapped). Each with its source, field, documents, figures, first place and the mapping row to add."""
+    from reports.store import Store
+
+    with Store.open(db) as store:
+        df = store.unmapped()
+    if fmt == "csv":
+        click.echo(df.to_csv(index=False), nl=False)
+        return
+    click.echo(f"{len(df)} label(s) not yet harmonised")
+    for r in df.itertuples():
+        click.echo(f"{r.source} {r.field} {r.label!r}: {r.figures} figure(s) in {r.documents} document(s), first at "
+                   f"{r.first_document} {r.first_locator or r.first_place}; map it with `{r.suggestion}` in "
+                   f"{r.mapping_file}")
 
 
 @main.command()

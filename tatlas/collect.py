@@ -59,6 +59,9 @@ def collect(sources, since, dry_run, no_build, plan_file, archive_dir, db):
             built = run_build(archive.root, path, REGISTRY, only=only, progress=say)
             for line in built.lines():
                 click.echo(line)
+            if not built.ok:
+                raise AtlasError(f"{len(built.failed)} archived document(s) could not be built (listed above); every "
+                                 "other document is stored")
     if summary.errors:
         raise AtlasError(f"{len(summary.errors)} file(s) could not be collected (listed above); everything "
                          "already stored is unchanged")

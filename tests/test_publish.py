@@ -75,6 +75,7 @@ def synthetic_store(path: Path) -> Path:
         for doc, meta in docs:
             store.add_document(doc, relative_path=doc.path.name, fingerprint="test", meta=meta)
         store.add_observations(frame(rows))
+        store.refresh_latest()
     return path
 
 
@@ -414,6 +415,7 @@ def test_a_brief_shows_the_dsa_report_against_the_transparency_database(tmp_path
         store.add_document(_doc(BETA, "dsa-tdb", "European Commission", "CC BY 4.0", tdb_url, "DSA Transparency Database"),
                            relative_path="t.csv", fingerprint="test", meta={})
         store.add_observations(frame(rows))
+        store.refresh_latest()
     with Store(tmp_path / "tdb.duckdb", read_only=True) as store:
         brief = write_brief(store, "twitch", tmp_path / "twitch.html")
     html = (tmp_path / "twitch.html").read_text(encoding="utf-8")
