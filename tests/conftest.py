@@ -30,7 +30,7 @@ def parse_real(source_id: str, *parts: str):
     from reports.documents import register
 
     doc = register(shared(*parts), source_id)
-    return doc, REGISTRY[source_id].parse([doc])
+    return doc, REGISTRY[source_id].read([doc])
 
 
 def only_row(df, **where):
