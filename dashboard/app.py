@@ -20,6 +20,7 @@ from reports.documents import all_source_cards
 from reports.errors import AtlasError
 from reports.export import Selection
 from reports.store import Store
+from reports.vocab import UNMAPPED_AREA, UNMAPPED_METRIC
 
 DEFAULT_METRIC = "content_actioned"
 DEFAULT_POLICY_AREA = "STATEMENT_CATEGORY_PROTECTION_OF_MINORS"
@@ -698,9 +699,14 @@ def _summary(df: pd.DataFrame) -> str:
     series = df["series"].nunique()
     values = int(df["value"].notna().sum())
     kinds = ", ".join(sorted(df["granularity"].unique()))
-    return (f"{values:,} value(s) in {series} series ({kinds} periods), {df['period_start'].min():%Y-%m-%d} to "
+    text = (f"{values:,} value(s) in {series} series ({kinds} periods), {df['period_start'].min():%Y-%m-%d} to "
             f"{df['period_end'].max():%Y-%m-%d}. Each value is drawn across the period it covers; "
             "series of different period lengths are separate lines and are never summed.")
+    unmapped = df[(df["policy_area"] == UNMAPPED_AREA) | (df["metric"] == UNMAPPED_METRIC)]
+    if not unmapped.empty:
+        text += (f" {unmapped['series'].nunique()} series are not yet harmonised: the publisher's own words, shown "
+                 "verbatim; each is comparable only with itself.")
+    return text
 
 
 def _permalink(query: str) -> str:

@@ -188,6 +188,7 @@ def series(store: Store, selection: Selection, *, full: bool = False) -> pd.Data
     (source_url, locator) for downloads."""
     where, params = selection.where()
     clauses = [where] if where else []
+    clauses += harmonised_only(selection)
     if not selection.breakdowns:
         clauses.append(f"(breakdown = '' OR (source = ? AND regexp_full_match(breakdown, '{NCMEC_ENTITY_BREAKDOWN}')))")
         params.append(NCMEC_SOURCE)
@@ -197,6 +198,17 @@ def series(store: Store, selection: Selection, *, full: bool = False) -> pd.Data
                        ORDER BY platform, source, region, policy_label, metric_label, granularity, period_start,
                                 period_end, policy_area""", params)
     return _with_series_keys(df)
+
+
+def harmonised_only(selection: Selection) -> list[str]:
+    """SQL clauses keeping figures whose policy and measure are not yet harmonised (UNMAPPED / unmapped) out of a
+    selection, unless it asks for them by name: they are never charted or summed with harmonised figures."""
+    clauses = []
+    if vocab.UNMAPPED_AREA not in selection.policy_areas:
+        clauses.append(f"policy_area <> '{vocab.UNMAPPED_AREA}'")
+    if vocab.UNMAPPED_METRIC not in selection.metrics:
+        clauses.append(f"metric <> '{vocab.UNMAPPED_METRIC}'")
+    return clauses
 
 
 def _with_series_keys(df: pd.DataFrame) -> pd.DataFrame:
@@ -522,9 +534,10 @@ def coverage(store: Store, platform: str) -> pd.DataFrame:
 def key_series(store: Store, platform: str, limit: int = 4) -> pd.DataFrame:
     """The platform's main totals: for each source, the count series (ALL policy areas first) with the most periods;
     then further series of the richest sources, up to `limit`."""
-    df = _q(store, """SELECT metric, policy_area, source, any_value(unit) AS unit, count(*) AS figures,
+    df = _q(store, f"""SELECT metric, policy_area, source, any_value(unit) AS unit, count(*) AS figures,
                              count(DISTINCT period_start) AS periods
                       FROM latest WHERE platform = ? AND breakdown = '' AND value IS NOT NULL
+                            AND policy_area <> '{vocab.UNMAPPED_AREA}' AND metric <> '{vocab.UNMAPPED_METRIC}'
                       GROUP BY metric, policy_area, source
                       ORDER BY source, (any_value(unit) <> 'count'), (policy_area <> 'ALL'), periods DESC, figures DESC,
                                metric, policy_area""", [platform])

@@ -12,14 +12,15 @@ import pandas as pd
 from reports import normalise
 from reports.errors import AtlasError
 from reports.periods import parse_period
-from reports.schema import COLUMNS, CONTRACT_COLUMNS, EXTRA_COLUMNS
+from reports.schema import COLUMNS, CONTRACT_COLUMNS, EXTRA_COLUMNS, UNMAPPED_AREA, UNMAPPED_METRIC
 from reports.store import Store
 
 FORMATS = ("csv", "parquet", "xlsx", "json")
 TEXT_FORMATS = ("csv", "json")  # those that can go to standard output
 NO_LICENCE = "no licence stated"
-# The licence travels with each figure, right after the contract columns.
-EXPORT_COLUMNS = CONTRACT_COLUMNS + ["license"] + EXTRA_COLUMNS
+# The licence travels with each figure, right after the contract columns; `harmonised` says which figures are the
+# publisher's own labels that no mapping covers yet.
+EXPORT_COLUMNS = CONTRACT_COLUMNS + ["license"] + EXTRA_COLUMNS + ["harmonised"]
 DATA_SHEET, SOURCES_SHEET = "data", "sources"
 XLSX_MAX_ROWS = 1_048_576  # a sheet's rows, the header included
 SOURCE_COLUMNS = ["sha256", "source", "publisher", "title", "edition", "edition_date", "published", "retrieved",
@@ -140,9 +141,16 @@ def export_frame(store: Store, selection: Selection | None = None, *, per_millio
     licences = store.query("SELECT sha256, license FROM documents")
     by_document = {sha: licence_statement(text) for sha, text in zip(licences.sha256, licences.license, strict=True)}
     df.insert(len(CONTRACT_COLUMNS), "license", df["document_sha256"].map(by_document).fillna(NO_LICENCE))
+    df["harmonised"] = harmonised(df)
     if per_million:
         df = add_per_million(store, df)
     return df.reset_index(drop=True)
+
+
+def harmonised(df: pd.DataFrame) -> pd.Series:
+    """'yes', or 'not yet' for a figure whose policy or measure no mapping covers yet (its words kept verbatim)."""
+    unmapped = (df["policy_area"] == UNMAPPED_AREA) | (df["metric"] == UNMAPPED_METRIC)
+    return unmapped.map({True: "not yet", False: "yes"})
 
 
 def add_per_million(store: Store, df: pd.DataFrame) -> pd.DataFrame:

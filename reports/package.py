@@ -11,7 +11,7 @@ import pandas as pd
 
 from reports.documents import MEDIA_TYPES, sha256_file
 from reports.export import NO_LICENCE, SOURCES_SHEET, Selection, known_licences
-from reports.schema import FIGURE_KEY, QUALIFIERS, UNITS
+from reports.schema import FIGURE_KEY, QUALIFIERS, UNITS, UNMAPPED_METRIC
 from reports.store import Store
 
 PACKAGE_NAME = "datapackage.json"
@@ -25,9 +25,11 @@ FIELDS: dict[str, tuple[str, str]] = {
     "period": ("string", "Period label: 2023, 2023-H1, 2023-Q4, 2023-11 or 2023-11-05."),
     "region": ("string", "GLOBAL, EU, EEA, an ISO 3166-1 alpha-2 code, or a lowercase language code "
                          "(then the breakdown says region_kind=language)."),
-    "policy_area": ("string", "EU DSA statement category (STATEMENT_CATEGORY_*) or ALL."),
+    "policy_area": ("string", "EU DSA statement category (STATEMENT_CATEGORY_*) or ALL; UNMAPPED where no mapping "
+                              "covers the publisher's label yet (not yet harmonised: never sum it with the others)."),
     "policy_label": ("string", "The publisher's own words for the policy area."),
-    "metric": ("string", "Metric id in the atlas vocabulary, e.g. content_actioned, ncmec_reports."),
+    "metric": ("string", "Metric id in the atlas vocabulary, e.g. content_actioned, ncmec_reports; unmapped where no "
+                         "mapping covers the publisher's measure yet (metric_label names it)."),
     "metric_label": ("string", "The publisher's own words for the metric."),
     "value": ("number", "The figure as published (a ratio for percentages); empty where the publisher printed "
                         "no figure (N/A, empty cell), which is a gap, not a zero."),
@@ -41,6 +43,9 @@ FIELDS: dict[str, tuple[str, str]] = {
     "value_text": ("string", "The figure exactly as the publisher printed it."),
     "qualifier": ("string", "How the publisher qualified the figure: empty for exact, else "
                             + ", ".join(sorted(q for q in QUALIFIERS if q)) + "."),
+    "harmonised": ("string", "yes, or 'not yet' where the figure's policy or measure is the publisher's own label "
+                             "that no mapping covers yet (policy_area UNMAPPED or metric unmapped): comparable only "
+                             "with itself, never summed or charted with harmonised figures."),
     "recipients": ("number", "Derived: average monthly active recipients the platform reported under the DSA for "
                              "the figure's region (EU or a member state) and period (computed at export time, "
                              "not published with the figure)."),
@@ -154,7 +159,9 @@ def descriptor(store: Store, out: Path, fmt: str, df: pd.DataFrame, sources: pd.
     from reports.cite import atlas_build
 
     build = atlas_build(store)
-    observations = resource("observations", out, fmt, table_schema(list(df.columns), FIELDS, FIGURE_KEY),
+    # An unmapped measure is told apart by its label (reports.schema.figure_keys).
+    key = FIGURE_KEY + (["metric_label"] if (df["metric"] == UNMAPPED_METRIC).any() else [])
+    observations = resource("observations", out, fmt, table_schema(list(df.columns), FIELDS, key),
                             sheet="data" if fmt == "xlsx" else None)
     observations["description"] = ("Latest published figures (newest edition of each), in the atlas's common "
                                    "schema: the contract columns first, then license, then extras.")

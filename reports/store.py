@@ -295,14 +295,16 @@ class Store:
         """Labels no mapping covers, once per source, field and label: the documents and figures that carry them
         (in the latest edition that printed them), where first met, and the mapping row that would map them."""
         return self.query("""
-            SELECT u.source, u.field, u.label, count(DISTINCT u.document_sha256) AS documents,
-                   arg_max(u.figures, d.edition_date) AS figures,
-                   arg_min(u.first_place, d.edition_date) AS first_place,
-                   arg_min(u.first_locator, d.edition_date) AS first_locator,
-                   arg_min(d.name, d.edition_date) AS first_document,
-                   any_value(u.mapping_file) AS mapping_file, any_value(u.suggestion) AS suggestion
-            FROM unmapped u JOIN documents d ON d.sha256 = u.document_sha256
-            GROUP BY 1, 2, 3 ORDER BY 1, 2, 3""")
+            WITH dated AS (
+                SELECT u.*, d.name, coalesce(d.edition_date, CAST(d.first_seen AS DATE)) AS edition_order
+                FROM unmapped u JOIN documents d ON d.sha256 = u.document_sha256)
+            SELECT source, field, label, count(DISTINCT document_sha256) AS documents,
+                   arg_max(figures, (edition_order, name)) AS figures,
+                   arg_min(first_place, (edition_order, name)) AS first_place,
+                   arg_min(first_locator, (edition_order, name)) AS first_locator,
+                   arg_min(name, (edition_order, name)) AS first_document,
+                   any_value(mapping_file) AS mapping_file, any_value(suggestion) AS suggestion
+            FROM dated GROUP BY 1, 2, 3 ORDER BY 1, 2, 3""")
 
     def carry_first_seen(self, previous: Path) -> None:
         """Keep the date a document was first seen from an earlier bundle, so rebuilding does not renew it."""

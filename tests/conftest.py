@@ -49,14 +49,15 @@ def shared_data() -> Path:
 
 @pytest.fixture(scope="session")
 def real_atlas(tmp_path_factory):
-    """A store built once per test session from all of ../shared/data (skipped where it is absent)."""
+    """A store built once per test session from all of ../shared/data with --strict (skipped where it is absent):
+    every label of every real file must be mapped, and every file must build."""
     from collectors import REGISTRY
     from reports.build import build
     from reports.store import Store
 
     root = shared()
     db = tmp_path_factory.mktemp("atlas") / "atlas.duckdb"
-    summary = build(root, db, REGISTRY)
+    summary = build(root, db, REGISTRY, strict=True)
     store = Store(db, read_only=True)
     store.summary = summary
     yield store

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from reports.schema import CONTRACT_COLUMNS
+from reports.store import Store
 from tatlas.cli import main
 from tests.conftest import REPO, shared
 
@@ -95,3 +96,39 @@ def test_vocab_lists_ids_with_the_figures_held(tmp_path):
     assert result.exit_code == 0, result.output
     line = next(x for x in result.output.splitlines() if x.startswith("prevalence_ceiling\t"))
     assert line.endswith("figure(s)") and not line.endswith("\t0 figure(s)")
+
+
+def test_a_truncated_file_next_to_a_good_one_fails_alone_with_a_non_zero_exit(tmp_path):
+    """A new edition cut short in transfer is named with its place; the good edition beside it is stored."""
+    sources, db = tmp_path / "sources" / "meta-cser", tmp_path / "atlas.duckdb"
+    sources.mkdir(parents=True)
+    good = shared("meta-cser", "meta-2021-q2.csv")
+    (sources / good.name).write_bytes(good.read_bytes())
+    whole = shared("meta-cser", "meta-2024-q2.csv").read_bytes()
+    (sources / "meta-2024-q2.csv").write_bytes(whole[: whole.index(b"\n", len(whole) // 2) + 12])  # mid-row
+    result = CliRunner().invoke(main, ["build", "--sources", str(sources.parent), "--db", str(db), "--only", "meta-cser"])
+    assert result.exit_code == 1, result.output
+    assert "1 document(s) FAILED" in result.output and "meta-2024-q2.csv: line " in result.output
+    with Store(db, read_only=True) as store:
+        assert list(store.documents().name) == [good.name]
+        hate = store.latest("platform = 'facebook' AND policy_label = 'Hate Speech' AND period = '2021-Q1' "
+                            "AND metric = 'content_actioned'")
+    assert list(hate.value_text) == ["25,200,000"]
+
+
+def test_unmapped_lists_labels_no_mapping_covers_with_the_row_to_add(tmp_path):
+    sources, db = tmp_path / "sources" / "meta-cser", tmp_path / "atlas.duckdb"
+    sources.mkdir(parents=True)
+    text = shared("meta-cser", "meta-2021-q2.csv").read_text(encoding="utf-8-sig")
+    (sources / "meta-2021-q2.csv").write_text(text.replace("Hate Speech", "Hateful Speech Acts"), encoding="utf-8")
+    runner = CliRunner()
+    strict = runner.invoke(main, ["build", "--strict", "--sources", str(sources.parent), "--db", str(db)])
+    assert strict.exit_code == 1 and "--strict: 1 label(s) no mapping covers: policy_areas 'Hateful Speech Acts'" \
+        in strict.output
+    built = runner.invoke(main, ["build", "--sources", str(sources.parent), "--db", str(db)])
+    assert built.exit_code == 0, built.output
+    listed = runner.invoke(main, ["unmapped", "--db", str(db)])
+    assert listed.exit_code == 0, listed.output
+    assert "1 label(s) not yet harmonised" in listed.output
+    assert "meta-cser policy_areas 'Hateful Speech Acts'" in listed.output
+    assert "`Hateful Speech Acts,<policy_area>,` in reports/mappings/meta-cser/policy_areas.csv" in listed.output

@@ -1,6 +1,7 @@
 """The core: periods, numbers, vocabularies, schema validation, and atomic builds that lose nothing."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pandas as pd
@@ -9,7 +10,7 @@ import pytest
 from reports import periods, vocab
 from reports.build import build
 from reports.collector import Collector, ParseResult
-from reports.errors import ParseError, UnmappedLabel, ValidationError
+from reports.errors import ParseError, ValidationError
 from reports.numbers import parse_figure, parse_number, parse_percent
 from reports.periods import parse_period
 from reports.schema import CONTRACT_COLUMNS, frame, observation, validate
@@ -58,10 +59,20 @@ def test_every_mapping_points_at_known_vocabulary():
             vocab.mapping(folder.name, path.stem)  # raises on an unknown target
 
 
-def test_unmapped_label_fails_with_the_file_and_the_fix():
-    with pytest.raises(UnmappedLabel) as err:
-        vocab.mapping("meta-cser", "metrics").lookup("Content Teleported", file="m.csv", place="line 3")
-    assert "m.csv: line 3" in str(err.value) and "reports/mappings/meta-cser/metrics.csv" in str(err.value)
+def test_an_unmapped_label_is_kept_verbatim_and_recorded_with_the_fix():
+    with vocab.recording_unmapped() as found:
+        row = vocab.mapping("meta-cser", "metrics").lookup("Content  Teleported", file="m.csv", place="line 3")
+        vocab.mapping("meta-cser", "metrics").lookup("Content Teleported", file="m.csv", place="line 9")
+        area = vocab.mapping("meta-cser", "policy_areas").lookup("Lunar Conduct", file="m.csv", place="line 4")
+        app = vocab.mapping("meta-cser", "platforms").lookup("Threads, by Meta", file="m.csv", place="line 5")
+    assert row["label"] == "Content Teleported" and row["metric"] == vocab.UNMAPPED_METRIC and row["breakdown"] == ""
+    assert area["policy_area"] == vocab.UNMAPPED_AREA and app["platform"] == "threads-by-meta"
+    assert [(u.field, u.label, u.place) for u in found] == [
+        ("metrics", "Content Teleported", "line 3"), ("policy_areas", "Lunar Conduct", "line 4"),
+        ("platforms", "Threads, by Meta", "line 5")]
+    assert found[0].mapping_file == "reports/mappings/meta-cser/metrics.csv"
+    assert found[0].suggestion == "Content Teleported,<metric>,,"
+    assert found[2].suggestion == '"Threads, by Meta",<platform>,'
 
 
 def _row(**overrides):
@@ -83,33 +94,44 @@ def test_schema_accepts_a_good_row_and_names_what_is_wrong():
 
 
 class _FixtureCollector(Collector):
-    """Reads tests' own one-line files: `value` per file; a file holding 'boom' is bad input."""
+    """Reads tests' own files: `value[,policy label]` per file (the label through Meta's mapping); a file holding
+    'boom' is bad input."""
 
-    id = "meta-cser"  # borrows Meta's source card for provenance
+    id = "meta-cser"  # borrows Meta's source card and mappings for provenance
 
     def parse(self, documents):
         (doc,) = documents
         text = doc.read_bytes().decode().strip()
         if text == "boom":
             raise ParseError("cannot read this", file=doc.path, place="line 1")
-        return ParseResult(frame([_row(document_sha256="", value=float(text), locator="line 1")]))
+        value, _, label = text.partition(",")
+        area = vocab.mapping(self.id, "policy_areas").lookup(label or "Spam", file=doc.path, place="line 1")
+        return ParseResult(frame([_row(document_sha256="", value=float(value), locator=f"line 1 ({label})",
+                                       policy_area=area["policy_area"], policy_label=label)]))
 
 
-def test_a_failed_build_leaves_the_previous_store_as_it_was(tmp_path):
+def _sources(tmp_path, **files: str):
     sources = tmp_path / "in" / "meta-cser"
-    sources.mkdir(parents=True)
-    (sources / "a.csv").write_text("5\n")
+    sources.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (sources / f"{name}.csv").write_text(text)
+    return sources.parent
+
+
+def test_a_broken_document_fails_alone_and_keeps_its_previous_version(tmp_path):
     db = tmp_path / "atlas.duckdb"
     collectors = {"meta-cser": _FixtureCollector()}
-    first = build(sources.parent, db, collectors)
-    assert first.observations == 1
-    (sources / "b.csv").write_text("boom\n")
-    with pytest.raises(ParseError) as err:
-        build(sources.parent, db, collectors)
-    assert "b.csv: line 1: cannot read this" in str(err.value)
+    first = build(_sources(tmp_path, a="5,Spam\n", b="7,Hate Speech\n"), db, collectors)
+    assert first.observations == 2 and first.ok
+    # b breaks (a new, unreadable version of it), c is new and good: c is stored, b keeps its earlier version.
+    summary = build(_sources(tmp_path, b="boom\n", c="9,Fake Accounts\n"), db, collectors)
+    assert not summary.ok and summary.parsed == ["c.csv"]
+    assert [name for name, _ in summary.failed] == ["b.csv"]
+    assert "b.csv: line 1: cannot read this" in summary.failed[0][1]
+    assert any("FAILED" in line for line in summary.lines())
     with Store(db, read_only=True) as store:
-        assert store.counts()["observations"] == 1
-        assert list(store.latest().value) == [5.0]
+        assert sorted(store.latest().value) == [5.0, 7.0, 9.0]
+        assert sorted(store.documents().name) == ["a.csv", "b.csv", "c.csv"]
     assert not (tmp_path / "atlas.duckdb.tmp").exists()
 
 
@@ -129,8 +151,28 @@ def test_a_bug_in_a_parser_becomes_an_error_naming_the_file(tmp_path):
         def parse(self, documents):
             return {}["missing"]
 
-    sources = tmp_path / "in" / "meta-cser"
-    sources.mkdir(parents=True)
-    (sources / "a.csv").write_text("5\n")
-    with pytest.raises(ParseError, match=r"a\.csv: KeyError: 'missing'"):
-        build(sources.parent, tmp_path / "db.duckdb", {"meta-cser": Broken()})
+    summary = build(_sources(tmp_path, a="5\n"), tmp_path / "db.duckdb", {"meta-cser": Broken()})
+    assert [name for name, _ in summary.failed] == ["a.csv"]
+    assert re.search(r"a\.csv: KeyError: 'missing'", summary.failed[0][1])
+
+
+def test_an_unmapped_label_builds_flagged_and_strict_refuses_it_naming_them_all(tmp_path):
+    db = tmp_path / "atlas.duckdb"
+    collectors = {"meta-cser": _FixtureCollector()}
+    root = _sources(tmp_path, a="5,Spam", b="6,Lunar Conduct", c="7,Orbital Hazards")
+    strict = build(root, db, collectors, strict=True)
+    assert strict.parsed == ["a.csv"] and sorted(name for name, _ in strict.failed) == ["b.csv", "c.csv"]
+    assert all("--strict" in error for _, error in strict.failed)
+    assert "'Lunar Conduct'" in strict.failed[0][1] and "'Orbital Hazards'" in strict.failed[1][1]
+    summary = build(root, db, collectors)
+    assert summary.ok and sorted(summary.parsed) == ["b.csv", "c.csv"]
+    assert [(u.label.label, u.figures) for u in summary.unmapped] == [("Lunar Conduct", 1), ("Orbital Hazards", 1)]
+    text = "\n".join(summary.lines())
+    assert "meta-cser policy_areas 'Lunar Conduct': 1 figure(s), first at b.csv line 1 (Lunar Conduct)" in text
+    assert "`Lunar Conduct,<policy_area>,` in reports/mappings/meta-cser/policy_areas.csv" in text
+    with Store(db, read_only=True) as store:
+        kept = store.latest().set_index("policy_label")
+        assert kept.loc["Lunar Conduct", "policy_area"] == "UNMAPPED" and kept.loc["Lunar Conduct", "value"] == 6.0
+        assert kept.loc["Spam", "policy_area"] == "STATEMENT_CATEGORY_OTHER_VIOLATION_TC"
+        listed = store.unmapped()
+    assert list(listed.label) == ["Lunar Conduct", "Orbital Hazards"] and list(listed.first_document) == ["b.csv", "c.csv"]

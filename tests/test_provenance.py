@@ -26,3 +26,11 @@ def test_a_dsa_report_part_names_its_filer_its_publication_date_and_where_it_was
     figure = real_atlas.query("SELECT * FROM latest WHERE document_sha256 = ? AND metric = 'active_recipients' "
                               "AND region = 'EU'", [sha]).iloc[0]
     assert figure["value"] == 97_153_476 and figure["source_url"] == doc["source_url"]
+
+
+def test_every_real_file_builds_in_strict_mode_with_every_label_mapped(real_atlas):
+    """What CI asks of our mappings: `tatlas build --strict` of all of ../shared/data stores every document."""
+    summary = real_atlas.summary
+    assert summary.failed == [], "\n".join(error for _, error in summary.failed)
+    assert summary.unmapped == []
+    assert len(summary.parsed) >= 60
