@@ -20,7 +20,7 @@ from reports.build import build
 from reports.checking import check_store
 from reports.collect import collect, load_plan, source_plans
 from reports.documents import SIDECAR_SUFFIX
-from reports.errors import ParseError, StoreError
+from reports.errors import StoreError
 from reports.fetch import Fetcher, FetchPolicy
 from reports.store import Store, locked
 from tests.conftest import REPO, shared
