@@ -29,7 +29,21 @@ def open_pdf(data: bytes, *, file: str | Path) -> Iterator[pdfplumber.PDF]:
         with pdf:  # closing reads the pages too
             yield pdf
     except PDF_ERRORS as exc:
-        raise ParseError(f"damaged PDF ({type(exc).__name__}: {exc})", file=file) from None
+        if not _raised_in_pdf_library(exc):
+            raise  # the collector's own error (a bug, or its own ParseError): kept as it is, with its cause
+        raise ParseError(f"damaged PDF ({type(exc).__name__}: {exc})", file=file) from exc
+
+
+# Where pdfminer and pdfplumber live: an error raised inside them is the PDF's fault, not the collector's.
+_PDF_LIBRARIES = tuple(str(Path(module.__file__).parent) for module in (pdfplumber, __import__("pdfminer")))
+
+
+def _raised_in_pdf_library(exc: BaseException) -> bool:
+    """Whether the innermost frame of the error's traceback is pdfminer's or pdfplumber's code."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and tb.tb_frame.f_code.co_filename.startswith(_PDF_LIBRARIES)
 
 
 def page_text(path: Path, page: int) -> str:

@@ -15,11 +15,19 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("TATLAS_SHARED_DATA", REPO.parent / "shared" / "data"))
 
 
+# Under CI the real files must be there: their absence fails the run instead of skipping most of it.
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
 def shared(*parts: str) -> Path:
-    """A path under ../shared/data; skips the test with a clear reason when the real files are absent."""
+    """A path under ../shared/data; skips the test with a clear reason when the real files are absent (fails
+    under CI=true, where they must be present)."""
     path = SHARED_DATA.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"real published data not available: {path} is absent (it lives in ../shared/data)")
+        reason = f"real published data not available: {path} is absent (it lives in ../shared/data)"
+        if IN_CI:
+            pytest.fail(f"CI=true: {reason}", pytrace=False)
+        pytest.skip(reason)
     return path
 
 
@@ -62,3 +70,14 @@ def real_atlas(tmp_path_factory):
     store.summary = summary
     yield store
     store.close()
+
+
+def needs_pyspark() -> None:
+    """Skip a Spark test where pyspark is not installed (the `spark` extra); under CI=true it must be."""
+    import importlib.util
+
+    if importlib.util.find_spec("pyspark") is None:
+        reason = "pyspark is not installed: pip install -e '.[test,spark]' (Java 17 too)"
+        if IN_CI:
+            pytest.fail(f"CI=true: {reason}", pytrace=False)
+        pytest.skip(reason)

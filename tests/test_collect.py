@@ -6,12 +6,13 @@ import json
 import re
 import subprocess
 import sys
-import time
+import threading
 import zipfile
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from collectors import REGISTRY
@@ -35,6 +36,7 @@ class Publisher:
 
     def __init__(self, server):
         self.server = server
+        self.released = threading.Event()  # a stalled answer waits for this (set when the test ends)
         self.files: dict[str, tuple[bytes, str]] = {}
         self.faults: dict[str, list[str]] = defaultdict(list)
         self.seen: list[tuple[str, dict, int]] = []
@@ -68,8 +70,8 @@ class Publisher:
                 return Response("busy", status=int(arg))
             if kind == "retry-after":
                 return Response("slow down", status=429, headers={"Retry-After": arg})
-            if kind == "stall":
-                time.sleep(float(arg))
+            if kind == "stall":  # never answers in time: held until the test ends (at most arg seconds)
+                self.released.wait(float(arg))
             if kind == "redirect":
                 return Response("", status=302, headers={"Location": self.url(arg)})
             if kind == "drop":
@@ -90,7 +92,24 @@ class Publisher:
 
 @pytest.fixture
 def site(httpserver):
-    return Publisher(httpserver)
+    publisher = Publisher(httpserver)
+    yield publisher
+    publisher.released.set()
+
+
+@pytest.fixture
+def threaded_site():
+    """A publisher whose server answers each request on its own thread (on 127.0.0.1, stopped at the end), so a
+    stalled answer does not hold up the retry that follows it."""
+    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server.start()
+    publisher = Publisher(server)
+    try:
+        yield publisher
+    finally:
+        publisher.released.set()
+        server.clear()
+        server.stop()
 
 
 def fast_policy(sleeps: list | None = None) -> FetchPolicy:
@@ -239,9 +258,10 @@ def test_429_honours_retry_after(tmp_path, site):
     assert atlas.sleeps == [7.0]
 
 
-def test_a_timeout_is_retried(tmp_path, site):
+def test_a_timeout_is_retried(tmp_path, threaded_site):
+    site = threaded_site
     site.put(META_PATH, shared("meta-cser", "meta-2021-q2.csv").read_bytes())
-    site.fail(META_PATH, "stall:3")
+    site.fail(META_PATH, "stall:60")  # the first answer never comes in time; the retry is answered on another thread
     atlas = Atlas(tmp_path, meta_plan(tmp_path, site))
     summary = atlas.collect()
     assert summary.errors == [] and len(summary.new) == 1 and len(atlas.sleeps) == 1

@@ -176,3 +176,18 @@ def test_an_unmapped_label_builds_flagged_and_strict_refuses_it_naming_them_all(
         assert kept.loc["Spam", "policy_area"] == "STATEMENT_CATEGORY_OTHER_VIOLATION_TC"
         listed = store.unmapped()
     assert list(listed.label) == ["Lunar Conduct", "Orbital Hazards"] and list(listed.first_document) == ["b.csv", "c.csv"]
+
+
+def test_the_pdf_opener_keeps_a_collectors_own_error_and_names_a_damaged_pdf():
+    from reports.pdfio import open_pdf
+    from tests.faults import tiny_pdf
+
+    with pytest.raises(KeyError, match="column 'count'"):
+        with open_pdf(tiny_pdf(["2023 CyberTipline Reports"]), file="r.pdf") as pdf:
+            assert pdf.pages[0].extract_text().startswith("2023")
+            {}["column 'count'"]  # a collector's own bug: not the PDF's fault
+    damaged = tiny_pdf(["2023 CyberTipline Reports"]).replace(b"[0 0 612 792]", b"[0 0 612]")  # a short MediaBox
+    with pytest.raises(ParseError, match=r"r\.pdf: damaged PDF") as err:
+        with open_pdf(damaged, file="r.pdf") as pdf:
+            pdf.pages[0].extract_text()
+    assert err.value.__cause__ is not None

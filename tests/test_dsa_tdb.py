@@ -18,7 +18,7 @@ from collectors.dsa_tdb.ingest import V1_HEADER, V2_HEADER, count_dump, ingest, 
 from collectors.dsa_tdb.synth import synth, write_dump
 from reports.errors import AtlasError, ParseError
 from reports.store import Store
-from tests.conftest import shared
+from tests.conftest import needs_pyspark, shared
 
 KEYS = ["platform_name", "category", "cut", "val"]
 
@@ -153,6 +153,7 @@ def test_synthetic_dump_counts_equal_its_true_counts_on_duckdb(tmp_path, day):
 
 @pytest.mark.spark
 def test_spark_and_duckdb_give_the_true_counts(tmp_path):
+    needs_pyspark()
     dump = synth(2_000, date(2025, 7, 2), tmp_path, seed=3)
     results = {}
     for name in ("duckdb", "spark"):

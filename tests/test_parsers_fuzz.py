@@ -1,10 +1,10 @@
 """Property: every registered parser, fed random or mutated real files, parses or raises our own error; it never
-crashes otherwise and never hangs.
+crashes otherwise, never hangs, and never quietly accepts a file of another kind.
 
 The collectors are read from `collectors.REGISTRY` when the tests run, so every collector is covered, including
 ones added later. Files go through `reports.build._parse`, the wrapper the build uses (it turns a parser's stray
-exception into a ParseError naming the file); a parser that raised something other than our own error type is
-still reported, as a `ParserCrash` warning in the test summary, so its authors can see it.
+exception into a ParseError naming the file); a parser that raised something other than our own error type has a
+bug, and the test fails naming it.
 """
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ import io
 import signal
 import tempfile
 import time
-import warnings
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -26,16 +25,12 @@ from collectors import REGISTRY
 from reports.build import _finish, _parse, discover
 from reports.documents import register
 from reports.errors import AtlasError, ParseError
-from tests.conftest import SHARED_DATA, shared
+from tests.conftest import IN_CI, SHARED_DATA, shared
 from tests.faults import tiny_pdf, zip_of
 
 HTML = b"<!DOCTYPE html>\n<html><head><title>Just a moment...</title></head><body>Checking your browser</body></html>\n"
 # Time budget per collector (examples are fewer for slow parsers) and the floor of the per-example deadline.
 BUDGET_SECONDS, MIN_EXAMPLES, MAX_EXAMPLES, MIN_DEADLINE = 5.0, 3, 20, 20.0
-
-
-class ParserCrash(UserWarning):
-    """A collector raised something other than our own error type (the build wraps it, but it is a bug)."""
 
 
 class Hang(BaseException):
@@ -184,7 +179,8 @@ def test_every_parser_parses_or_raises_our_error_on_mutated_real_files(cid):
     shared()
     bundles = real_bundles().get(cid)
     if not bundles:
-        pytest.skip(f"no real file of {cid} under {SHARED_DATA}")
+        reason = f"no real file of {cid} under {SHARED_DATA}"
+        pytest.fail(f"CI=true: {reason}") if IN_CI else pytest.skip(reason)
     bundle = bundles[0]
     examples, seconds = calibrate(cid, bundle)
     crashes: list[str] = []
@@ -207,8 +203,8 @@ def test_every_parser_parses_or_raises_our_error_on_mutated_real_files(cid):
                 pytest.fail(f"{cid} hung on {bundle[which].name} mutated by {mutation[0]}: {exc}")
 
     check()
-    for crash in sorted(set(crashes)):
-        warnings.warn(ParserCrash(crash[:300]), stacklevel=1)
+    assert not crashes, "parser crashed (raised something other than our own error):\n" + "\n".join(
+        c[:300] for c in sorted(set(crashes)))
 
 
 @pytest.mark.parametrize("cid", sorted(REGISTRY))
@@ -229,5 +225,10 @@ def test_every_parser_refuses_foreign_files_with_our_error(cid):
                     _finish(result.observations, cid, docs)
             except AtlasError as exc:
                 assert exc.file, f"{cid}: our error names no file: {exc}"
+                cause = exc.__cause__
+                assert not (isinstance(exc, ParseError) and cause is not None
+                            and exc.message == f"{type(cause).__name__}: {cause}"), f"{cid} crashed on a foreign {name}: {exc}"
             except Hang as exc:
                 pytest.fail(f"{cid} hung on a foreign {name}: {exc}")
+            else:
+                pytest.fail(f"{cid} accepted a foreign {name} ({content[:40]!r}...) without an error")
