@@ -12,12 +12,11 @@ import pandas as pd
 from reports import normalise
 from reports.errors import AtlasError
 from reports.periods import parse_period
-from reports.schema import COLUMNS, CONTRACT_COLUMNS, EXTRA_COLUMNS, UNMAPPED_AREA, UNMAPPED_METRIC
+from reports.schema import COLUMNS, CONTRACT_COLUMNS, EXTRA_COLUMNS, NO_LICENCE, UNMAPPED_AREA, UNMAPPED_METRIC
 from reports.store import Store
 
 FORMATS = ("csv", "parquet", "xlsx", "json")
 TEXT_FORMATS = ("csv", "json")  # those that can go to standard output
-NO_LICENCE = "no licence stated"
 # The licence travels with each figure, right after the contract columns; `harmonised` says which figures are the
 # publisher's own labels that no mapping covers yet.
 EXPORT_COLUMNS = CONTRACT_COLUMNS + ["license"] + EXTRA_COLUMNS + ["harmonised"]

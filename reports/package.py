@@ -11,81 +11,24 @@ import pandas as pd
 
 from reports.documents import MEDIA_TYPES, sha256_file
 from reports.export import NO_LICENCE, SOURCES_SHEET, Selection, known_licences
-from reports.schema import FIGURE_KEY, QUALIFIERS, UNITS, UNMAPPED_METRIC
+from reports.schema import DOCUMENT_FIELDS, FIELDS_BY_NAME, FIGURE_KEY, SOURCE_EXPORT_FIELDS, UNMAPPED_METRIC, Field
 from reports.store import Store
 
 PACKAGE_NAME = "datapackage.json"
 
-# (type, description) of every column an export can hold; the types are Table Schema types.
-FIELDS: dict[str, tuple[str, str]] = {
-    "platform": ("string", "Platform slug (lowercase), e.g. facebook, twitch."),
-    "source": ("string", "Collector id of the source the figure comes from, e.g. meta-cser, ncmec-esp."),
-    "period_start": ("date", "First day of the period the figure covers (inclusive)."),
-    "period_end": ("date", "Last day of the period the figure covers (inclusive)."),
-    "period": ("string", "Period label: 2023, 2023-H1, 2023-Q4, 2023-11 or 2023-11-05."),
-    "region": ("string", "GLOBAL, EU, EEA, an ISO 3166-1 alpha-2 code, or a lowercase language code "
-                         "(then the breakdown says region_kind=language)."),
-    "policy_area": ("string", "EU DSA statement category (STATEMENT_CATEGORY_*) or ALL; UNMAPPED where no mapping "
-                              "covers the publisher's label yet (not yet harmonised: never sum it with the others)."),
-    "policy_label": ("string", "The publisher's own words for the policy area."),
-    "metric": ("string", "Metric id in the atlas vocabulary, e.g. content_actioned, ncmec_reports; unmapped where no "
-                         "mapping covers the publisher's measure yet (metric_label names it)."),
-    "metric_label": ("string", "The publisher's own words for the metric."),
-    "value": ("number", "The figure as published (a ratio for percentages); empty where the publisher printed "
-                        "no figure (N/A, empty cell), which is a gap, not a zero."),
-    "unit": ("string", "Unit of value: " + ", ".join(sorted(UNITS)) + "."),
-    "source_url": ("string", "Where the publisher published the document the figure was read from."),
-    "document_sha256": ("string", "SHA-256 of the exact document the figure was read from (see sources)."),
-    "locator": ("string", "Where in that document the figure is printed (line, sheet and cell, page, part/row/column)."),
-    "breakdown": ("string", "Empty for a total, else key=value[;key=value]; totals and breakdowns must not be summed."),
-    "license": ("string", f"Licence the source stated for the document ('{NO_LICENCE}' where it stated none; "
-                          "the atlas claims none on its behalf)."),
-    "value_text": ("string", "The figure exactly as the publisher printed it."),
-    "qualifier": ("string", "How the publisher qualified the figure: empty for exact, else "
-                            + ", ".join(sorted(q for q in QUALIFIERS if q)) + "."),
-    "harmonised": ("string", "yes, or 'not yet' where the figure's policy or measure is the publisher's own label "
-                             "that no mapping covers yet (policy_area UNMAPPED or metric unmapped): comparable only "
-                             "with itself, never summed or charted with harmonised figures."),
-    "recipients": ("number", "Derived: average monthly active recipients the platform reported under the DSA for "
-                             "the figure's region (EU or a member state) and period (computed at export time, "
-                             "not published with the figure)."),
-    "value_per_million_recipients": ("number", "Derived: value per million recipients (computed at export time "
-                                               "from value and recipients, not a published figure)."),
-}
-SOURCE_FIELDS: dict[str, tuple[str, str]] = {
-    "sha256": ("string", "SHA-256 of the document."),
-    "source": ("string", "Collector id."),
-    "publisher": ("string", "Who published the document."),
-    "title": ("string", "Title of the publication."),
-    "edition": ("string", "Edition label of the document (the newest edition of a figure wins)."),
-    "edition_date": ("date", "Date of the edition."),
-    "published": ("date", "Publication date where known."),
-    "retrieved": ("datetime", "When the document was retrieved, where known."),
-    "source_url": ("string", "Where the document was published."),
-    "license": ("string", f"Licence the source stated ('{NO_LICENCE}' where none)."),
-    "license_as_stated": ("string", "The source card's own words about the licence."),
-    "name": ("string", "File name of the document."),
-    "size": ("integer", "Size of the document in bytes."),
-    "media_type": ("string", "Media type of the document."),
-    "figures": ("integer", "How many exported figures come from this document."),
-}
+SOURCE_FIELDS = {f.name: f for f in DOCUMENT_FIELDS + SOURCE_EXPORT_FIELDS}
 FORMAT_MEDIA_TYPES = {"csv": "text/csv", "json": "application/json", "xlsx": MEDIA_TYPES[".xlsx"],
                       "parquet": MEDIA_TYPES[".parquet"]}
 
 
-def table_schema(columns: list[str], fields: dict[str, tuple[str, str]], primary_key: list[str] | None = None) -> dict:
-    """A Table Schema for these columns, in order, with types, descriptions and constraints."""
+def table_schema(columns: list[str], fields: dict[str, Field], primary_key: list[str] | None = None) -> dict:
+    """A Table Schema for these columns, in order, with the types, descriptions and constraints declared for them."""
     schema_fields = []
     for column in columns:
-        kind, description = fields.get(column, ("string", f"Column {column}."))
-        entry = {"name": column, "type": kind, "description": description}
-        if column == "document_sha256" or column == "sha256":
-            entry["constraints"] = {"required": True, "pattern": "[0-9a-f]{64}"}
-        elif column == "unit":
-            entry["constraints"] = {"required": True, "enum": sorted(UNITS)}
-        elif column in ("platform", "source", "period_start", "period_end", "period", "region", "policy_area",
-                        "metric"):
-            entry["constraints"] = {"required": True}
+        declared = fields.get(column) or Field(column, "string", f"Column {column}.", required=False)
+        entry = {"name": column, "type": declared.type, "description": declared.description}
+        if declared.constraints():
+            entry["constraints"] = declared.constraints()
         schema_fields.append(entry)
     schema = {"fields": schema_fields, "missingValues": [""]}
     if primary_key:
@@ -161,7 +104,7 @@ def descriptor(store: Store, out: Path, fmt: str, df: pd.DataFrame, sources: pd.
     build = atlas_build(store)
     # An unmapped measure is told apart by its label (reports.schema.figure_keys).
     key = FIGURE_KEY + (["metric_label"] if (df["metric"] == UNMAPPED_METRIC).any() else [])
-    observations = resource("observations", out, fmt, table_schema(list(df.columns), FIELDS, key),
+    observations = resource("observations", out, fmt, table_schema(list(df.columns), FIELDS_BY_NAME, key),
                             sheet="data" if fmt == "xlsx" else None)
     observations["description"] = ("Latest published figures (newest edition of each), in the atlas's common "
                                    "schema: the contract columns first, then license, then extras.")

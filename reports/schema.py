@@ -1,5 +1,11 @@
-"""The common schema: one row per published figure, validated with pandera."""
+"""The common schema, declared once: every column of an observation with its type, description and constraints.
+
+The pandera checks, the DuckDB table, the Frictionless Table Schema of exports and the curated-file columns are
+all derived from `OBSERVATION_FIELDS` (and `EXPORT_FIELDS` for the columns an export adds)."""
 from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -7,14 +13,153 @@ from reports import vocab
 from reports.errors import ValidationError
 from reports.periods import Period
 
-# The export contract (../shared/DESIGN.md): these columns first, in this order.
-CONTRACT_COLUMNS = [
-    "platform", "source", "period_start", "period_end", "period", "region", "policy_area", "policy_label",
-    "metric", "metric_label", "value", "unit", "source_url", "document_sha256", "locator", "breakdown",
-]
-# What the publisher printed, and how it qualified the figure ('' exact; 'range_lower', 'less_than', ...).
-EXTRA_COLUMNS = ["value_text", "qualifier"]
-COLUMNS = CONTRACT_COLUMNS + EXTRA_COLUMNS
+UNITS = {"count", "ratio", "hours", "days", "people", "euros", "text"}
+# What a derived figure is marked with when a source stores one (computed by us from published figures).
+DERIVED = "derived"
+# `text`: words printed where a number was expected (value empty, the words in value_text).
+QUALIFIERS = {"", "range_lower", "range_upper", "less_than", "more_than", "approximate", "rounded", "estimate", "text",
+              DERIVED}
+# Patterns match a whole value (as Table Schema's do; use re.fullmatch).
+REGION_PATTERN = r"GLOBAL|EU|EEA|[A-Z]{2}|[a-z]{2,3}"
+BREAKDOWN_PATTERN = r"([a-z0-9_]+=[^;]*(;[a-z0-9_]+=[^;]*)*)?"
+SLUG_PATTERN = r"[a-z0-9]+(-[a-z0-9]+)*"
+URL_PATTERN = r"(https?|file)://.+"
+SHA256_PATTERN = r"[0-9a-f]{64}"
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column: its Table Schema type (string, date, number, integer), description and constraints."""
+
+    name: str
+    type: str
+    description: str
+    required: bool = True  # never empty ("" for a string, null for a date or number)
+    pattern: str | None = None  # matches the whole value
+    enum: Callable[[], Iterable[str]] | None = None  # the allowed values, read when checking
+
+    def constraints(self) -> dict:
+        """Its Frictionless constraints."""
+        out: dict = {"required": True} if self.required else {}
+        if self.pattern:
+            out["pattern"] = self.pattern
+        if self.enum is not None:
+            out["enum"] = sorted(v for v in self.enum() if v)
+        return out
+
+
+def _policy_areas() -> Iterable[str]:
+    return vocab.policy_areas()
+
+
+def _metrics() -> Iterable[str]:
+    return vocab.metrics()
+
+
+OBSERVATION_FIELDS: tuple[Field, ...] = (
+    # The export contract (../shared/DESIGN.md): these sixteen first, in this order.
+    Field("platform", "string", "Platform slug (lowercase), e.g. facebook, twitch; an organisation without a platform "
+          "of ours keeps a slug of its name.", pattern=SLUG_PATTERN),
+    Field("source", "string", "Collector id of the source the figure comes from, e.g. meta-cser, ncmec-esp.",
+          pattern=SLUG_PATTERN),
+    Field("period_start", "date", "First day of the period the figure covers (inclusive)."),
+    Field("period_end", "date", "Last day of the period the figure covers (inclusive)."),
+    Field("period", "string", "Period label: 2023, 2023-H1, 2023-Q4, 2023-11 or 2023-11-05."),
+    Field("region", "string", "GLOBAL, EU, EEA, an ISO 3166-1 alpha-2 code, or a lowercase language code "
+          "(then the breakdown says region_kind=language).", pattern=REGION_PATTERN),
+    Field("policy_area", "string", "EU DSA statement category (STATEMENT_CATEGORY_*) or ALL; UNMAPPED where no "
+          "mapping covers the publisher's label yet (not yet harmonised: never sum it with the others).",
+          enum=_policy_areas),
+    Field("policy_label", "string", "The publisher's own words for the policy area.", required=False),
+    Field("metric", "string", "Metric id in the atlas vocabulary, e.g. content_actioned, ncmec_reports; unmapped "
+          "where no mapping covers the publisher's measure yet (metric_label names it).", enum=_metrics),
+    Field("metric_label", "string", "The publisher's own words for the metric."),
+    Field("value", "number", "The figure as published (a ratio for percentages); empty where the publisher printed "
+          "no figure (N/A, empty cell, words), which is a gap, not a zero.", required=False),
+    Field("unit", "string", "Unit of value: " + ", ".join(sorted(UNITS)) + ".", enum=lambda: UNITS),
+    Field("source_url", "string", "Where the publisher published the document the figure was read from.",
+          pattern=URL_PATTERN),
+    Field("document_sha256", "string", "SHA-256 of the exact document the figure was read from (see sources).",
+          pattern=SHA256_PATTERN),
+    Field("locator", "string", "Where in that document the figure is printed (line, sheet and cell, page, "
+          "part/row/column)."),
+    Field("breakdown", "string", "Empty for a total, else key=value[;key=value]; totals and breakdowns must not be "
+          "summed.", required=False, pattern=BREAKDOWN_PATTERN),
+    # What the publisher printed, and how it qualified the figure.
+    Field("value_text", "string", "The figure exactly as the publisher printed it.", required=False),
+    Field("qualifier", "string", "How the publisher qualified the figure: empty for exact, else "
+          + ", ".join(sorted(q for q in QUALIFIERS if q)) + ".", required=False, enum=lambda: QUALIFIERS),
+)
+COLUMNS = [f.name for f in OBSERVATION_FIELDS]
+CONTRACT_COLUMNS = COLUMNS[:16]
+EXTRA_COLUMNS = COLUMNS[16:]
+# What the licence column says of a source that stated none: the atlas never claims one on its behalf.
+NO_LICENCE = "no licence stated"
+# Columns an export adds after the observation's own: the licence, whether the figure is harmonised, and the
+# derived per-million columns (computed at export time, never stored).
+EXPORT_FIELDS: tuple[Field, ...] = (
+    Field("license", "string", f"Licence the source stated for the document ('{NO_LICENCE}' where it stated none; "
+          "the atlas claims none on its behalf)."),
+    Field("harmonised", "string", "yes, or 'not yet' where the figure's policy or measure is the publisher's own label "
+          "that no mapping covers yet (policy_area UNMAPPED or metric unmapped): comparable only with itself, never "
+          "summed or charted with harmonised figures.", enum=lambda: ("yes", "not yet")),
+    Field("recipients", "number", "Derived: average monthly active recipients the platform reported under the DSA for "
+          "the figure's region (EU or a member state) and period (computed at export time, not published with the "
+          "figure).", required=False),
+    Field("value_per_million_recipients", "number", "Derived: value per million recipients (computed at export time "
+          "from value and recipients, not a published figure).", required=False),
+)
+FIELDS_BY_NAME = {f.name: f for f in OBSERVATION_FIELDS + EXPORT_FIELDS}
+
+# Every document the figures come from: the store's `documents` table, and an export's sources sheet.
+DOCUMENT_FIELDS: tuple[Field, ...] = (
+    Field("sha256", "string", "SHA-256 of the document.", pattern=SHA256_PATTERN),
+    Field("source", "string", "Collector id."),
+    Field("name", "string", "File name of the document.", required=False),
+    Field("path", "string", "Where the document was read from (relative to the sources folder).", required=False),
+    Field("size", "integer", "Size of the document in bytes.", required=False),
+    Field("media_type", "string", "Media type of the document.", required=False),
+    Field("source_url", "string", "Where the document was published.", required=False),
+    Field("publisher", "string", "Who published the document.", required=False),
+    Field("license", "string", f"Licence the source stated ('{NO_LICENCE}' where none).", required=False),
+    Field("published", "date", "Publication date where known.", required=False),
+    Field("retrieved", "datetime", "When the document was retrieved, where known.", required=False),
+    Field("title", "string", "Title of the publication.", required=False),
+    Field("edition", "string", "Edition label of the document (the newest edition of a figure wins).", required=False),
+    Field("edition_date", "date", "Date of the edition.", required=False),
+    Field("first_seen", "datetime", "When the atlas first stored the document.", required=False),
+    Field("fingerprint", "string", "Parser version and mappings the document was read with.", required=False),
+    Field("text", "string", "Free text the document holds (e.g. a DSA report's qualitative part).", required=False),
+    Field("notes", "string", "What reading the document found worth saying (a total that does not add up, ...).",
+          required=False),
+)
+# Labels no mapping covers, per document: what `tatlas unmapped` lists and `tatlas build --strict` refuses.
+UNMAPPED_FIELDS: tuple[Field, ...] = (
+    Field("document_sha256", "string", "The document the label was printed in.", pattern=SHA256_PATTERN),
+    Field("source", "string", "Collector id."),
+    Field("field", "string", "The mapping the label was looked up in (policy_areas, metrics, platforms, ...)."),
+    Field("label", "string", "The publisher's words, verbatim."),
+    Field("figures", "integer", "How many figures of the document carry the label."),
+    Field("first_place", "string", "Where the label was first met.", required=False),
+    Field("first_locator", "string", "The locator of the first figure that carries it.", required=False),
+    Field("mapping_file", "string", "The mapping file that would map it."),
+    Field("suggestion", "string", "The row to add to that file, its targets in <angle brackets>."),
+)
+# What an export's sources sheet adds to a document's own fields.
+SOURCE_EXPORT_FIELDS: tuple[Field, ...] = (
+    Field("license_as_stated", "string", "The source card's own words about the licence.", required=False),
+    Field("figures", "integer", "How many exported figures come from this document."),
+)
+# DuckDB's type for each Table Schema type.
+SQL_TYPES = {"string": "VARCHAR", "date": "DATE", "number": "DOUBLE", "integer": "BIGINT", "datetime": "TIMESTAMP"}
+_PANDAS_TYPES = {"string": str, "date": "datetime64[ns]", "number": float}
+
+
+def sql_columns(fields: Iterable[Field] = OBSERVATION_FIELDS) -> str:
+    """`name TYPE, ...` for a CREATE TABLE."""
+    return ", ".join(f"{f.name} {SQL_TYPES[f.type]}" for f in fields)
+
+
 # The columns that name one figure; two editions of it differ only in value and document. The metric is
 # ours, not the publisher's wording, so a series whose label was reworded between editions stays one figure
 # (Meta's fake accounts: 'Accounts Actioned' in 2021Q3, 'Content Actioned' elsewhere).
@@ -51,44 +196,23 @@ def figure_keys(df: pd.DataFrame) -> pd.DataFrame:
     return keys
 
 
-# What a derived figure is marked with when a source stores one (computed by us from published figures).
-DERIVED = "derived"
-
-UNITS = {"count", "ratio", "hours", "days", "people", "euros", "text"}
-# `text`: words printed where a number was expected (value empty, the words in value_text).
-QUALIFIERS = {"", "range_lower", "range_upper", "less_than", "more_than", "approximate", "rounded", "estimate", "text",
-              DERIVED}
-REGION_PATTERN = r"^(GLOBAL|EU|EEA|[A-Z]{2}|[a-z]{2,3})$"
-BREAKDOWN_PATTERN = r"^$|^[a-z0-9_]+=[^;]*(;[a-z0-9_]+=[^;]*)*$"
-SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
-
-
 def _schema():
-    """The pandera schema (imported here: pandera is slow to import and only builds need it)."""
+    """The pandera schema, from OBSERVATION_FIELDS (imported here: pandera is slow to import; only builds need it)."""
     import pandera.pandas as pa
 
-    text = {"nullable": False}
+    columns = {}
+    for f in OBSERVATION_FIELDS:
+        checks = []
+        if f.pattern:
+            checks.append(pa.Check.str_matches(f"^(?:{f.pattern})$"))
+        if f.enum is not None:
+            checks.append(pa.Check.isin(sorted(f.enum())))
+        if f.required and f.type == "string" and not f.pattern and f.enum is None:
+            checks.append(pa.Check.str_length(min_value=1))
+        # Strings are never null (empty is ""); a number may be (a published gap).
+        columns[f.name] = pa.Column(_PANDAS_TYPES[f.type], checks, nullable=f.type == "number" and not f.required)
     return pa.DataFrameSchema(
-        {
-            "platform": pa.Column(str, pa.Check.str_matches(SLUG_PATTERN), **text),
-            "source": pa.Column(str, pa.Check.str_matches(SLUG_PATTERN), **text),
-            "period_start": pa.Column("datetime64[ns]", **text),
-            "period_end": pa.Column("datetime64[ns]", **text),
-            "period": pa.Column(str, pa.Check.str_length(min_value=4), **text),
-            "region": pa.Column(str, pa.Check.str_matches(REGION_PATTERN), **text),
-            "policy_area": pa.Column(str, pa.Check.isin(sorted(vocab.policy_areas())), **text),
-            "policy_label": pa.Column(str, **text),
-            "metric": pa.Column(str, pa.Check.isin(sorted(vocab.metrics())), **text),
-            "metric_label": pa.Column(str, pa.Check.str_length(min_value=1), **text),
-            "value": pa.Column(float, nullable=True),
-            "unit": pa.Column(str, pa.Check.isin(sorted(UNITS)), **text),
-            "source_url": pa.Column(str, pa.Check.str_matches(r"^(https?|file)://"), **text),
-            "document_sha256": pa.Column(str, pa.Check.str_matches(r"^[0-9a-f]{64}$"), **text),
-            "locator": pa.Column(str, pa.Check.str_length(min_value=1), **text),
-            "breakdown": pa.Column(str, pa.Check.str_matches(BREAKDOWN_PATTERN), **text),
-            "value_text": pa.Column(str, **text),
-            "qualifier": pa.Column(str, pa.Check.isin(sorted(QUALIFIERS)), **text),
-        },
+        columns,
         checks=[pa.Check(lambda df: df["period_end"] >= df["period_start"], error="period ends before it starts")],
         strict=True,
         ordered=True,

@@ -13,26 +13,14 @@ import pandas as pd
 from reports import PACKAGE_DIR, data_home
 from reports.documents import Document
 from reports.errors import StoreError
-from reports.schema import COLUMNS, FIGURE_KEY, figure_key_sql
+from reports.schema import COLUMNS, DOCUMENT_FIELDS, FIGURE_KEY, UNMAPPED_FIELDS, figure_key_sql, sql_columns
 
 ENV_VAR = "TATLAS_DB"
 BUNDLED_DIR = PACKAGE_DIR / "atlas"
 BUNDLE_TABLES = ("documents", "observations", "skipped", "latest", "unmapped")
 
-DOCUMENT_COLUMNS = {
-    "sha256": "VARCHAR PRIMARY KEY", "source": "VARCHAR NOT NULL", "name": "VARCHAR", "path": "VARCHAR",
-    "size": "BIGINT", "media_type": "VARCHAR", "source_url": "VARCHAR", "publisher": "VARCHAR",
-    "license": "VARCHAR", "published": "DATE", "retrieved": "TIMESTAMP", "title": "VARCHAR",
-    "edition": "VARCHAR", "edition_date": "DATE", "first_seen": "TIMESTAMP", "fingerprint": "VARCHAR",
-    "text": "VARCHAR", "notes": "VARCHAR",
-}
-OBSERVATION_TYPES = {"period_start": "DATE", "period_end": "DATE", "value": "DOUBLE"}
-# Labels no mapping covers, per document: what `tatlas unmapped` lists and `tatlas build --strict` refuses.
-UNMAPPED_COLUMNS = {
-    "document_sha256": "VARCHAR", "source": "VARCHAR", "field": "VARCHAR", "label": "VARCHAR", "figures": "BIGINT",
-    "first_place": "VARCHAR", "first_locator": "VARCHAR", "mapping_file": "VARCHAR", "suggestion": "VARCHAR",
-}
-
+# The tables' columns come from the schema's declarations (reports/schema.py).
+DOCUMENT_COLUMNS = [f.name for f in DOCUMENT_FIELDS]
 # Labels compare without case: publishers recapitalise ('Violence And Incitement' / 'Violence and Incitement').
 _KEY = ", ".join(figure_key_sql())
 _O_KEY = ", ".join(figure_key_sql("o"))
@@ -109,14 +97,11 @@ class Store:
 
     # -- schema ----------------------------------------------------------------------------------
     def _create(self) -> None:
-        docs = ", ".join(f"{k} {v}" for k, v in DOCUMENT_COLUMNS.items())
-        obs = ", ".join(f"{c} {OBSERVATION_TYPES.get(c, 'VARCHAR')}" for c in COLUMNS)
-        self.con.execute(f"CREATE TABLE IF NOT EXISTS documents ({docs})")
-        self.con.execute(f"CREATE TABLE IF NOT EXISTS observations ({obs})")
+        self.con.execute(f"CREATE TABLE IF NOT EXISTS documents ({sql_columns(DOCUMENT_FIELDS)}, PRIMARY KEY (sha256))")
+        self.con.execute(f"CREATE TABLE IF NOT EXISTS observations ({sql_columns()})")
         self.con.execute("CREATE TABLE IF NOT EXISTS skipped (document_sha256 VARCHAR, locator VARCHAR, "
                          "reason VARCHAR)")
-        unmapped = ", ".join(f"{k} {v}" for k, v in UNMAPPED_COLUMNS.items())
-        self.con.execute(f"CREATE TABLE IF NOT EXISTS unmapped ({unmapped})")
+        self.con.execute(f"CREATE TABLE IF NOT EXISTS unmapped ({sql_columns(UNMAPPED_FIELDS)})")
         if not self._has_table("latest"):
             self.refresh_latest()
 
@@ -184,7 +169,7 @@ class Store:
             "edition": meta.get("edition"), "edition_date": meta.get("edition_date"), "first_seen": first_seen,
             "fingerprint": fingerprint, "text": meta.get("text"), "notes": "\n".join(notes or []) or None,
         }
-        frame = pd.DataFrame([row], columns=list(DOCUMENT_COLUMNS))
+        frame = pd.DataFrame([row], columns=DOCUMENT_COLUMNS)
         self.con.register("new_document", frame)
         self.con.execute("INSERT INTO documents BY NAME SELECT * FROM new_document")
         self.con.unregister("new_document")
@@ -202,7 +187,7 @@ class Store:
 
     def add_unmapped(self, rows: list[dict]) -> None:
         if rows:
-            frame = pd.DataFrame(rows, columns=list(UNMAPPED_COLUMNS))
+            frame = pd.DataFrame(rows, columns=[f.name for f in UNMAPPED_FIELDS])
             self.con.register("new_unmapped", frame)
             self.con.execute("INSERT INTO unmapped BY NAME SELECT * FROM new_unmapped")
             self.con.unregister("new_unmapped")

@@ -191,3 +191,19 @@ def test_the_pdf_opener_keeps_a_collectors_own_error_and_names_a_damaged_pdf():
         with open_pdf(damaged, file="r.pdf") as pdf:
             pdf.pages[0].extract_text()
     assert err.value.__cause__ is not None
+
+
+def test_the_schema_is_declared_once_and_the_store_pandera_and_packages_follow_it(tmp_path):
+    from reports import schema
+    from reports.package import table_schema
+
+    with Store(tmp_path / "s.duckdb") as store:
+        columns = store.query("SELECT column_name, data_type FROM information_schema.columns "
+                              "WHERE table_name = 'observations' ORDER BY ordinal_position")
+    assert list(columns.column_name) == schema.COLUMNS
+    assert list(columns.data_type) == [schema.SQL_TYPES[f.type] for f in schema.OBSERVATION_FIELDS]
+    assert list(schema._schema().columns) == schema.COLUMNS
+    described = table_schema(schema.COLUMNS, schema.FIELDS_BY_NAME)["fields"]
+    assert [(f["name"], f["type"]) for f in described] == [(f.name, f.type) for f in schema.OBSERVATION_FIELDS]
+    region = next(f for f in described if f["name"] == "region")
+    assert region["constraints"] == {"required": True, "pattern": schema.REGION_PATTERN}
