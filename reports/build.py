@@ -269,4 +269,4 @@ def stored_with_note(db: Path, source: str, name: str, note: str) -> bool:
         return False
     with Store(Path(db), read_only=True) as store:
         return bool(store.con.execute("SELECT count(*) FROM documents WHERE source = ? AND name = ? "
-                                      "AND starts_with(notes, ?)", [source, name, note]).fetchone()[0])
+                                      "AND starts_with(notes, ?)", [source, name, note]).fetchall()[0][0])

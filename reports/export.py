@@ -13,6 +13,7 @@ from reports import normalise
 from reports.errors import AtlasError
 from reports.periods import parse_period
 from reports.schema import COLUMNS, CONTRACT_COLUMNS, EXTRA_COLUMNS, NO_LICENCE, UNMAPPED_AREA, UNMAPPED_METRIC
+from reports.spreadsheet import write_csv, write_xlsx
 from reports.store import Store
 
 FORMATS = ("csv", "parquet", "xlsx", "json")
@@ -185,7 +186,7 @@ def write(df: pd.DataFrame, out: Path | TextIO, fmt: str, sources: pd.DataFrame 
     elif fmt not in TEXT_FORMATS:
         raise AtlasError(f"{fmt} cannot go to a text stream: give a file (--out) or use {' or '.join(TEXT_FORMATS)}")
     if fmt == "csv":
-        df.to_csv(out, index=False)
+        write_csv(df, out)
     elif fmt == "parquet":
         df.to_parquet(out, index=False)
     elif fmt == "json":
@@ -194,10 +195,7 @@ def write(df: pd.DataFrame, out: Path | TextIO, fmt: str, sources: pd.DataFrame 
         if len(df) >= XLSX_MAX_ROWS:
             raise AtlasError(f"{len(df)} figures do not fit in one XLSX sheet ({XLSX_MAX_ROWS - 1} rows at most): "
                              "narrow the selection or use --format parquet or csv", file=out)
-        with pd.ExcelWriter(out, engine="openpyxl") as writer:
-            df.to_excel(writer, index=False, sheet_name=DATA_SHEET)
-            if sources is not None:
-                sources.to_excel(writer, index=False, sheet_name=SOURCES_SHEET)
+        write_xlsx({DATA_SHEET: df, **({SOURCES_SHEET: sources} if sources is not None else {})}, out)
     else:
         raise AtlasError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}", file=out)
     return out

@@ -107,7 +107,7 @@ class Store:
 
     def _has_table(self, name: str) -> bool:
         return bool(self.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-                                     [name]).fetchone()[0])
+                                     [name]).fetchall()[0][0])
 
     # -- writing ---------------------------------------------------------------------------------
     def known_document(self, sha256: str) -> dict | None:
@@ -223,8 +223,8 @@ class Store:
                 SELECT o.*, row_number() OVER (PARTITION BY {_O_KEY} ORDER BY {_EDITION_ORDER}) AS version_rank
                 FROM observations o JOIN documents d ON d.sha256 = o.document_sha256)
             WHERE version_rank = 1"""
-        missing = self.con.execute(f"SELECT count(*) FROM ({fresh} EXCEPT ALL SELECT {columns} FROM latest)").fetchone()
-        extra = self.con.execute(f"SELECT count(*) FROM (SELECT {columns} FROM latest EXCEPT ALL {fresh})").fetchone()
+        missing = self.con.execute(f"SELECT count(*) FROM ({fresh} EXCEPT ALL SELECT {columns} FROM latest)").fetchall()[0]
+        extra = self.con.execute(f"SELECT count(*) FROM (SELECT {columns} FROM latest EXCEPT ALL {fresh})").fetchall()[0]
         return missing[0], extra[0]
 
     # -- reading ---------------------------------------------------------------------------------
@@ -234,7 +234,8 @@ class Store:
     def latest(self, where: str = "", params: list | None = None) -> pd.DataFrame:
         """Latest observations, contract columns first, ordered for reading."""
         sql = f"SELECT {', '.join(COLUMNS)} FROM latest {('WHERE ' + where) if where else ''} " \
-              "ORDER BY source, platform, metric, policy_area, region, breakdown, period_start, period_end"
+              "ORDER BY source, platform, metric, policy_area, region, breakdown, period_start, period_end, " \
+              "policy_label, metric_label, document_sha256, locator"  # a total order: the same store, the same bytes
         return self.query(sql, params)
 
     def documents(self) -> pd.DataFrame:
@@ -273,7 +274,7 @@ class Store:
             ORDER BY source, platform, metric, policy_label, breakdown, period_start, new_edition""", params)
 
     def counts(self) -> dict[str, int]:
-        return {t: self.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+        return {t: self.con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
                 for t in ("documents", "observations", "latest", "skipped")}
 
     def unmapped(self) -> pd.DataFrame:

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from reports.errors import AtlasError
+from reports.spreadsheet import write_csv
 
 # The real published files beside the repo (../shared/data); $TATLAS_SOURCES overrides.
 DEFAULT_SOURCES = Path(os.environ.get("TATLAS_SOURCES") or Path(__file__).resolve().parents[2] / "shared" / "data")
@@ -102,7 +103,7 @@ def unmapped(fmt, db):
     with Store.open(db) as store:
         df = store.unmapped()
     if fmt == "csv":
-        click.echo(df.to_csv(index=False), nl=False)
+        click.echo(write_csv(df), nl=False)
         return
     click.echo(f"{len(df)} label(s) not yet harmonised")
     for r in df.itertuples():
@@ -152,7 +153,7 @@ def changes(platform, source, fmt, db):
     with Store.open(db) as store:
         df = store.changes(platform=platform, source=source)
     if fmt == "csv":
-        click.echo(df.to_csv(index=False), nl=False)
+        click.echo(write_csv(df), nl=False)
         return
     click.echo(f"{len(df)} revised figure(s)")
     for r in df.itertuples():

