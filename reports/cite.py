@@ -52,9 +52,25 @@ class Citation:
         return f"{self.text}\n\n{self.bibtex}"
 
 
+_BIBTEX_SPECIAL = {"\\": r"\textbackslash{}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+                   **{c: "\\" + c for c in "&%$#_{}"}}
+
+
 def bibtex_escape(text: str) -> str:
-    """Escape the characters BibTeX/LaTeX treat specially."""
-    return re.sub(r"([&%$#_{}])", r"\\\1", str(text))
+    """Text as a BibTeX field holds it: LaTeX's special characters escaped (so no brace can close the field and
+    forge another entry), on one line."""
+    return "".join(_BIBTEX_SPECIAL.get(c, c) for c in one_line(text))
+
+
+def bibtex_url(url: str) -> str:
+    """A URL inside \\url{...}: braces, backslashes, quotes, spaces and control characters percent-encoded."""
+    return "".join(c if c.isprintable() and c not in '{}\\" ' else "".join(f"%{b:02X}" for b in c.encode())
+                   for c in str(url))
+
+
+def one_line(text: object) -> str:
+    """Publisher text for a citation: whitespace and control characters collapsed to single spaces."""
+    return " ".join("".join(c if c.isprintable() else " " for c in str(text)).split())
 
 
 def bibtex_key(*parts: str) -> str:
@@ -84,8 +100,8 @@ def document_reference(doc) -> str:
     """APA-like reference of one published document, with its sha256 and licence."""
     edition = f", edition {doc.edition}" if doc.edition else ""
     licence = "No licence stated" if doc.license == NO_LICENCE else f"Licence: {doc.license}"
-    return (f"{doc.publisher} ({_year(doc)}). {doc.title}{edition} [Data set; file {doc.name}]. {doc.source_url}. "
-            f"SHA-256 {doc.sha256}. {licence}.")
+    return one_line(f"{doc.publisher} ({_year(doc)}). {doc.title}{edition} [Data set; file {doc.name}]. "
+                    f"{bibtex_url(doc.source_url)}. SHA-256 {doc.sha256}. {licence}.")
 
 
 def document_bibtex(doc) -> str:
@@ -95,8 +111,8 @@ def document_bibtex(doc) -> str:
         "title": bibtex_escape(f"{doc.title}{edition}"),
         "year": _year(doc),
         "publisher": bibtex_escape(doc.publisher),
-        "howpublished": "\\url{" + doc.source_url + "}",
-        "url": doc.source_url,
+        "howpublished": "\\url{" + bibtex_url(doc.source_url) + "}",
+        "url": bibtex_url(doc.source_url),
         "note": bibtex_escape(f"Data set, file {doc.name}; SHA-256 {doc.sha256}; licence: {doc.license}"),
     }
     return bibtex_entry("misc", bibtex_key(doc.source, doc.edition or doc.sha256[:12]), fields)

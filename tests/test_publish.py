@@ -492,3 +492,20 @@ def test_exports_are_byte_identical_when_nothing_changed(tmp_path):
             export(store, out, "csv")
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1]
+
+
+def test_citations_escape_urls_and_titles_so_no_entry_can_be_forged():
+    from types import SimpleNamespace
+
+    from reports.cite import document_bibtex, document_reference
+
+    doc = SimpleNamespace(publisher="Evil} Corp", title="Report}\n@misc{forged, title={owned}", edition="2024-H1",
+                          name="r.csv", sha256="a" * 64, license="CC BY 4.0", source="alpha-report",
+                          source_url="https://evil.example/r}}\n@misc{forged2,?q=%20", published=None,
+                          edition_date=None)
+    entry = document_bibtex(doc)
+    assert entry.count("@misc{") == 1 and "\n@" not in entry.split("\n", 1)[1]
+    assert "\\url{https://evil.example/r%7D%7D%0A@misc%7Bforged2,?q=%20}" in entry
+    assert entry.count("{") - entry.count("\\{") == entry.count("}") - entry.count("\\}")  # braces balance
+    text = document_reference(doc)
+    assert "\n" not in text and "Report} @misc{forged" in text
