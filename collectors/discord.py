@@ -103,6 +103,9 @@ class Discord(Collector):
             observations += table_obs
             skipped += table_skipped
             notes += table_notes
+        if not observations and any("lies outside the file's" in s.reason for s in skipped):
+            raise ParseError(f"no figure lies inside the file's period {period.label}: every month its tables print "
+                             "lies outside it (is the period in its name right?)", file=doc.path)
         if not observations:
             raise ParseError("no tables found: no header row (a row whose cells are all text) followed by figures",
                              file=doc.path)
@@ -289,9 +292,10 @@ def identify(table: Table, tables: list[Table], doc: Document) -> list[str]:
         matched = [h for h in headers if f"{table.name} / {h}" in columns]
         return [f"{where}: a table without a label row, read as the {table.name} table: its columns "
                 f"({', '.join(matched)}) are that table's" + (f" and its rows are {kind}s" if kind else "")]
-    tied = f" (its columns match {', '.join(n for n, s in best if s == best[0][1])} equally)" if best else ""
-    return [f"{where}: a table without a label row that no table's columns match{tied}: its figures are kept with "
-            f"the printed headers ({', '.join(headers)}) as unmapped measures"]
+    which = (f"whose columns match the tables {', '.join(n for n, s in best if s == best[0][1])} equally (not guessed)"
+             if best else "that no table's columns match")
+    return [f"{where}: a table without a label row {which}: its figures are kept with the printed headers "
+            f"({', '.join(headers)}) as unmapped measures"]
 
 
 def row_kind(table: Table) -> str:
