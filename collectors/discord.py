@@ -27,7 +27,7 @@ from reports.numbers import Figure, is_missing, parse_figure
 from reports.periods import Period, month, parse_period, period_from_name, span
 from reports.schema import format_breakdown, frame, observation, parse_breakdown
 from reports.textio import decode_text
-from reports.vocab import UNMAPPED_AREA, UNMAPPED_METRIC, mapping, record_unmapped
+from reports.vocab import UNMAPPED_AREA, UNMAPPED_METRIC, csv_line, mapping, record_unmapped
 
 SOURCE = "discord"
 # A row whose label is one of these words (any case, optional colon) is a printed total of the rows above it.
@@ -430,8 +430,8 @@ class TableReader:
             keys["parts"]["request_type"] = mapped["value"]
             keys["region"] = mapped["region"] or keys["region"]
         else:  # a row label the table's kind does not cover: kept as the policy label, flagged UNMAPPED
-            record_unmapped(SOURCE, "rows", row.label, file=self.doc.path, place=place,
-                            mapping_file=str(rows.relative_path), suggestion=f"{row.label},<role>,<value>,<region>,")
+            record_unmapped(SOURCE, "rows", row.label, file=self.doc.path, place=place, mapping_file=rows.relative_path,
+                            suggestion=csv_line([row.label, "<role>", "<value>", "<region>", ""]))
             keys.update(policy_area=UNMAPPED_AREA, policy_label=row.label)
         return keys, None
 
