@@ -199,6 +199,10 @@ def unmapped_found(result: ParseResult, df: pd.DataFrame, docs) -> list[Unmapped
         carries = (lower["policy_label"] == text) | (lower["metric_label"] == text)
         if not carries.any():
             carries = lower["locator"].str.contains(text, regex=False) | lower["breakdown"].str.contains(text, regex=False)
+        if not carries.any() and " / " in text:  # a label looked up as 'group / label' (Discord's 'table / column')
+            group, _, last = text.rpartition(" / ")
+            carries = (((lower["metric_label"] == last) | (lower["policy_label"] == last))
+                       & lower["locator"].str.contains(group, regex=False))
         hits = df[carries]
         first = hits.iloc[0] if len(hits) else None
         document = names.get(first["document_sha256"], "") if first is not None else _file_name(u.file, docs)
