@@ -214,8 +214,10 @@ class Exported:
 def export(store: Store, out: Path, fmt: str, selection: Selection | None = None, *,
            per_million: bool = False) -> Exported:
     """Write a selection's figures and, beside them, a `datapackage.json` describing and checksumming them."""
-    from reports.package import write_package
+    from reports.package import check_output, package_path, write_package
 
+    check_output(out, store.path)
+    package_path(out)  # refuses before anything is written when no descriptor may be written
     selection = selection or Selection()
     df = export_frame(store, selection, per_million=per_million)
     sources = sources_frame(store, df)

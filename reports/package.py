@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from reports.documents import MEDIA_TYPES, sha256_file
+from reports.errors import AtlasError
 from reports.export import NO_LICENCE, SOURCES_SHEET, Selection, known_licences
 from reports.schema import DOCUMENT_FIELDS, FIELDS_BY_NAME, FIGURE_KEY, SOURCE_EXPORT_FIELDS, UNMAPPED_METRIC, Field
 from reports.store import Store
@@ -143,14 +144,39 @@ def write_package(store: Store, out: Path, fmt: str, df: pd.DataFrame, sources: 
     return path
 
 
+def described_files(descriptor: Path) -> dict[str, str]:
+    """{data file name: recorded sha256} of an atlas data package; {} for anything else (or unreadable)."""
+    try:
+        data = json.loads(descriptor.read_text(encoding="utf-8"))
+        return {r["path"]: str(r.get("hash", "")).removeprefix("sha256:") for r in data.get("resources", [])
+                if isinstance(r, dict) and isinstance(r.get("path"), str)}
+    except (OSError, ValueError, AttributeError, TypeError, KeyError):
+        return {}
+
+
 def package_path(out: Path) -> Path:
-    """Where an export's descriptor goes: `datapackage.json`, unless that one describes a different data file."""
-    shared = out.parent / PACKAGE_NAME
-    if shared.exists():
-        try:
-            described = {r.get("path") for r in json.loads(shared.read_text(encoding="utf-8")).get("resources", [])}
-        except (OSError, ValueError, AttributeError):
-            described = set()
-        if described and out.name not in described:
-            return out.parent / f"{out.stem}.{PACKAGE_NAME}"
-    return shared
+    """Where an export's descriptor goes: `datapackage.json`, else `<name>.datapackage.json`: whichever is absent or
+    already describes this very data file. A descriptor of anything else is never overwritten."""
+    candidates = (out.parent / PACKAGE_NAME, out.parent / f"{out.stem}.{PACKAGE_NAME}")
+    for candidate in candidates:
+        if not candidate.exists() or out.name in described_files(candidate):
+            return candidate
+    raise AtlasError(f"both {candidates[0].name} and {candidates[1].name} describe other files; export under "
+                     "another name or into another folder", file=out)
+
+
+def check_output(out: Path, store_path: Path | None) -> None:
+    """Refuse to write an export over the store, or over a file that is not an untouched earlier export of ours
+    (one that a descriptor beside it describes with the same sha256)."""
+    target = out.resolve()
+    if store_path is not None and target in {Path(store_path).resolve(), Path(f"{store_path}.wal").resolve()}:
+        raise AtlasError("--out is the store itself; export to another file", file=out)
+    if not out.exists():
+        return
+    if out.is_dir() or out.is_symlink():
+        raise AtlasError("--out is a folder or a link; give a new file name", file=out)
+    ours = any(described_files(d).get(out.name) == sha256_file(out)
+               for d in (out.parent / PACKAGE_NAME, out.parent / f"{out.stem}.{PACKAGE_NAME}") if d.exists())
+    if not ours:
+        raise AtlasError("exists and is not an earlier export of the atlas: not overwritten (choose another name, "
+                         "or remove it first)", file=out)

@@ -36,7 +36,8 @@ def default_db_path() -> Path:
 
 
 def resolve_db(db: str | Path | None) -> Path:
-    return Path(db).expanduser() if db else default_db_path()
+    """The store's path, symlinks resolved (a link to a store is that store: one lock, one file)."""
+    return (Path(db).expanduser() if db else default_db_path()).resolve()
 
 
 class Store:
@@ -328,7 +329,9 @@ def locked(path: Path, *, what: str = "tatlas build/collect") -> Iterator[None]:
     """
     import fcntl
 
-    lock_path = Path(path).with_name(Path(path).name + ".lock").resolve()
+    # The lock belongs to the real file: a --db that is a symlink locks (and writes) the file it points to.
+    target = Path(path).resolve()
+    lock_path = target.with_name(target.name + ".lock")
     if lock_path in _HELD_LOCKS:
         _HELD_LOCKS[lock_path][1] += 1
         try:

@@ -166,13 +166,26 @@ def changes(platform, source, fmt, db):
 @main.command()
 @click.option("--port", type=int, default=8050, show_default=True, help="Port on 127.0.0.1.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
-@click.option("--debug", is_flag=True, help="Dash debug mode (reloads on code changes).")
+@click.option("--debug", is_flag=True,
+              help="Dash debug mode (reloads on code changes; exposes an interactive debugger: loopback only).")
 @db_option
 def serve(port, host, debug, db):
     """Open the dashboard (http://127.0.0.1:8050) on the store, or on the bundled atlas."""
+    import ipaddress
+
     from dashboard.app import create_app
     from reports.store import Store
 
+    if debug:
+        try:
+            loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = False
+        if not loopback:
+            raise click.UsageError(f"--debug exposes the Werkzeug debugger (it runs code sent to it): refused on "
+                                   f"--host {host}; use it on 127.0.0.1 only")
+        click.echo("warning: --debug runs the Werkzeug debugger, which executes code sent to it; never expose it",
+                   err=True)
     store = Store.open(db)
     click.echo(f"serving {store.label} at http://{host}:{port}", err=True)
     create_app(store).run(host=host, port=port, debug=debug)

@@ -132,3 +132,8 @@ def test_unmapped_lists_labels_no_mapping_covers_with_the_row_to_add(tmp_path):
     assert "1 label(s) not yet harmonised" in listed.output
     assert "meta-cser policy_areas 'Hateful Speech Acts'" in listed.output
     assert "`Hateful Speech Acts,<policy_area>,` in reports/mappings/meta-cser/policy_areas.csv" in listed.output
+
+
+def test_serve_refuses_the_debugger_on_an_address_others_can_reach():
+    result = CliRunner().invoke(main, ["serve", "--debug", "--host", "0.0.0.0"])
+    assert result.exit_code == 2 and "refused on --host 0.0.0.0" in result.output

@@ -1,6 +1,7 @@
 """The core: periods, numbers, vocabularies, schema validation, and atomic builds that lose nothing."""
 from __future__ import annotations
 
+import os
 import re
 from datetime import date
 
@@ -207,3 +208,35 @@ def test_the_schema_is_declared_once_and_the_store_pandera_and_packages_follow_i
     assert [(f["name"], f["type"]) for f in described] == [(f.name, f.type) for f in schema.OBSERVATION_FIELDS]
     region = next(f for f in described if f["name"] == "region")
     assert region["constraints"] == {"required": True, "pattern": schema.REGION_PATTERN}
+
+
+def test_a_store_reached_through_a_symlink_is_locked_and_written_as_itself(tmp_path):
+    from reports.errors import StoreError
+    from reports.store import locked, resolve_db
+
+    real = tmp_path / "real.duckdb"
+    build(_sources(tmp_path, a="5,Spam\n"), real, {"meta-cser": _FixtureCollector()})
+    link = tmp_path / "link.duckdb"
+    link.symlink_to(real)
+    assert resolve_db(link) == real.resolve()
+    ready_r, ready_w = os.pipe()
+    done_r, done_w = os.pipe()
+    child = os.fork()
+    if child == 0:  # another run holding the real store's lock until told to stop
+        with locked(real):
+            os.write(ready_w, b"1")
+            os.read(done_r, 1)
+        os._exit(0)
+    try:
+        os.read(ready_r, 1)
+        with pytest.raises(StoreError, match=f"another tatlas build/collect is running \\(pid {child}\\)"):
+            with locked(link):
+                pass
+    finally:
+        os.write(done_w, b"1")
+        os.waitpid(child, 0)
+    assert not (tmp_path / "link.duckdb.lock").exists()
+    build(_sources(tmp_path, b="7,Hate Speech\n"), resolve_db(link), {"meta-cser": _FixtureCollector()})
+    assert link.is_symlink()
+    with Store(real, read_only=True) as store:
+        assert sorted(store.latest().value) == [5.0, 7.0]

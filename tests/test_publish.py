@@ -509,3 +509,24 @@ def test_citations_escape_urls_and_titles_so_no_entry_can_be_forged():
     assert entry.count("{") - entry.count("\\{") == entry.count("}") - entry.count("\\}")  # braces balance
     text = document_reference(doc)
     assert "\n" not in text and "Report} @misc{forged" in text
+
+
+def test_an_export_never_overwrites_the_store_an_unrelated_file_or_an_unrelated_data_package(small, tmp_path):
+    from reports.errors import AtlasError
+
+    with pytest.raises(AtlasError, match="--out is the store itself"):
+        export(small, Path(small.path), "csv")
+    notes = tmp_path / "notes.csv"
+    notes.write_text("my own notes\n")
+    with pytest.raises(AtlasError, match="not an earlier export of the atlas: not overwritten"):
+        export(small, notes, "csv")
+    assert notes.read_text() == "my own notes\n"
+    out = tmp_path / "atlas.csv"
+    export(small, out, "csv")
+    export(small, out, "csv")  # an untouched earlier export of ours is replaced
+    foreign = tmp_path / "other" / "datapackage.json"
+    foreign.parent.mkdir()
+    foreign.write_text('{"name": "somebody-elses", "resources": []}\n')
+    result = export(small, foreign.parent / "atlas.csv", "csv")
+    assert result.package.name == "atlas.datapackage.json"
+    assert foreign.read_text() == '{"name": "somebody-elses", "resources": []}\n'
