@@ -5,12 +5,13 @@ import codecs
 import email.utils
 import hashlib
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import requests
 import urllib3
@@ -42,6 +43,9 @@ class FetchPolicy:
     max_backoff: float = 120.0
     max_retry_after: float = 600.0  # a server asking us to wait longer than this is treated as a failure
     max_bytes: int = 2 << 30
+    # The whole of one download, however the server drips it (the read timeout restarts with every byte).
+    max_seconds: float = 1800.0
+    max_redirects: int = 10
     min_interval: float = 1.0  # seconds between two requests to the same host
     user_agent: str = USER_AGENT
     sleep: Callable[[float], None] = time.sleep
@@ -93,8 +97,7 @@ class Fetcher:
         for attempt in range(1, self.policy.retries + 2):
             self._wait_for_host(url)
             try:
-                with self.session.get(url, headers=headers, stream=True, allow_redirects=True,
-                                      timeout=(self.policy.connect_timeout, self.policy.read_timeout)) as response:
+                with self._follow(url, headers, source) as response:
                     if response.status_code in RETRY_STATUSES:
                         last_problem = f"HTTP {response.status_code} {response.reason}"
                         delay = self._retry_delay(response, attempt, url, source)
@@ -120,6 +123,31 @@ class Fetcher:
         return fetched.path.read_bytes()
 
     # -- steps ------------------------------------------------------------------------------------
+    def _follow(self, url: str, headers: dict, source: str | None) -> requests.Response:
+        """GET url, following redirects ourselves: only to http(s) addresses, never in a loop, at most
+        `max_redirects`; the final response (streaming) carries the addresses passed through in `.history`."""
+        seen, history, current = [url], [], url
+        while True:
+            response = self.session.get(current, headers=headers, stream=True, allow_redirects=False,
+                                        timeout=(self.policy.connect_timeout, self.policy.read_timeout))
+            location = response.headers.get("Location") if response.is_redirect else None
+            if location is None:
+                response.history = history
+                return response
+            response.close()
+            target = urljoin(current, location)
+            if urlsplit(target).scheme.lower() not in ("http", "https"):
+                raise FetchError(f"redirected to {target[:200]!r}: only http and https addresses are followed",
+                                 file=url, source=source)
+            if target in seen:
+                raise FetchError("redirect loop: " + " -> ".join([*seen[seen.index(target):], target]), file=url,
+                                 source=source)
+            if len(seen) > self.policy.max_redirects:
+                raise FetchError(f"more than {self.policy.max_redirects} redirects", file=url, source=source)
+            history.append(response)
+            seen.append(target)
+            current = target
+
     def _wait_for_host(self, url: str) -> None:
         """Keep at least `min_interval` seconds between two requests to the same host."""
         host = urlsplit(url).netloc
@@ -169,17 +197,33 @@ class Fetcher:
                              source=source)
         digest, size = hashlib.sha256(), 0
         dest.parent.mkdir(parents=True, exist_ok=True)
-        with dest.open("wb") as out:
-            for chunk in response.iter_content(CHUNK):
-                size += len(chunk)
-                if size > cap:
-                    out.close()
-                    dest.unlink(missing_ok=True)
-                    raise FetchError(f"file exceeds the {cap}-byte cap for this source; stopped downloading",
-                                     file=url, source=source)
-                digest.update(chunk)
-                out.write(chunk)
-            out.flush()
+        # A server that drips a byte at a time never trips the read timeout: a deadline closes the connection.
+        expired = threading.Event()
+        watchdog = threading.Timer(self.policy.max_seconds, lambda: (expired.set(), response.close()))
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            with dest.open("wb") as out:
+                for chunk in response.iter_content(CHUNK):
+                    size += len(chunk)
+                    if size > cap:
+                        raise FetchError(f"file exceeds the {cap}-byte cap for this source; stopped downloading",
+                                         file=url, source=source)
+                    digest.update(chunk)
+                    out.write(chunk)
+                out.flush()
+        except Exception as exc:
+            dest.unlink(missing_ok=True)
+            if expired.is_set():
+                raise FetchError(f"the download took longer than {self.policy.max_seconds:.0f} s (after {size} "
+                                 "bytes); stopped", file=url, source=source) from None
+            raise exc
+        finally:
+            watchdog.cancel()
+        if expired.is_set():
+            dest.unlink(missing_ok=True)
+            raise FetchError(f"the download took longer than {self.policy.max_seconds:.0f} s (after {size} bytes); "
+                             "stopped", file=url, source=source)
         if declared.isdigit() and size != int(declared) and not response.headers.get("Content-Encoding"):
             raise _Incomplete(f"got {size} of {declared} bytes")
         return Fetched(**common, path=dest, sha256=digest.hexdigest(), size=size,
@@ -211,10 +255,15 @@ def filename_from(disposition: str, url: str) -> str:
 
 
 def safe_name(name: str) -> str:
-    """A name that stays inside its folder: no separators, no leading dots, no odd characters."""
+    """A name that stays inside its folder: no separators, no leading dots, no odd characters, and never the name
+    of one of the archive's own files (a provenance sidecar)."""
+    from reports.documents import SIDECAR_SUFFIX
+
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    name = _SAFE_NAME.sub("_", name).strip(" .")
-    return name[:150]
+    name = _SAFE_NAME.sub("_", name).strip(" .")[:150]
+    if name.lower().endswith(SIDECAR_SUFFIX):
+        name = name[: -len(SIDECAR_SUFFIX)] + "_provenance.json"
+    return name
 
 
 # -- content sniffing ---------------------------------------------------------------------------------
