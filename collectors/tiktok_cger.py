@@ -17,6 +17,7 @@ Both formats are read by their structure, the mapping files being hints, so that
 """
 from __future__ import annotations
 
+import csv
 import io
 import re
 from dataclasses import dataclass, field
@@ -114,10 +115,15 @@ def read_csv(reading: Reading) -> pd.DataFrame:
         df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise ParseError(f"not a readable CSV: {exc}", file=doc.path) from None
-    df.columns = [str(c).strip() for c in df.columns]
-    if len(df.columns) < 2:
-        raise ParseError(f"not a table: one column ({list(df.columns)})", file=doc.path, place="line 1")
-    roles = csv_roles(df, reading)
+    # the headers as printed (pandas renames a repeated one 'Result.1'), each column by its position
+    printed = next(csv.reader(io.StringIO(text.lstrip("\ufeff"))), [])
+    if len(printed) != len(df.columns):
+        printed = [str(c) for c in df.columns]
+    df.columns = range(len(df.columns))
+    headers = [h.strip() for h in printed]
+    if len(headers) < 2:
+        raise ParseError(f"not a table: one column ({headers})", file=doc.path, place="line 1")
+    roles = csv_roles(df, headers, reading)
     out = pd.DataFrame({role: (df[roles[role]].str.strip() if role in roles else "All") for role in LONG}, index=df.index)
     if "location" not in roles and "market" in roles:
         out["location"] = location_from_market(out["market"])
@@ -130,41 +136,41 @@ def read_csv(reading: Reading) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def csv_roles(df: pd.DataFrame, reading: Reading) -> dict[str, str]:
-    """{long-table column: header}: by columns.csv, then a renamed header by its content, then by its place."""
+def csv_roles(df: pd.DataFrame, headers: list[str], reading: Reading) -> dict[str, int]:
+    """{long-table column: column position}: by header (columns.csv), then a renamed header by its content, then by
+    its place between the columns around it. Every header read so is recorded, so are columns of figures left out."""
     doc, columns = reading.doc, _map("columns")
-    roles: dict[str, str] = {}
-    free: list[str] = []
-    for header in df.columns:
+    roles: dict[str, int] = {}
+    free: list[int] = []
+    for at, header in enumerate(headers):
         role = columns.lookup(header)["column"] if header in columns else ""
         if role and role not in roles:
-            roles[role] = header
+            roles[role] = at
         else:
-            free.append(header)
+            free.append(at)
 
-    def take(role: str, header: str, how: str) -> None:
-        roles[role] = header
-        free.remove(header)
+    def take(role: str, at: int, how: str) -> None:
+        roles[role] = at
+        free.remove(at)
+        header = headers[at]
         vocab.record_unmapped(SOURCE, "columns", header, file=doc.path,
                               place=f"line 1, header {header!r} (read as the {role} column from its {how})",
                               mapping_file=columns.relative_path, suggestion=vocab.csv_line([header, role, ""]))
 
     needed = [r for r in LONG if r not in roles]
-    scores = sorted(((_content_score(role, df[h]), -i, role, h) for role in needed for i, h in enumerate(free)),
-                    reverse=True)
-    for score, _, role, header in scores:
-        if score >= 0.5 and role not in roles and header in free:
-            take(role, header, "content")
-    index = {h: i for i, h in enumerate(df.columns)}
+    scores = sorted(((_content_score(role, df[at]), -at, role, at) for role in needed for at in free), reverse=True)
+    for score, _, role, at in scores:
+        if score >= 0.5 and role not in roles and at in free:
+            take(role, at, "content")
     for role in [r for r in LONG if r not in roles]:
-        at = CSV_ORDER.index(role)
-        before = max((index[roles[r]] for r in CSV_ORDER[:at] if r in roles), default=-1)
-        after = min((index[roles[r]] for r in CSV_ORDER[at + 1:] if r in roles), default=len(df.columns))
-        between = [h for h in free if before < index[h] < after]
+        order = CSV_ORDER.index(role)
+        before = max((roles[r] for r in CSV_ORDER[:order] if r in roles), default=-1)
+        after = min((roles[r] for r in CSV_ORDER[order + 1:] if r in roles), default=len(headers))
+        between = [at for at in free if before < at < after]
         if len(between) == 1 and _plausible(role, df[between[0]]):
             take(role, between[0], "place between the columns around it")
-    for header in free:
-        cells = df[header].str.strip()
+    for at in free:
+        header, cells = headers[at], df[at].str.strip()
         if not (cells != "").any():
             continue
         if _numeric_share(cells) >= 0.5:
@@ -176,7 +182,7 @@ def csv_roles(df: pd.DataFrame, reading: Reading) -> dict[str, str]:
             reading.skip(f"line 1, header {header!r}", "a column of words the long table does not need: ignored")
     missing = [r for r in REQUIRED if r not in roles]
     if missing:
-        raise ParseError(f"no column for {', '.join(missing)} (headers {list(df.columns)})", file=doc.path, place="line 1")
+        raise ParseError(f"no column for {', '.join(missing)} (headers {headers})", file=doc.path, place="line 1")
     return roles
 
 
@@ -388,14 +394,16 @@ def sheet_rows(title: str, grid: Grid, latest: Period, reading: Reading) -> list
     def head(c: int):
         return header[c] if c < len(header) else None
 
-    keys = 0
+    # a leading rank column ('Rank', '#') numbers the rows but names nothing: the labels follow it
+    first = 1 if width > 1 and re.fullmatch(r"rank(ing)?|#|no\.?|n°", str(head(0) or "").strip(), re.I) else 0
+    keys = first
     while keys < width and cells(keys) and not any(_is_number(v) for v in cells(keys)):
         keys += 1
-    if not data or keys == 0:
+    if not data or keys == first:
         if any(_is_number(v) for i in data for v in rows[i]):
             reading.skip(f"sheet {title!r}", "no column of labels (dates, policies or markets) names its rows: not imported")
         return []
-    kinds = [key_kind(head(c), cells(c), spec) for c in range(keys)]
+    kinds = ["rank"] * first + [key_kind(head(c), cells(c), spec) for c in range(first, keys)]
     dated = [c for c in range(keys) if kinds[c] == "date"]
     labels = [c for c in range(keys) if kinds[c] == "label"]
     codes = [c for c in range(keys) if kinds[c] == "code"]
@@ -403,13 +411,13 @@ def sheet_rows(title: str, grid: Grid, latest: Period, reading: Reading) -> list
     places = sorted((c for c in range(keys) if kinds[c] in ("market", "language")),
                     key=lambda c: -max(_share_known(cells(c), _map("markets")), _share_known(cells(c), _map("languages"))))
 
-    sheet_period = None
+    sheet_period, undated = None, False
     if not dated:
         sheet_period = next((p for p in map(period_in, [*(head(c) for c in range(keys)), *titles, title]) if p), None)
         if sheet_period is None:
-            sheet_period = latest
-            if spec.get("layout") not in ("by_market", "by_subpolicy"):
-                reading.note(f"sheet {title!r} states no period: read as the workbook's latest quarter ({latest.label})")
+            sheet_period, undated = latest, spec.get("layout") not in ("by_market", "by_subpolicy")
+    # what the sheet measures where its columns name policies or periods: its printed heading, else its title
+    measure = spec.get("tiktok_metric") or next((str(t) for t in titles if isinstance(t, str)), title)
     policy_type = spec.get("policy_type") or ("Sub-policy" if len(labels) > 1 else "Policy")
     if len(labels) > 1 and policy_type in _map("policy_types") and _map("policy_types").lookup(policy_type)["level"] == "policy":
         policy_type = "Sub-policy"
@@ -431,14 +439,16 @@ def sheet_rows(title: str, grid: Grid, latest: Period, reading: Reading) -> list
             columns[c] = {"metric": s["tiktok_metric"],
                           **{k: s[k] for k in ("policy_type", "issue", "task_type", "task") if s[k]}}
         elif period := _whole_period(name):
-            columns[c] = {"metric": spec.get("tiktok_metric") or title, "when": period}
+            columns[c] = {"metric": measure, "when": period}
         elif spec.get("tiktok_metric"):  # the sheet names the measure; its columns are policies
             columns[c] = {"issue": text}
         elif not listed and dated and text in policies and text.casefold() != "all":
-            columns[c] = {"metric": title, "issue": text, "policy_type": "Policy"}
+            columns[c] = {"metric": measure, "issue": text, "policy_type": "Policy"}
         else:
             columns[c] = {"metric": text}
 
+    if undated and any("when" not in column for column in columns.values()):
+        reading.note(f"sheet {title!r} states no period: read as the workbook's latest quarter ({latest.label})")
     out = []
     for i in data:
         row = rows[i] + [None] * (width - len(rows[i]))

@@ -493,6 +493,36 @@ def test_workbook_new_sheet_is_read_by_its_structure(tmp_path):
     assert_same_figures(df[~in_sheet(df, "LIVE")], original)
 
 
+def test_workbook_new_sheets_with_a_heading_periods_in_columns_words_and_languages(tmp_path):
+    def change(book):
+        appeals = book.create_sheet("Appeals")
+        appeals.append(["Share of removed videos reinstated after appeal"])
+        appeals.append([])
+        appeals.append(["Policy", "Jan-Mar 2022", "Apr-Jun 2022"])
+        appeals.append(["Minor safety", 0.12, "see note"])
+        moderators = book.create_sheet("Moderators")
+        moderators.append(["Language", "Share of moderators"])
+        moderators.append(["English", 0.3])
+        moderators.append(["Klingon", 0.01])
+    _, result = write_workbook(tmp_path, change)
+    df, original = result.observations, parse("2022-q2")[1].observations
+    heading = "Share of removed videos reinstated after appeal"
+    assert labels(result) == {("xlsx_sheets", "Appeals"), ("xlsx_sheets", "Moderators"), ("metrics", heading),
+                              ("metrics", "Share of moderators"), ("languages", "Klingon")}
+    appeals = by_place(df[in_sheet(df, "Appeals")])
+    assert list(appeals.period) == ["2022-Q1", "2022-Q2"] and set(appeals.metric_label) == {heading}
+    assert set(appeals.policy_label) == {"Minor safety"} and set(appeals.unit) == {"ratio"}
+    assert appeals.loc["sheet 'Appeals' cell B4", "value"] == 0.12
+    words = appeals.loc["sheet 'Appeals' cell C4"]
+    assert np.isnan(words["value"]) and words["qualifier"] == "text" and words["value_text"] == "see note"
+    moderators = df[in_sheet(df, "Moderators")]
+    assert sorted(zip(moderators.region, moderators.breakdown, moderators.value, strict=True)) == [
+        ("GLOBAL", "language=klingon;sheet=Moderators", 0.01), ("en", "region_kind=language;sheet=Moderators", 0.3)]
+    assert any("sheet 'Moderators' states no period" in n for n in result.notes)
+    assert not any("sheet 'Appeals' states no period" in n for n in result.notes)
+    assert_same_figures(df[~in_sheet(df, "Appeals") & ~in_sheet(df, "Moderators")], original)
+
+
 def test_workbook_renamed_sheets_keep_their_figures_flagged(tmp_path):
     def change(book):
         book["Top 30 Countries"].title = "Top 30 Markets"
