@@ -32,7 +32,7 @@ from reports.collector import Collector, ParseResult, Skipped, edition_meta
 from reports.documents import Document
 from reports.errors import ParseError
 from reports.numbers import MISSING, TEXT, is_missing, parse_figure
-from reports.periods import Period, parse_period, period_from_name, quarter
+from reports.periods import Period, month, parse_period, period_from_name, quarter
 from reports.schema import coerce, format_breakdown, repr_value
 from reports.vocab import mapping
 
@@ -296,6 +296,12 @@ def _quarter_ending(value) -> Period | None:
     return period if period.end == (value.date() if isinstance(value, datetime) else value) else None
 
 
+def _month_ending(value) -> Period | None:
+    """The month a date ends (None when it is not a month's last day)."""
+    period = month(value.year, value.month)
+    return period if period.end == (value.date() if isinstance(value, datetime) else value) else None
+
+
 def _whole_period(value) -> Period | None:
     """The period a cell names as a whole: a quarter's last day, or a printed period ('Jul-Sep 2022', 'Q2 2022')."""
     if isinstance(value, datetime | date):
@@ -411,8 +417,11 @@ def sheet_rows(title: str, grid: Grid, latest: Period, reading: Reading) -> list
     places = sorted((c for c in range(keys) if kinds[c] in ("market", "language")),
                     key=lambda c: -max(_share_known(cells(c), _map("markets")), _share_known(cells(c), _map("languages"))))
 
-    sheet_period, undated = None, False
-    if not dated:
+    sheet_period, undated, monthly = None, False, False
+    if dated:  # dates that are all months' last days, not all quarters', are months (never read as quarters)
+        stamps = [v for v in cells(dated[0]) if isinstance(v, datetime | date)]
+        monthly = (bool(stamps) and not all(map(_quarter_ending, stamps)) and all(map(_month_ending, stamps)))
+    else:
         sheet_period = next((p for p in map(period_in, [*(head(c) for c in range(keys)), *titles, title]) if p), None)
         if sheet_period is None:
             sheet_period, undated = latest, spec.get("layout") not in ("by_market", "by_subpolicy")
@@ -455,10 +464,12 @@ def sheet_rows(title: str, grid: Grid, latest: Period, reading: Reading) -> list
         rec = dict(fixed)
         if dated:
             value = row[dated[0]]
-            period = _whole_period(value) if value is not None else None
+            period = (None if value is None else _month_ending(value) if monthly and isinstance(value, datetime | date)
+                      else _whole_period(value))
             if period is None and any(row[c] is not None for c in columns):
                 reading.skip(f"sheet {title!r} cell {_cell(dated[0], i)}",
-                             f"{value!r} is not a quarter's last day or a period: the row is not imported")
+                             f"{value!r} is not the last day of a quarter (or of a month in a monthly sheet) nor a period: "
+                             "the row is not imported")
                 continue
         else:
             period = sheet_period

@@ -523,6 +523,18 @@ def test_workbook_new_sheets_with_a_heading_periods_in_columns_words_and_languag
     assert_same_figures(df[~in_sheet(df, "Appeals") & ~in_sheet(df, "Moderators")], original)
 
 
+def test_workbook_month_end_dates_are_months_never_quarters(tmp_path):
+    def change(book):
+        monthly = book.create_sheet("LIVE monthly")
+        monthly.append(["Date", "LIVE sessions suspended"])
+        for day, count in ((datetime(2022, 4, 30), 10), (datetime(2022, 5, 31), 11), (datetime(2022, 6, 30), 12)):
+            monthly.append([day, count])
+    _, result = write_workbook(tmp_path, change)
+    live = result.observations[in_sheet(result.observations, "LIVE monthly")]
+    assert sorted(zip(live.period, live.value, strict=True)) == [("2022-04", 10), ("2022-05", 11), ("2022-06", 12)]
+    assert set(live.breakdown) == {"content=live session;sheet=LIVE monthly"}
+
+
 def test_workbook_renamed_sheets_keep_their_figures_flagged(tmp_path):
     def change(book):
         book["Top 30 Countries"].title = "Top 30 Markets"
