@@ -74,6 +74,17 @@ class Publisher:
                 self.released.wait(float(arg))
             if kind == "redirect":
                 return Response("", status=302, headers={"Location": self.url(arg)})
+            if kind == "location":  # a Location header exactly as a (hostile) server sends it
+                return Response("", status=302, headers={"Location": arg})
+            if kind == "drip":  # one byte at a time, until the test ends
+                def drip():
+                    while not self.released.wait(0.2):
+                        yield b"a"
+                return Response(drip(), headers={"Content-Type": "text/csv"})
+            if kind == "named":  # a server-chosen file name
+                data, content_type = self.files[path]
+                return Response(data, headers={"Content-Type": content_type,
+                                               "Content-Disposition": f'attachment; filename="{arg}"'})
             if kind == "drop":
                 data = self.files[path][0]
 
@@ -121,7 +132,8 @@ def fast_policy(sleeps: list | None = None) -> FetchPolicy:
 class Atlas:
     """An archive and a store in a temp folder, collected from a local plan with a fast fetch policy."""
 
-    def __init__(self, root: Path, plan: Path, sources=("meta-cser",)):
+    def __init__(self, root: Path, plan: Path, sources=("meta-cser",), policy: FetchPolicy | None = None):
+        self.policy = policy
         self.archive = Archive(root / "archive")
         self.db = root / "atlas.duckdb"
         self.plan = plan
@@ -130,7 +142,7 @@ class Atlas:
 
     def collect(self, only=None, build_too=True):
         plans = source_plans(load_plan(self.plan), self.collectors, only)
-        fetcher = Fetcher(fast_policy(self.sleeps))
+        fetcher = Fetcher(self.policy or fast_policy(self.sleeps))
         summary = collect(self.archive, plans, fetcher, self.collectors)
         fetcher.close()
         if build_too and self.archive.root.is_dir():
@@ -633,3 +645,45 @@ def test_cli_check_fails_on_a_broken_archive(tmp_path, site):
     assert checked.returncode == 1
     assert f"problem: archive {atlas.archive.root}: {snapshot.path.relative_to(atlas.archive.root)}: no provenance " \
            "sidecar" in checked.stdout
+
+
+@pytest.mark.parametrize("location, error", [
+    ("file:///etc/passwd", "redirected to 'file:///etc/passwd': only http and https addresses are followed"),
+    ("ftp://files.example/cser.csv", "redirected to 'ftp://files.example/cser.csv': only http and https"),
+])
+def test_a_redirect_off_the_web_is_refused_clearly(stored, site, location, error):
+    atlas, before = stored
+    site.fail(META_PATH, f"location:{location}")
+    assert error in refused(atlas, before, site)
+
+
+def test_a_redirect_loop_is_refused_clearly(stored, site):
+    atlas, before = stored
+    site.fail(META_PATH, "redirect:/a", "redirect:/a")
+    site.fail("/a", "redirect:" + META_PATH)
+    message = refused(atlas, before, site)
+    assert "redirect loop: " + site.url(META_PATH) + " -> " + site.url("/a") + " -> " + site.url(META_PATH) in message
+
+
+def test_a_server_that_drips_bytes_is_cut_off_at_the_deadline(tmp_path, threaded_site):
+    """The read timeout restarts with every byte; the download's own deadline does not."""
+    site = threaded_site
+    site.put(META_PATH, shared("meta-cser", "meta-2021-q2.csv").read_bytes())
+    site.fail(META_PATH, "drip")
+    policy = FetchPolicy(connect_timeout=2, read_timeout=5, retries=0, min_interval=0, max_seconds=1.0)
+    atlas = Atlas(tmp_path, meta_plan(tmp_path, site), policy=policy)
+    summary = atlas.collect()
+    assert summary.new == [] and len(summary.errors) == 1
+    assert "the download took longer than 1 s" in str(summary.errors[0])
+    assert atlas.state()["files"] == {}
+
+
+def test_a_server_chosen_name_cannot_pose_as_a_provenance_sidecar(tmp_path, site):
+    site.put(META_PATH, shared("meta-cser", "meta-2021-q2.csv").read_bytes())
+    site.fail(META_PATH, "named:meta.csv.provenance.json")
+    atlas = Atlas(tmp_path, meta_plan(tmp_path, site))
+    summary = atlas.collect()
+    assert summary.errors == [] and len(summary.new) == 1
+    (snapshot,) = atlas.archive.snapshots()
+    assert snapshot.path.name == "meta.csv_provenance.json"
+    atlas.consistent()
