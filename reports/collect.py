@@ -260,7 +260,7 @@ def _provenance(target: Target, fetched, name: str) -> dict:
 
 def _suffix(expect: str) -> str:
     return {"csv": ".csv", "zip": ".zip", "xlsx": ".xlsx", "pdf": ".pdf", "parquet": ".parquet",
-            "json": ".json"}.get(expect, ".bin")
+            "json": ".json", "dump": ".zip"}.get(expect, ".bin")
 
 
 def describe(plans: list[SourcePlan], archive: Archive, *, since: date | None = None,

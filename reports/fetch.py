@@ -287,8 +287,9 @@ def sniff(head: bytes) -> str:
     return "text"
 
 
-EXPECTED_KINDS = {"csv": "text", "text": "text", "json": "text", "zip": "zip", "xlsx": "zip", "pdf": "pdf",
-                  "parquet": "parquet"}
+# `dump`: a ZIP of ZIPs as big as a day of the EU DSA Transparency Database (checked with safezip.DUMP_LIMITS).
+EXPECTED_KINDS = {"csv": "text", "text": "text", "json": "text", "zip": "zip", "dump": "zip", "xlsx": "zip",
+                  "pdf": "pdf", "parquet": "parquet"}
 
 
 def check_content(path: Path, expect: str, *, label: str, source: str | None = None,
@@ -309,7 +310,7 @@ def check_content(path: Path, expect: str, *, label: str, source: str | None = N
     if wanted == "text":
         _check_utf8(path, label=label, source=source)
     elif wanted == "zip":
-        _check_zip(path, label=label, source=source)
+        _check_zip(path, label=label, source=source, dump=expect == "dump")
     elif wanted == "pdf":
         _check_pdf(path, label=label, source=source, table_hint=table_hint)
     elif wanted == "parquet":
@@ -343,13 +344,13 @@ def _check_utf8(path: Path, *, label: str, source: str | None) -> None:
                              file=label, place=f"line {line}", source=source) from None
 
 
-def _check_zip(path: Path, *, label: str, source: str | None) -> None:
+def _check_zip(path: Path, *, label: str, source: str | None, dump: bool = False) -> None:
     """Open the archive safely and read every member through the capped reader (checks every CRC)."""
-    from reports.safezip import open_member, open_zip, safe_members
+    from reports.safezip import DOCUMENT_LIMITS, DUMP_LIMITS, open_member, open_zip, safe_members
 
     try:
         with open_zip(path, name=label) as archive:
-            for info in safe_members(archive, name=label):
+            for info in safe_members(archive, name=label, limits=DUMP_LIMITS if dump else DOCUMENT_LIMITS):
                 with open_member(archive, info, name=label) as member:
                     while member.read(CHUNK):
                         pass

@@ -404,7 +404,7 @@ def sor_plan(tmp_path, site) -> Path:
     return write_plan(tmp_path / "plan.toml", {
         "meta-cser": {"page": site.url("/sr/"), "expect": "csv",
                       "files": [{"url": site.url(META_PATH), "name": "meta-cser-latest.csv"}]},
-        "dsa-tdb": {"page": site.url("/"), "folder": "dsa-sor", "expect": "zip", "validate": False,
+        "dsa-tdb": {"page": site.url("/"), "folder": "dsa-sor", "expect": "dump", "validate": False,
                     "publisher": "European Commission, DG CONNECT", "license": "CC BY 4.0", "daily": daily}})
 
 

@@ -42,7 +42,7 @@ from reports.build import store_parsed, stored_with_note
 from reports.collector import edition_meta
 from reports.documents import Document, source_card
 from reports.errors import AtlasError, ParseError
-from reports.safezip import open_member, open_zip, safe_members
+from reports.safezip import DUMP_LIMITS, open_member, open_zip, safe_members
 from reports.schema import COLUMNS, coerce, validate
 from reports.vocab import policy_areas
 
@@ -159,7 +159,7 @@ def iter_parts(dump: Dump) -> Iterator[tuple[str, bytes, zipfile.ZipInfo]]:
     Every archive, outer and inner, passes safezip (readable, names, sizes, ratios) before any part is read."""
     name = str(dump.path)
     with open_zip(dump.path, name=name) as outer:
-        for info in safe_members(outer, name=name):
+        for info in safe_members(outer, name=name, limits=DUMP_LIMITS):
             if not info.filename.endswith(".csv.zip"):
                 raise ParseError("expected only inner .csv.zip archives in the dump", file=name, place=info.filename)
             inner_name = f"{name}!{info.filename}"
@@ -168,9 +168,8 @@ def iter_parts(dump: Dump) -> Iterator[tuple[str, bytes, zipfile.ZipInfo]]:
             if len(data) != info.file_size:
                 raise ParseError(f"member holds {len(data)} bytes, its header says {info.file_size}", file=name,
                                  place=info.filename)
-            # Not a BytesIO, so open_zip does not decompress everything to test it: each part is checked below.
-            with open_zip(io.BufferedReader(io.BytesIO(data)), name=inner_name) as inner:
-                parts = safe_members(inner, name=inner_name)
+            with open_zip(io.BytesIO(data), name=inner_name) as inner:
+                parts = safe_members(inner, name=inner_name, limits=DUMP_LIMITS)
             for part in parts:
                 if not part.filename.endswith(".csv"):
                     raise ParseError("expected only .csv parts", file=inner_name, place=part.filename)
