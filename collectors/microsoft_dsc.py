@@ -20,7 +20,7 @@ from reports.collector import Collector, ParseResult, edition_meta
 from reports.documents import Document
 from reports.errors import ParseError
 from reports.numbers import TEXT, is_missing, parse_figure, parse_number
-from reports.periods import Period, parse_period
+from reports.periods import Period, parse_period, period_from_name
 from reports.schema import frame, observation
 from reports.vocab import UNMAPPED_METRIC, mapping, metrics, record_unmapped
 
@@ -71,6 +71,9 @@ class MicrosoftDSC(Collector):
             rows += ncmec_rows(sheet, tables, edition)
             notes += period_discrepancies(sheet, tables, edition, doc)
             notes += footnoted_figures(tables, sheet, doc)
+            notes += [f"{doc.name} {place(sheet, t.title)}: no period label beside table {text_of(t.title)!r}; "
+                      f"recorded for {t.period.label}, the period the file name states" for t in tables
+                      if t.period_cell is t.title]
         if len(editions) != 1:
             raise ParseError(f"expected one reporting period per edition, found {sorted(p.label for p in editions)}",
                              file=doc.path, source=self.id)
@@ -118,10 +121,14 @@ def find_tables(sheet: Worksheet, doc: Document) -> list[Table]:
                 continue
             beside = period_beside(sheet, cell)
             if beside is None:
-                if is_figure(first_value):  # laid out as a table, but no period says when
-                    raise ParseError(f"no period label left of table title {text_of(cell)!r}", file=doc.path,
-                                     place=place(sheet, cell))
-                continue  # notes stacked under one another, not a table
+                if not is_figure(first_value):
+                    continue  # notes stacked under one another, not a table
+                # laid out as a table, but no period label beside it: the period the file's name states, if any
+                named = period_from_name(doc.path.name)
+                if named is None:
+                    raise ParseError(f"no period label left of table title {text_of(cell)!r} and none in the file "
+                                     "name", file=doc.path, place=place(sheet, cell))
+                beside = (cell, named)
             titles.lookup(text_of(cell), file=doc.path, place=place(sheet, cell))
             period_cell, period = beside
             found.append(Table(cell, period, period_cell, header_cells(sheet, cell)))

@@ -208,3 +208,12 @@ def test_a_header_printed_in_another_unit_is_kept_as_printed_and_flagged(tmp_pat
     row = value(result.observations, locator=f"{SHEET}!F11")
     assert (row["metric"], row["unit"], row["value"]) == ("unmapped", "count", 12)
     assert_others_exact(result, "2023-h2", {"F11"})
+
+
+def test_a_table_without_a_period_label_takes_the_period_the_file_name_states(tmp_path):
+    result = parse_file(write_book(tmp_path / "microsoft-2024-h2.xlsx", "CSEAI - Bing Search Engine", period_cell=None))
+    assert set(result.observations.period) == {"2024-H2"} and list(result.observations.value) == [120, 0.5]
+    assert result.notes == [f"microsoft-2024-h2.xlsx {SHEET}!C3: no period label beside table 'CSEAI - Bing Search "
+                            "Engine'; recorded for 2024-H2, the period the file name states"]
+    with pytest.raises(ParseError, match=r"book\.xlsx: Digital Safety Content!C3: no period label"):
+        parse_file(write_book(tmp_path / "book.xlsx", "CSEAI - Bing Search Engine", period_cell=None))
