@@ -27,7 +27,7 @@ ALL_BUT_SPAM = "All policy areas excluding Platform Manipulation & Spam"
 # Pages 4 and 5 summarise the per-policy tables that follow; a figure printed there and again later is one figure.
 OVERVIEW_PAGES = r"^page [45],"
 # A cell that holds a figure rather than a label.
-FIGURE_CELL = re.compile(r"^[<>~]?\s*[\d.,]+\s*%?$")
+FIGURE_CELL = re.compile(r"^[<>~]?\s*\d[\d.,]*\s*%?$")
 
 
 @dataclass
@@ -75,13 +75,14 @@ class XReport(Collector):
                 skipped.append((f"page {grid.page}, table {grid.title!r}", grid.problem))
             elif header[0] == "" and any(h in methods for h in header[1:]):
                 rows += method_table(grid, period, doc)
-            elif header[0] == "POLICY AREA":
+            elif len(header) == 2 and all(len(r) == 2 for r in grid.rows) and FIGURE_CELL.match(header[1]):
+                grid.headed = False  # label | figure rows, no header: the headline totals beside pages 4 and 5
+                rows += headline_table(grid, period, doc)
+            elif header[0] != "" and len(grid.rows) > 1:
+                # 'POLICY AREA' | measure | measure ...: one row per policy (a row label no mapping covers is flagged)
                 found, left = policy_table(grid, period, doc)
                 rows += found
                 skipped += left
-            elif len(header) == 2 and all(len(r) == 2 for r in grid.rows) and not FIGURE_CELL.match(header[0]):
-                grid.headed = False
-                rows += headline_table(grid, period, doc)
             elif header[0] == "" and len(grid.rows) > 1 and label(grid.rows[1][0]).startswith("TOTAL "):
                 rows += request_table(grid, period, doc)
             elif header[0] == "" and len(grid.rows) > 1:

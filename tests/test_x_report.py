@@ -231,20 +231,27 @@ def test_an_added_method_column_and_a_new_country_row_are_read(monkeypatch, real
                         or (loc.startswith("page 13,") and metric.startswith("removal_requests")))
 
 
-def test_words_in_a_cell_and_a_table_of_an_unknown_kind_do_not_stop_the_report(monkeypatch, real_grids):
+def test_words_in_a_cell_and_new_tables_do_not_stop_the_report(monkeypatch, real_grids):
     from collectors.x_report import Grid
 
     def change(grids):
         private = grid(grids, 11, "PRIVATE CONTENT")
         assert private.rows[1][2] == "4"
         private.rows[1][2] = "Not available this period"
-        grids.append(Grid(15, "APPEALS", [["APPEALS RECEIVED", "GRANTED", "REJECTED"], ["Yes", "No", "Maybe"]]))
+        # a new per-policy table: read row by row, its new measure and policy flagged
+        grids.append(Grid(15, "APPEALS", [["POLICY", "APPEALS RECEIVED"], ["Child Safety", "1,234"], ["Doxxing", "55"]]))
+        grids.append(Grid(16, "COMING SOON", [["", "H2 2024", "H1 2025"]]))  # headings and no rows: nothing to read
 
     result = read_changed(monkeypatch, real_grids, change)
-    assert result.unmapped == []
-    words = value(result.observations, policy_label="Private Content", metric="accounts_actioned",
-                  breakdown="method=automated")
+    assert sorted((u.field, u.label) for u in result.unmapped) == [("metrics", "APPEALS RECEIVED"),
+                                                                  ("policy_areas", "Doxxing")]
+    df = result.observations
+    words = value(df, policy_label="Private Content", metric="accounts_actioned", breakdown="method=automated")
     assert (words["qualifier"], words["value_text"]) == ("text", "Not available this period")
     assert words["value"] != words["value"]
-    assert [s.locator for s in result.skipped if "APPEALS" in s.locator] == ["page 15, table 'APPEALS'"]
+    appeals = df[df.metric_label == "APPEALS RECEIVED"]
+    assert list(zip(appeals.policy_label, appeals.policy_area, appeals.metric, appeals.value, strict=True)) == [
+        ("Child Safety", "STATEMENT_CATEGORY_PROTECTION_OF_MINORS", "unmapped", 1_234), ("Doxxing", "UNMAPPED", "unmapped", 55)]
+    assert [s.locator for s in result.skipped if "COMING SOON" in s.locator] == [
+        "page 16, table 'COMING SOON'"]
     assert_others_exact(result, lambda loc, metric: "'PRIVATE CONTENT', row 2" in loc and "AUTOMATED" in loc)
