@@ -86,7 +86,7 @@ class MetaCSER(Collector):
 def header_columns(header: list[str] | None, doc: Document) -> tuple[dict[str, int], list[str]]:
     """Where each needed column is, by name; a missing one is an error naming it, an extra one is noted."""
     if not header or not any(h.strip() for h in header):
-        raise ParseError("no header line (expected columns " + ", ".join(HEADER) + ")", file=doc.path, place="line 1")
+        raise ParseError(f"no header line: expected header {','.join(HEADER)}", file=doc.path, place="line 1")
     found: dict[str, int] = {}
     extra = []
     for index, name in enumerate(header):
@@ -97,8 +97,8 @@ def header_columns(header: list[str] | None, doc: Document) -> tuple[dict[str, i
             extra.append(name.strip())
     missing = [h for h in HEADER if h not in found]
     if missing:
-        raise ParseError(f"missing column(s) {', '.join(missing)}: the header is {header}; Meta's CSV has "
-                         f"{', '.join(HEADER)} (in any order)", file=doc.path, place="line 1")
+        raise ParseError(f"missing column(s) {', '.join(missing)}: expected header {','.join(HEADER)} (in any order), "
+                         f"found {header}", file=doc.path, place="line 1")
     notes = [f"{doc.name}: column(s) {', '.join(repr(e) for e in extra)} not read (not one of {', '.join(HEADER)})"
              ] if extra else []
     return found, notes

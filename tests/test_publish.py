@@ -240,7 +240,8 @@ def test_real_exports_equal_the_store(real_meta, tmp_path, fmt):
                                                                                           "content_actioned"]))
     hate = back[(back.policy_label == "Hate Speech") & (back.period == "2024-Q2")].iloc[0]
     assert (hate.value, hate.value_text, hate.license) == (7_700_000.0, "7,700,000", NO_LICENCE)
-    assert hate.document_sha256 == sha256_file(shared("meta-cser", "meta-2024-q2.csv"))
+    # the newest edition restates it (printed 'Hateful Conduct', one series with 'Hate Speech')
+    assert hate.document_sha256 == sha256_file(shared("meta-cser", "meta-2026-q2.csv"))
     assert back[(back.policy_label == "Hate Speech") & (back.period == "2019-Q3")]["value_text"].tolist() == ["N/A"]
     assert validate(str(result.package)).valid
 
@@ -248,7 +249,7 @@ def test_real_exports_equal_the_store(real_meta, tmp_path, fmt):
 def test_cite_a_real_figure_names_publisher_url_and_sha256(real_meta):
     from reports.cite import cite
 
-    sha = sha256_file(shared("meta-cser", "meta-2024-q2.csv"))
+    sha = sha256_file(shared("meta-cser", "meta-2026-q2.csv"))  # the newest edition restates every figure
     citation = cite(real_meta, Selection(platforms=["instagram"], metrics=["content_actioned"],
                                          policy_areas=["STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH"]), period="2024-Q2")
     # Two of Meta's policies map to this area; one figure needs the exact label, a selection lists its documents.
@@ -259,10 +260,10 @@ def test_cite_a_real_figure_names_publisher_url_and_sha256(real_meta):
                                   "--period", "2020-Q1", "--policy-label", "Child Nudity & Sexual Exploitation"])
     assert result.exit_code == 0, result.output
     assert "Figure: facebook, Child Nudity & Sexual Exploitation, Content Actioned, 2020-Q1: 8,500,000" in result.output
-    assert "Meta Platforms, Inc. (2024). Community Standards Enforcement Report, edition 2024-Q2" in result.output
+    assert "Meta Platforms, Inc. (2026). Community Standards Enforcement Report, edition 2026-Q2" in result.output
     assert "https://transparency.fb.com/sr/community-standards/" in result.output
     assert f"SHA-256 {sha}" in result.output and "No licence stated" in result.output
-    assert "@misc{meta-cser-2024-Q2," in result.output and f"SHA-256 {sha}" in result.output.split("@misc")[1]
+    assert "@misc{meta-cser-2026-Q2," in result.output and f"SHA-256 {sha}" in result.output.split("@misc")[1]
     assert "Transparency Atlas (version" in result.output and "document-set fingerprint SHA-256" in result.output
 
 
