@@ -16,7 +16,7 @@ from reports import PACKAGE_DIR
 from reports.collector import Collector, ParseResult, edition_meta
 from reports.documents import Document
 from reports.errors import ParseError
-from reports.numbers import parse_figure
+from reports.numbers import TEXT, parse_figure
 from reports.periods import parse_period
 from reports.schema import BREAKDOWN_PATTERN, REGION_PATTERN, UNITS, frame, observation
 from reports.textio import decode_text
@@ -31,6 +31,7 @@ REQUIRED = [c for c in COLUMNS if c not in ("policy_label", "breakdown", "note")
 class Curated(Collector):
     """One curated file; its id is `curated-<file stem>`."""
 
+    version = "2"
     patterns = ("*.csv",)
 
     def __init__(self, path: Path):
@@ -46,6 +47,8 @@ class Curated(Collector):
         text = decode_text(doc.read_bytes(), file=doc.path)
         reader = csv.DictReader(io.StringIO(text))
         check_header(reader.fieldnames, doc)
+        extra = [c for c in reader.fieldnames or [] if c not in COLUMNS]
+        notes = [f"{doc.name}: column(s) {', '.join(repr(c) for c in extra)} not read"] if extra else []
         rows, seen = [], {}
         for number, record in enumerate(reader, start=2):
             row = curated_row(self.id, {k: (v or "").strip() for k, v in record.items() if k is not None},
@@ -60,7 +63,7 @@ class Curated(Collector):
         if not rows:
             raise ParseError("no figures", file=doc.path, source=self.id)
         last = max(r["period_end"] for r in rows)
-        return ParseResult(frame(rows), document_meta={doc.sha256: edition_meta("curated", last)})
+        return ParseResult(frame(rows), notes=notes, document_meta={doc.sha256: edition_meta("curated", last)})
 
 
 def check_header(fieldnames: list[str] | None, doc: Document) -> None:
@@ -94,11 +97,13 @@ def curated_row(source: str, rec: dict[str, str], extra: list | None, doc: Docum
         fail("source_url", f"source_url {rec['source_url']!r} is not a web address")
     place = f"line {line}, column "
     period = parse_period(rec["period"], file=str(doc.path), place=place + "period")
-    figures = parse_figure(rec["value"], file=str(doc.path), place=place + "value")
-    if len(figures) != 1 or figures[0].value is None:
+    # words transcribed where the page printed no number are kept as text (qualifier text, no value)
+    figures = parse_figure(rec["value"], file=str(doc.path), place=place + "value", lenient=True)
+    if len(figures) != 1 or (figures[0].value is None and figures[0].qualifier != TEXT):
         fail("value", f"value {rec['value']!r} is not one published figure")
     (figure,) = figures
-    if figure.unit == "ratio" and rec["unit"] != "ratio" or figure.unit == "count" and rec["unit"] == "ratio":
+    if figure.qualifier != TEXT and (figure.unit == "ratio" and rec["unit"] != "ratio"
+                                     or figure.unit == "count" and rec["unit"] == "ratio"):
         fail("unit", f"value {rec['value']!r} does not read as unit {rec['unit']!r}")
     area = "ALL"
     if rec["policy_label"]:

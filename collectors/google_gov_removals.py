@@ -6,48 +6,63 @@ together they hold about 38,000 lines and 160,000 figures.
 """
 from __future__ import annotations
 
+import csv
 import io
+import re
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
 
 from reports.collector import Collector, ParseResult, Skipped, edition_meta
 from reports.documents import Document
-from reports.errors import ParseError, UnmappedLabel
+from reports.errors import ParseError
+from reports.numbers import TEXT
 from reports.periods import half, parse_period
 from reports.schema import COLUMNS, coerce
-from reports.vocab import MAPPINGS_DIR, mapping, metrics
+from reports.vocab import MAPPINGS_DIR, csv_line, mapping, metrics, record_unmapped
 
 SOURCE = "google-gov-removals"
 SUMMARY_HEADER = ["time_period", "country", "cldr_territory", "requestor", "product", "reason", "number_of_requests",
                   "items_requested_removal", "items_removed_legal", "items_removed_policy", "items_content_not_found",
                   "items_not_enough_info", "items_no_action_taken", "items_content_already_removed"]
 DETAILED_HEADER = ["Period Ending", "Country/Region", "CLDR Territory Code", "Product", "Reason", "Total"]
-# Each file's columns under common names: period, country, territory, requestor (summary only), product, reason.
-RENAMES = {
+# Each file's label columns (compared without case, spaces or punctuation) under common names; every other column
+# is a figure column (its name mapped in metrics.csv), or, where its cells are mostly not numbers, a further label
+# column read into the breakdown.
+DIMENSIONS = {
     "summary": {"time_period": "period", "country": "country", "cldr_territory": "territory",
                 "requestor": "requestor", "product": "product", "reason": "reason"},
     "detailed": {"Period Ending": "period", "Country/Region": "country", "CLDR Territory Code": "territory",
                  "Product": "product", "Reason": "reason"},
 }
-FIGURE_COLUMNS = {"summary": SUMMARY_HEADER[6:], "detailed": ["Total"]}
+# The column that tells the two files apart.
+KIND_BY = {"summary": "time_period", "detailed": "Period Ending"}
+# A product no mapping covers is one of Google's: platform google, the product named in the breakdown.
+PUBLISHER = "google"
+
+
+def header_key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", str(name).lower())
 
 
 class GoogleGovRemovals(Collector):
     id = SOURCE
+    version = "2"
     patterns = ("*.csv",)
 
     def sniff(self, path) -> bool:
         if path.suffix.lower() != ".csv":
             return False
         with path.open(encoding="utf-8-sig", errors="replace") as handle:
-            return handle.readline().strip().split(",") in (SUMMARY_HEADER, DETAILED_HEADER)
+            keys = {header_key(h) for h in next(csv.reader([handle.readline()]), [])}
+        return any({header_key(d) for d in dims} <= keys for dims in DIMENSIONS.values())
 
     def parse(self, documents: list[Document]) -> ParseResult:
         """Read one of the two files whole, map countries, products and reasons, and melt figures into rows."""
         (doc,) = documents
-        raw, kind = read_table(doc)
-        table = raw.rename(columns=RENAMES[kind])
+        raw, kind, figure_columns, extra = read_table(doc)
+        table = raw.rename(columns=extra.renames)
         table["line"] = table.index + 2
         if kind == "summary":
             table = attach_summary_periods(table, doc)
@@ -59,31 +74,74 @@ class GoogleGovRemovals(Collector):
         table = table[table["region"] != ""]
         table = attach_products(table, doc)
         table = attach_policy_areas(table, doc)
-        rows = melt_figures(table, raw, kind, doc)
+        rows = melt_figures(table, kind, figure_columns, extra.labels, doc)
         check_unique(rows, doc)
         last = table["period_end"].max().date()
         label = half(last.year, 1 if last.month <= 6 else 2).label
-        return ParseResult(coerce(rows[COLUMNS]), skipped=skipped,
+        notes = [f"{doc.name}: column(s) {', '.join(repr(c) for c in extra.labels)} read as labels into the "
+                 "breakdown (their cells are not counts)"] if extra.labels else []
+        return ParseResult(coerce(rows[COLUMNS]), skipped=skipped, notes=notes,
                            document_meta={doc.sha256: edition_meta(label, last)})
 
 
-def read_table(doc: Document) -> tuple[pd.DataFrame, str]:
-    """The whole CSV as text cells; which of the two files it is, by its header."""
+@dataclass
+class Columns:
+    """How a file's columns are read: renames to our common names, and label columns we do not know."""
+
+    renames: dict[str, str]
+    labels: list[str]
+
+
+def read_table(doc: Document) -> tuple[pd.DataFrame, str, list[str], Columns]:
+    """The whole CSV as text cells; which of the two files it is, its figure columns and any unknown label column."""
     try:
         table = pd.read_csv(io.BytesIO(doc.read_bytes()), dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise ParseError(f"not a readable CSV ({exc})", file=doc.path) from None
-    header = list(table.columns)
-    kind = {tuple(SUMMARY_HEADER): "summary", tuple(DETAILED_HEADER): "detailed"}.get(tuple(header))
+    header = [str(h) for h in table.columns]
+    table.columns = header
+    keys = {header_key(h): h for h in header}
+    kind = next((k for k, column in KIND_BY.items() if header_key(column) in keys), None)
     if kind is None:
         raise ParseError(f"header {header} is neither Google's summary ({','.join(SUMMARY_HEADER)}) nor its detailed "
                          f"file ({','.join(DETAILED_HEADER)})", file=doc.path, place="line 1")
+    missing = [d for d in DIMENSIONS[kind] if header_key(d) not in keys]
+    if missing:
+        raise ParseError(f"missing column(s) {', '.join(missing)} of Google's {kind} file; the header is {header}",
+                         file=doc.path, place="line 1")
+    renames = {keys[header_key(d)]: common for d, common in DIMENSIONS[kind].items()}
     # Line numbers are index + 2 only while no cell spans lines; refuse rather than cite wrong lines.
     multiline = table.apply(lambda column: column.str.contains("\n", regex=False)).any(axis=1)
     if multiline.any():
         raise ParseError("a cell spans several lines; line numbers would be wrong", file=doc.path,
                          place=f"record {int(multiline.idxmax()) + 1}")
-    return table, kind
+    known = mapping(SOURCE, "metrics")
+    figures, labels = [], []
+    for column in header:
+        if column in renames:
+            continue
+        if column in known or mostly_counts(table[column]):
+            figures.append(column)
+        else:
+            labels.append(column)
+            record_unmapped(SOURCE, "columns", column, file=doc.path, place="line 1",
+                            mapping_file=known.relative_path,
+                            suggestion=f"a column of labels, not counts: read into the breakdown as "
+                                       f"{breakdown_key(column)}=; map it in the collector if it names a dimension")
+    if not figures:
+        raise ParseError(f"no figure columns in the header {header}", file=doc.path, place="line 1")
+    return table, kind, figures, Columns(renames, labels)
+
+
+def mostly_counts(cells: pd.Series) -> bool:
+    """A column of counts: most of its filled cells are whole numbers (a few words among them are kept as text)."""
+    filled = cells.str.strip()
+    filled = filled[filled != ""]
+    return not filled.empty and filled.str.fullmatch(r"\d+").mean() >= 0.5
+
+
+def breakdown_key(column: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", column.lower()).strip("_") or "column"
 
 
 def first_line(table: pd.DataFrame, mask: pd.Series) -> str:
@@ -122,17 +180,24 @@ def with_periods(table: pd.DataFrame, parsed: dict) -> pd.DataFrame:
 
 
 def attach_regions(table: pd.DataFrame, doc: Document) -> pd.DataFrame:
-    """Google's country name and territory code -> our region (regions.csv); non-countries get a breakdown."""
+    """Google's country name and territory code -> our region (regions.csv); non-countries get a breakdown.
+
+    A pair no row covers is flagged and filed under Google's own territory code where it is a two-letter one (the
+    region it names), else under GLOBAL with the country as printed in the breakdown."""
     path = MAPPINGS_DIR / SOURCE / "regions.csv"
     regions = pd.read_csv(path, dtype=str, keep_default_na=False).rename(columns={
         "label": "country", "cldr_territory": "territory", "breakdown": "region_breakdown", "note": "region_note"})
     merged = table.merge(regions, on=["country", "territory"], how="left", validate="many_to_one")
     unmapped = merged["region"].isna()
-    if unmapped.any():
-        first = merged[unmapped].iloc[0]
-        raise UnmappedLabel(f"country {first['country']!r} with territory code {first['territory']!r} is not in "
-                            f"reports/mappings/{SOURCE}/regions.csv; add a row that maps it", file=doc.path,
-                            place=f"line {first['line']}", source=SOURCE)
+    for (country, territory), group in merged[unmapped].groupby(["country", "territory"], sort=False):
+        code = territory.strip().upper()
+        two_letters = bool(re.fullmatch(r"[A-Z]{2}", code))
+        record_unmapped(SOURCE, "regions", country, file=doc.path, place=f"line {group['line'].iloc[0]}",
+                        mapping_file=str(path.relative_to(MAPPINGS_DIR.parent.parent)),
+                        suggestion=csv_line([country, territory, "<region>", "", ""]))
+        merged.loc[group.index, "region"] = code if two_letters else "GLOBAL"
+        merged.loc[group.index, "region_breakdown"] = "" if two_letters else "country=" + clean(group["country"])
+        merged.loc[group.index, "region_note"] = ""
     return merged
 
 
@@ -144,11 +209,13 @@ def label_lookup(table: pd.DataFrame, column: str, kind: str, doc: Document) -> 
 
 
 def attach_products(table: pd.DataFrame, doc: Document) -> pd.DataFrame:
-    """A product that is a platform of ours (YouTube) becomes the platform; any other is a breakdown of google."""
+    """A product that is a platform of ours (YouTube) becomes the platform; any other is a breakdown of google, and
+    so is one no mapping covers (flagged)."""
     found = label_lookup(table, "product", "products", doc)
     table = table.copy()
-    table["platform"] = table["product"].map({k: row["platform"] for k, row in found.items()})
-    table["product_breakdown"] = table["product"].where(table["platform"] == "google", "")
+    table["platform"] = table["product"].map({k: PUBLISHER if row.get("unmapped") else row["platform"]
+                                              for k, row in found.items()})
+    table["product_breakdown"] = table["product"].where(table["platform"] == PUBLISHER, "")
     return table
 
 
@@ -174,31 +241,32 @@ def joined(parts: list[pd.Series]) -> pd.Series:
     return result
 
 
-def melt_figures(table: pd.DataFrame, raw: pd.DataFrame, kind: str, doc: Document) -> pd.DataFrame:
-    """One row per figure column and line, all columns built at once; counts must be whole numbers."""
+def melt_figures(table: pd.DataFrame, kind: str, figure_columns: list[str], label_columns: list[str],
+                 doc: Document) -> pd.DataFrame:
+    """One row per figure column and line, all columns built at once; a cell that is not a whole number keeps its
+    words (qualifier text, no value)."""
     figure_map = mapping(SOURCE, "metrics")
     dimensions = [clean(table["requestor"]).radd("requestor=")] if kind == "summary" else []
     dimensions.append(clean(table["product_breakdown"]).radd("product=").where(table["product_breakdown"] != "", ""))
+    dimensions += [clean(table[c]).radd(f"{breakdown_key(c)}=").where(table[c].str.strip() != "", "")
+                   for c in label_columns]
     dimensions.append(table["region_breakdown"])
     base_breakdown = joined(dimensions)
     frames = []
-    for column in FIGURE_COLUMNS[kind]:
+    for column in figure_columns:
         target = figure_map.lookup(column, file=doc.path, place="line 1")
         text = table[column].str.strip()
-        bad = ~text.str.fullmatch(r"\d+") & (text != "")
-        if bad.any():
-            raise ParseError(f"{column} {text[bad].iloc[0]!r} is not a whole number", file=doc.path,
-                             place=f"{first_line(table, bad)}, column {column}")
+        words = ~text.str.fullmatch(r"\d+") & (text != "")
         breakdown = base_breakdown if not target["breakdown"] else base_breakdown.where(
             base_breakdown == "", base_breakdown + ";") + target["breakdown"]
         frames.append(pd.DataFrame({
             "platform": table["platform"], "source": SOURCE, "period_start": table["period_start"],
             "period_end": table["period_end"], "period": table["period_label"], "region": table["region"],
             "policy_area": table["policy_area"], "policy_label": table["reason"], "metric": target["metric"],
-            "metric_label": column, "value": pd.to_numeric(text.where(text != "")),
+            "metric_label": column, "value": pd.to_numeric(text.where((text != "") & ~words)),
             "unit": metrics()[target["metric"]]["unit"], "source_url": doc.source_url, "document_sha256": doc.sha256,
             "locator": "line " + table["line"].astype(str) + ", column " + column,
-            "breakdown": breakdown, "value_text": text, "qualifier": "",
+            "breakdown": breakdown, "value_text": text, "qualifier": pd.Series(TEXT, index=text.index).where(words, ""),
         }))
     return pd.concat(frames, ignore_index=True)
 

@@ -1,7 +1,9 @@
 """Microsoft's Digital Safety Content Report: one XLSX per half year, small tables stacked on one sheet.
 
-Tables are found by their title cells (mapped in `reports/mappings/microsoft-dsc/tables.csv`), never by fixed
-cell addresses, because rows move between editions. Notes under the tables carry facts (the total of reports
+Tables are found by their layout (a title with a period label left of it, headers below, values below those),
+never by fixed cell addresses or known titles, because rows move and tables come and go between editions; titles
+and headers are then mapped (`reports/mappings/microsoft-dsc/`), and one no row covers is kept verbatim and
+flagged. Notes under the tables carry facts (the total of reports
 to NCMEC) and sometimes name a period other than the one the edition covers; both are read with patterns.
 """
 from __future__ import annotations
@@ -17,10 +19,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 from reports.collector import Collector, ParseResult, edition_meta
 from reports.documents import Document
 from reports.errors import ParseError
-from reports.numbers import parse_number
-from reports.periods import Period, parse_period
+from reports.numbers import TEXT, is_missing, parse_figure, parse_number
+from reports.periods import Period, parse_period, period_from_name
 from reports.schema import frame, observation
-from reports.vocab import mapping, metrics
+from reports.vocab import UNMAPPED_METRIC, mapping, metrics, record_unmapped
 
 # A printed figure: a number, or text such as "15,935*" where the asterisk points at a footnote.
 FIGURE_TEXT = re.compile(r"^\s*([\d,]+(?:\.\d+)?)\s*(\*+)\s*$")
@@ -31,6 +33,8 @@ NOTE_PERIOD = re.compile(r"Data in this report represents\s+(?P<stated>([A-Za-z]
                          re.IGNORECASE)
 # The NCMEC total covers every consumer service, so it is filed under the child-safety policy area, company-wide.
 NCMEC_PLATFORM = "microsoft"
+# A table no mapping covers is filed under the company that publishes the report.
+PUBLISHER = "microsoft"
 NCMEC_POLICY_AREA = "STATEMENT_CATEGORY_PROTECTION_OF_MINORS"
 NCMEC_POLICY_LABEL = "Child Sexual Exploitation & Abuse Imagery (CSEAI)"
 NCMEC_METRIC_LABEL = "The total NCMEC CyberTip Reports for this period"
@@ -48,6 +52,7 @@ class Table:
 
 class MicrosoftDSC(Collector):
     id = "microsoft-dsc"
+    version = "2"
     patterns = ("*.xlsx",)
 
     def parse(self, documents: list[Document]) -> ParseResult:
@@ -66,6 +71,9 @@ class MicrosoftDSC(Collector):
             rows += ncmec_rows(sheet, tables, edition)
             notes += period_discrepancies(sheet, tables, edition, doc)
             notes += footnoted_figures(tables, sheet, doc)
+            notes += [f"{doc.name} {place(sheet, t.title)}: no period label beside table {text_of(t.title)!r}; "
+                      f"recorded for {t.period.label}, the period the file name states" for t in tables
+                      if t.period_cell is t.title]
         if len(editions) != 1:
             raise ParseError(f"expected one reporting period per edition, found {sorted(p.label for p in editions)}",
                              file=doc.path, source=self.id)
@@ -99,7 +107,8 @@ def is_figure(cell: Cell) -> bool:
 
 
 def find_tables(sheet: Worksheet, doc: Document) -> list[Table]:
-    """Title cells are text with a header cell below and a figure below that; each title must be mapped."""
+    """A table is a title cell with a period label left of it on its row, text headers below it and values below
+    them. The title need not be mapped: a new table is read all the same (its title kept verbatim and flagged)."""
     titles = mapping("microsoft-dsc", "tables")
     found = []
     for row in sheet.iter_rows():
@@ -107,15 +116,26 @@ def find_tables(sheet: Worksheet, doc: Document) -> list[Table]:
             if not text_of(cell) or cell.row + 2 > sheet.max_row:
                 continue
             below = sheet.cell(cell.row + 1, cell.column)
-            if not text_of(below) or not is_figure(sheet.cell(cell.row + 2, cell.column)):
+            first_value = sheet.cell(cell.row + 2, cell.column)
+            if not text_of(below) or first_value.value is None or str(first_value.value).strip() == "":
                 continue
+            beside = period_beside(sheet, cell)
+            if beside is None:
+                if not is_figure(first_value):
+                    continue  # notes stacked under one another, not a table
+                # laid out as a table, but no period label beside it: the period the file's name states, if any
+                named = period_from_name(doc.path.name)
+                if named is None:
+                    raise ParseError(f"no period label left of table title {text_of(cell)!r} and none in the file "
+                                     "name", file=doc.path, place=place(sheet, cell))
+                beside = (cell, named)
             titles.lookup(text_of(cell), file=doc.path, place=place(sheet, cell))
-            period_cell, period = period_beside(sheet, cell, doc)
+            period_cell, period = beside
             found.append(Table(cell, period, period_cell, header_cells(sheet, cell)))
     return found
 
 
-def period_beside(sheet: Worksheet, title: Cell, doc: Document) -> tuple[Cell, Period]:
+def period_beside(sheet: Worksheet, title: Cell) -> tuple[Cell, Period] | None:
     """The period label is the nearest cell to the left of the title, on the title's row, that reads as one."""
     for column in range(title.column - 1, 0, -1):
         cell = sheet.cell(title.row, column)
@@ -124,8 +144,7 @@ def period_beside(sheet: Worksheet, title: Cell, doc: Document) -> tuple[Cell, P
                 return cell, parse_period(text_of(cell))
             except ParseError:
                 continue
-    raise ParseError(f"no period label left of table title {text_of(title)!r}", file=doc.path,
-                     place=place(sheet, title))
+    return None
 
 
 def header_cells(sheet: Worksheet, title: Cell) -> list[Cell]:
@@ -150,32 +169,46 @@ def edition_period(tables: list[Table], doc: Document, sheet: Worksheet) -> Peri
 
 
 def table_rows(table: Table, sheet: Worksheet, doc: Document) -> list[dict]:
-    """One observation per header: the figure printed below it, with its unit checked against the metric's."""
+    """One observation per header: the figure printed below it, with its unit checked against the metric's.
+
+    A title or header no mapping covers keeps Microsoft's words (policy area UNMAPPED, metric unmapped, the figure
+    in the unit it is printed in); an unmapped table is filed under Microsoft, the company that publishes the
+    report, never under a guessed service."""
     target = mapping("microsoft-dsc", "tables").lookup(text_of(table.title))
+    platform = target["platform"] if not target.get("unmapped") else PUBLISHER
     labels = mapping("microsoft-dsc", "metrics")
     rows = []
     for header in table.headers:
         cell = sheet.cell(header.row + 1, header.column)
         where = place(sheet, cell)
         metric = labels.lookup(text_of(header), file=doc.path, place=place(sheet, header))["metric"]
-        unit = metrics()[metric]["unit"]
         printed_unit = "ratio" if "%" in (cell.number_format or "") else "count"
-        if cell.value is not None and printed_unit != unit:
-            raise ParseError(f"{text_of(header)!r} is printed as a {printed_unit} but {metric} is a {unit}",
-                             file=doc.path, place=where)
-        value = figure_value(cell, doc, where)
+        unit = metrics()[metric]["unit"] if metric != UNMAPPED_METRIC else printed_unit
+        if is_figure(cell) and printed_unit != unit:
+            # the header is mapped to a measure of another unit: keep the figure as printed, flagged, not converted
+            record_unmapped("microsoft-dsc", "metrics", f"{text_of(header)} (printed as a {printed_unit})",
+                            file=doc.path, place=where, mapping_file=labels.relative_path,
+                            suggestion=f"{text_of(header)!r} is mapped to {metric} (a {unit}) but printed as a "
+                                       f"{printed_unit}: check the edition and the mapping")
+            metric, unit = UNMAPPED_METRIC, printed_unit
+        value, qualifier = figure_value(cell, doc, where)
         rows.append(observation(
-            platform=target["platform"], period=table.period, metric=metric, metric_label=text_of(header),
+            platform=platform, period=table.period, metric=metric, metric_label=text_of(header),
             policy_area=target["policy_area"], policy_label=text_of(table.title), breakdown=target["breakdown"],
-            value=value, unit=unit, value_text=displayed(cell), locator=where))
+            value=value, unit=unit, value_text=displayed(cell), qualifier=qualifier, locator=where))
     return rows
 
 
-def figure_value(cell: Cell, doc: Document, where: str) -> float | None:
-    """The number in a cell; footnote markers ('15,935*') are dropped from the value, kept in value_text."""
-    if isinstance(cell.value, str) and (match := FIGURE_TEXT.match(cell.value)):
-        return parse_number(match[1], file=str(doc.path), place=where)
-    return parse_number(cell.value, file=str(doc.path), place=where)
+def figure_value(cell: Cell, doc: Document, where: str) -> tuple[float | None, str]:
+    """The number in a cell and its qualifier: footnote markers ('15,935*') are dropped from the value and kept in
+    value_text; words where a number belongs give no value and the qualifier `text`."""
+    value = cell.value
+    if isinstance(value, str) and (match := FIGURE_TEXT.match(value)):
+        return parse_number(match[1], file=str(doc.path), place=where), ""
+    if isinstance(value, str) and not is_missing(value):
+        figures = parse_figure(value, file=str(doc.path), place=where, lenient=True)
+        return (figures[0].value, figures[0].qualifier) if len(figures) == 1 else (None, TEXT)
+    return parse_number(value, file=str(doc.path), place=where), ""
 
 
 def displayed(cell: Cell) -> str:

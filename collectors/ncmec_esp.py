@@ -9,9 +9,9 @@ from datetime import date
 from reports.collector import Collector, ParseResult, edition_meta
 from reports.documents import Document
 from reports.errors import ParseError
-from reports.numbers import parse_number
+from reports.numbers import TEXT, Figure, parse_figure
 from reports.pdfio import open_pdf, page_text
-from reports.periods import year
+from reports.periods import period_from_name, year
 from reports.schema import frame, observation
 from reports.vocab import mapping, slugify
 
@@ -20,13 +20,17 @@ POLICY_LABEL = "CyberTipline reports (child sexual exploitation)"
 TOTAL_PLATFORM = "all-esps"
 COUNT = re.compile(r"^\d{1,3}(,\d{3})*$")
 TITLE = re.compile(r"^(\d{4}) CyberTipline Reports by")
-TOTAL_NAME = re.compile(r"^Totals?:?$", re.IGNORECASE)
+# The last row is the total where its name says so ('Total', 'Totals:', 'Grand Total').
+TOTAL_NAME = re.compile(r"^(grand\s+)?totals?:?$", re.IGNORECASE)
 # Lines under the table that are not rows: the copyright line and the link to NCMEC's data page.
 FOOTER = re.compile(r"^(Copyright ©|(MissingKids|NCMEC)\.org/CyberTiplineData$)", re.IGNORECASE)
 # Words this close vertically are on one line; a count this close to the heading's right edge is in the count column.
 SAME_LINE, RIGHT_EDGE = 3.0, 4.0
 # A wrapped name's next line is closer than the table's row pitch (about 13 points against 16).
 WRAP_SHARE = 0.9
+# Words printed in the count column are set apart from the name by a wide gap (86 points and more in 2019-2023;
+# words within a name are at most 7 points apart).
+VALUE_GAP = 20.0
 
 
 @dataclass
@@ -39,10 +43,16 @@ class Entry:
     bottom: float
     name_parts: list[str] = field(default_factory=list)
     counts: list[str] = field(default_factory=list)
+    heading: str = ""  # the count column's heading on the row's page
 
     @property
     def name(self) -> str:
         return " ".join(" ".join(self.name_parts).split())
+
+    @property
+    def printed(self) -> str:
+        """What is printed in the count column beside the name (a count, or words)."""
+        return self.counts[0] if self.counts else ""
 
 
 @dataclass
@@ -54,10 +64,12 @@ class Table:
     footnote: str
     entries: list[Entry]
     total: Entry | None
+    notes: list[str] = field(default_factory=list)
 
 
 class NcmecESP(Collector):
     id = "ncmec-esp"
+    version = "2"
     folders = ("ncmec",)
     patterns = ("*.pdf",)
 
@@ -66,15 +78,19 @@ class NcmecESP(Collector):
         return bool(TITLE.search(first)) and "Electronic Service Providers" in first
 
     def parse(self, documents: list[Document]) -> ParseResult:
-        """Read every ESP row with its count, map names to our platforms, and check the rows add up to the total."""
+        """Read every ESP row with its count, map names to our platforms, and check the rows add up to the total.
+
+        NCMEC lists hundreds of organisations; one that is not a platform of ours keeps a slug of its name as its
+        platform (the mapping names only our platforms and NCMEC's spellings of them)."""
         (doc,) = documents
         table = read_table(doc)
         period = year(table.year)
         platforms = mapping(self.id, "platforms")
-        rows, seen, notes = [], {}, []
-        owners = {e.name: (platforms.lookup(e.name)["platform"] if e.name in platforms else "") or
-                  slug(e.name, file=doc.path, place=f"page {e.page}, row {e.row}") for e in table.entries}
-        shared_platforms = {p for p in owners.values() if list(owners.values()).count(p) > 1}
+        rows, notes = [], list(table.notes)
+        owners = {e.name: owner(e, platforms, doc) for e in table.entries}
+        counted = [owners[e.name] for e in table.entries]
+        shared_platforms = {p for p in counted if counted.count(p) > 1}
+        names = [e.name for e in table.entries]
         for entry in table.entries:
             place = f"page {entry.page}, row {entry.row}"
             name = entry.name
@@ -82,33 +98,51 @@ class NcmecESP(Collector):
             # A provider's row is its platform's figure (a total); only where NCMEC lists several providers we map
             # to one platform (Twitter, Inc. / Vine.co and X Corp in 2023) does each keep its name apart.
             breakdown = {"esp": name} if platform in shared_platforms else {}
+            if names.count(name) > 1:  # printed twice: both kept, each with its place, and a note
+                breakdown["printed_at"] = place
             footnote = f"; footnote: {table.footnote}" if name.endswith("*") and table.footnote else ""
-            if name in seen:
-                raise ParseError(f"ESP {name!r} is printed twice (also at {seen[name]})", file=doc.path, place=place)
-            seen[name] = place
-            (count,) = entry.counts
-            rows.append(observation(
-                platform=platform, period=period, metric="ncmec_reports", metric_label=table.heading,
-                value=parse_number(count, file=str(doc.path), place=place), value_text=count,
-                policy_area=POLICY_AREA, policy_label=POLICY_LABEL, breakdown=breakdown,
-                locator=f"{place}: {name} {count}{footnote}"))
-        esp_sum = sum(r["value"] for r in rows)
+            rows += value_rows(entry, doc, platform=platform, period=period, metric_label=entry.heading,
+                               breakdown=breakdown, locator=f"{place}: {name} {entry.printed}{footnote}")
+        for name in dict.fromkeys(n for n in names if names.count(n) > 1):
+            places = ", ".join(f"page {e.page}, row {e.row}" for e in table.entries if e.name == name)
+            notes.append(f"{doc.name}: ESP {name!r} is printed more than once ({places}); each row is kept apart "
+                         "(breakdown printed_at)")
+        esp_sum = sum(r["value"] for r in rows if r["value"] is not None)
         if table.total is not None:
             place = f"page {table.total.page}, row {table.total.row}"
-            (count,) = table.total.counts
-            printed = parse_number(count, file=str(doc.path), place=place)
-            rows.append(observation(
-                platform=TOTAL_PLATFORM, period=period, metric="ncmec_reports", metric_label=table.heading,
-                value=printed, value_text=count, policy_area=POLICY_AREA, policy_label=POLICY_LABEL,
-                locator=f"{place}: {table.total.name} {count}"))
-            if printed != esp_sum:
+            total = value_rows(table.total, doc, platform=TOTAL_PLATFORM, period=period,
+                               metric_label=table.total.heading, breakdown={},
+                               locator=f"{place}: {table.total.name} {table.total.printed}")
+            rows += total
+            printed = total[0]["value"]
+            if printed is not None and printed != esp_sum:
                 notes.append(f"{doc.name}: the {len(table.entries)} ESP rows sum to {esp_sum:,.0f} but the PDF prints "
-                             f"{table.total.name} {count} ({printed - esp_sum:+,.0f})")
+                             f"{table.total.name} {table.total.printed} ({printed - esp_sum:+,.0f})")
         else:
             notes.append(f"{doc.name}: no printed total; the {len(table.entries)} ESP rows sum to {esp_sum:,.0f}")
         meta = edition_meta(str(table.year), date(table.year, 12, 31),
                             text=f"{table.year} CyberTipline Reports by Electronic Service Providers (ESP)")
         return ParseResult(frame(rows), notes=notes, document_meta={doc.sha256: meta})
+
+
+def owner(entry: Entry, platforms, doc: Document) -> str:
+    """Our platform for an ESP's name, else a slug of the name; a name that leaves no slug is flagged."""
+    if entry.name in platforms:
+        return platforms.lookup(entry.name)["platform"]
+    place = f"page {entry.page}, row {entry.row}"
+    try:
+        return slug(entry.name, file=doc.path, place=place)
+    except ParseError:
+        return platforms.lookup(entry.name, file=doc.path, place=place)["platform"]  # flagged; 'unnamed'
+
+
+def value_rows(entry: Entry, doc: Document, **common) -> list[dict]:
+    """The figure printed beside a name: a count, or the words printed there kept as text."""
+    place = f"page {entry.page}, row {entry.row}"
+    figures = parse_figure(entry.printed, file=str(doc.path), place=place, lenient=True)
+    fig = figures[0] if len(figures) == 1 else Figure(None, "count", TEXT if figures else "")
+    return [observation(**common, metric="ncmec_reports", value=fig.value, value_text=entry.printed,
+                        qualifier=fig.qualifier, policy_area=POLICY_AREA, policy_label=POLICY_LABEL)]
 
 
 def slug(name: str, *, file=None, place=None) -> str:
@@ -127,60 +161,128 @@ def read_table(doc: Document) -> Table:
             raise ParseError("the PDF has no pages", file=doc.path)
         first = pages[0].extract_text() or ""
         title = TITLE.search(first)
-        if not title:
-            raise ParseError("no title '<year> CyberTipline Reports by ...' on page 1", file=doc.path, place="page 1")
+        stated = int(title.group(1)) if title else None
+        if stated is None and (named := period_from_name(doc.path.name)) and named.label.isdigit():
+            stated = int(named.label)
+        if stated is None:
+            raise ParseError("no title '<year> CyberTipline Reports by ...' on page 1 and no year in the file name",
+                             file=doc.path, place="page 1")
         footnote = next((line.lstrip("*").strip() for line in first.splitlines() if line.startswith("*")), "")
-        entries, headings = [], set()
+        entries, column, notes = [], None, []
         for number, page in enumerate(pages, start=1):
-            heading, page_entries = read_page(page, number, doc)
-            headings.add(heading)
+            column, page_entries, left = read_page(page, number, doc, column)
             entries += page_entries
-    if len(headings) != 1:
-        raise ParseError(f"the count column's heading changes between pages: {sorted(headings)}", file=doc.path)
+            notes += [f"{doc.name} page {number}: text under the table not read as a row: {text!r}" for text in left]
+    if column is None:
+        raise ParseError("no table: no line of column headings with counts aligned under its right end on any page",
+                         file=doc.path)
+    headings = list(dict.fromkeys(e.heading for e in entries))
+    if len(headings) > 1:
+        notes.append(f"{doc.name}: the count column's heading changes between pages ({headings}); each row keeps "
+                     "its page's heading as its label")
     total = None
-    if entries and TOTAL_NAME.match(entries[-1].name):
+    if entries and TOTAL_NAME.search(entries[-1].name):
         total = entries.pop()
-    stray = next((e for e in entries if TOTAL_NAME.match(e.name)), None)
+    stray = next((e for e in entries if TOTAL_NAME.fullmatch(e.name)), None)
     if stray:
         raise ParseError("a total row is printed before the last row", file=doc.path, place=f"page {stray.page}")
     if not entries:
         raise ParseError("no ESP rows found", file=doc.path)
-    return Table(int(title.group(1)), headings.pop(), footnote, entries, total)
+    return Table(stated, headings[0], footnote, entries, total, notes)
 
 
-def read_page(page, number: int, doc: Document) -> tuple[str, list[Entry]]:
-    """One page's rows: words below the `ESP ... Reports` heading, split into the name and count columns."""
+@dataclass(frozen=True)
+class Column:
+    """The count column as its heading line shows it: its heading words and its right edge (counts align there)."""
+
+    heading: str
+    right_edge: float
+
+
+def read_page(page, number: int, doc: Document, column: Column | None) -> tuple[Column | None, list[Entry], list[str]]:
+    """One page's rows: the lines below the column headings, split into the name and the count printed at the
+    count column's right edge. A page without headings continues the previous page's table (or holds none).
+
+    Returns the count column, the rows, and lines of text under the last row that are not rows."""
     lines = group_lines(page.extract_words(keep_blank_chars=False, use_text_flow=False))
-    start = next((i for i, line in enumerate(lines) if line[0]["text"] == "ESP" and line[-1]["text"] == "Reports"), None)
-    if start is None:
-        raise ParseError("no 'ESP ... Reports' column heading", file=doc.path, place=f"page {number}")
-    heading_words = lines[start][1:]
-    heading = " ".join(w["text"] for w in heading_words)
-    right_edge = heading_words[-1]["x1"]
-    name_lines, counts = [], []
-    for line in lines[start + 1:]:
+    start = heading_line(lines)
+    if start is not None:
+        column = column_of(lines[start])
+        body = lines[start + 1:]
+    elif column is not None:  # no headings repeated: rows start at the first count on the column's edge
+        first = next((i for i, line in enumerate(lines) if at_edge(line[-1], column) and COUNT.match(line[-1]["text"])),
+                     None)
+        body = lines[first:] if first is not None else []
+    else:
+        return None, [], []
+    name_lines, values = [], []
+    for line in body:
         text = " ".join(w["text"] for w in line)
         if FOOTER.match(text):
             break
-        last = line[-1]
-        if COUNT.match(last["text"]) and abs(last["x1"] - right_edge) <= RIGHT_EDGE:
-            counts.append(last)
-            line = line[:-1]
-        if line:
-            name_lines.append(line)
-    entries = join_wrapped(name_lines, number)
-    for count in counts:
-        middle = (count["top"] + count["bottom"]) / 2
-        owner = next((e for e in entries if e.top - SAME_LINE <= middle <= e.bottom + SAME_LINE), None)
-        if owner is None:
-            raise ParseError(f"count {count['text']} has no ESP name beside it", file=doc.path,
-                             place=f"page {number}, y={count['top']:.0f}")
-        owner.counts.append(count["text"])
+        name, value = split_value(line, column)
+        if value:
+            values.append(value)
+        if name:
+            name_lines.append(name)
+    entries = join_wrapped(name_lines, number, column.heading)
+    for value in values:
+        middle = (value[0]["top"] + value[0]["bottom"]) / 2
+        entry = next((e for e in entries if e.top - SAME_LINE <= middle <= e.bottom + SAME_LINE), None)
+        printed = " ".join(w["text"] for w in value)
+        if entry is None:
+            raise ParseError(f"count {printed} has no ESP name beside it", file=doc.path,
+                             place=f"page {number}, y={value[0]['top']:.0f}")
+        entry.counts.append(printed)
+    # lines after the page's last row that have no count are text under the table (a note), not rows
+    last = max((i for i, e in enumerate(entries) if e.counts), default=-1)
+    left = [e.name for e in entries[last + 1:]]
+    entries = entries[:last + 1]
     for entry in entries:
         if len(entry.counts) != 1:
             raise ParseError(f"ESP {entry.name!r} has {len(entry.counts)} counts beside it ({entry.counts})",
                              file=doc.path, place=f"page {number}, row {entry.row}")
-    return heading, entries
+    return column, entries, left
+
+
+def heading_line(lines: list[list[dict]]) -> int | None:
+    """The line of column headings: the first line (not itself a row) under whose right end the next lines print
+    counts."""
+    for i, line in enumerate(lines):
+        if COUNT.match(line[-1]["text"]) or len(line) < 2:
+            continue
+        column = column_of(line)
+        following = lines[i + 1:i + 4]
+        aligned = sum(1 for n in following if COUNT.match(n[-1]["text"]) and at_edge(n[-1], column))
+        if aligned and aligned >= min(2, len(following)):
+            return i
+    return None
+
+
+def column_of(line: list[dict]) -> Column:
+    """The count column's heading: the words right of the widest gap in the heading line ('ESP | Number of Reports')."""
+    gaps = [b["x0"] - a["x1"] for a, b in zip(line, line[1:], strict=False)]
+    split = gaps.index(max(gaps)) + 1
+    return Column(" ".join(w["text"] for w in line[split:]), line[-1]["x1"])
+
+
+def at_edge(word: dict, column: Column) -> bool:
+    return abs(word["x1"] - column.right_edge) <= RIGHT_EDGE
+
+
+def split_value(line: list[dict], column: Column) -> tuple[list[dict], list[dict]]:
+    """A line's name words and the value printed at the count column's edge: a count, or words set apart from the
+    name by a wide gap (kept as text)."""
+    last = line[-1]
+    if not at_edge(last, column):
+        return line, []
+    if COUNT.match(last["text"]):
+        return line[:-1], [last]
+    gaps = [b["x0"] - a["x1"] for a, b in zip(line, line[1:], strict=False)]
+    if gaps and max(gaps) >= VALUE_GAP:
+        split = gaps.index(max(gaps)) + 1
+        return line[:split], line[split:]
+    return line, []  # a long name that happens to end at the column's edge
 
 
 def group_lines(words: list[dict]) -> list[list[dict]]:
@@ -194,7 +296,7 @@ def group_lines(words: list[dict]) -> list[list[dict]]:
     return [sorted(line, key=lambda w: w["x0"]) for line in lines]
 
 
-def join_wrapped(name_lines: list[list[dict]], page: int) -> list[Entry]:
+def join_wrapped(name_lines: list[list[dict]], page: int, heading: str = "") -> list[Entry]:
     """Name lines grouped into rows: a line closer to the one above than the row pitch continues its name."""
     tops = [line[0]["top"] for line in name_lines]
     gaps = [b - a for a, b in zip(tops, tops[1:], strict=False)]
@@ -207,5 +309,5 @@ def join_wrapped(name_lines: list[list[dict]], page: int) -> list[Entry]:
             entries[-1].name_parts.append(text)
             entries[-1].bottom = bottom
         else:
-            entries.append(Entry(page, len(entries) + 1, top, bottom, [text]))
+            entries.append(Entry(page, len(entries) + 1, top, bottom, [text], heading=heading))
     return entries

@@ -9,7 +9,7 @@ from reports.documents import Document
 from reports.errors import ParseError
 from reports.numbers import parse_figure
 from reports.pdfio import open_pdf, page_text
-from reports.periods import Period, half
+from reports.periods import Period, half, period_from_name
 from reports.schema import FIGURE_KEY, frame, observation
 from reports.vocab import mapping
 
@@ -26,6 +26,8 @@ FRAME_SHARE = 0.9
 ALL_BUT_SPAM = "All policy areas excluding Platform Manipulation & Spam"
 # Pages 4 and 5 summarise the per-policy tables that follow; a figure printed there and again later is one figure.
 OVERVIEW_PAGES = r"^page [45],"
+# A cell that holds a figure rather than a label.
+FIGURE_CELL = re.compile(r"^[<>~]?\s*\d[\d.,]*\s*%?$")
 
 
 @dataclass
@@ -39,6 +41,8 @@ class Grid:
     footnotes: dict[str, str] = field(default_factory=dict)
 
     headed: bool = True
+    # Why the table cannot be read as a grid (rows of different lengths), if so: it is listed as skipped.
+    problem: str = ""
 
     def place(self, row: int, column: int) -> str:
         """Page, table heading, row and column (by their printed labels), and any footnote the cell points to."""
@@ -52,6 +56,7 @@ class Grid:
 
 class XReport(Collector):
     id = "x"
+    version = "2"
     patterns = ("*.pdf",)
 
     def sniff(self, path) -> bool:
@@ -63,24 +68,28 @@ class XReport(Collector):
         (doc,) = documents
         period, grids = read_grids(doc)
         rows, skipped = [], []
+        methods = mapping("x", "methods")
         for grid in grids:
             header = [label(c) for c in grid.rows[0]]
-            if header[1:] == list(METHOD_COLUMNS):
+            if grid.problem:
+                skipped.append((f"page {grid.page}, table {grid.title!r}", grid.problem))
+            elif header[0] == "" and any(h in methods for h in header[1:]):
                 rows += method_table(grid, period, doc)
-            elif header[0] == "POLICY AREA":
+            elif len(header) == 2 and all(len(r) == 2 for r in grid.rows) and FIGURE_CELL.match(header[1]):
+                grid.headed = False  # label | figure rows, no header: the headline totals beside pages 4 and 5
+                rows += headline_table(grid, period, doc)
+            elif header[0] != "" and len(grid.rows) > 1:
+                # 'POLICY AREA' | measure | measure ...: one row per policy (a row label no mapping covers is flagged)
                 found, left = policy_table(grid, period, doc)
                 rows += found
                 skipped += left
-            elif len(header) == 2 and all(len(r) == 2 for r in grid.rows):
-                grid.headed = False
-                rows += headline_table(grid, period, doc)
             elif header[0] == "" and len(grid.rows) > 1 and label(grid.rows[1][0]).startswith("TOTAL "):
                 rows += request_table(grid, period, doc)
-            elif header[0] == "":
+            elif header[0] == "" and len(grid.rows) > 1:
                 rows += notice_table(grid, period, doc)
-            else:
-                raise ParseError(f"a table of a kind this collector does not know (header {header})", file=doc.path,
-                                 place=f"page {grid.page}, table {grid.title!r}")
+            else:  # a table laid out in a way this collector does not read: listed, never guessed at
+                skipped.append((f"page {grid.page}, table {grid.title!r}",
+                                f"a table of a kind this collector does not know (header {header}); not imported"))
         observations, repeats = separate_differing_repeats(frame(rows), doc)
         result = ParseResult(observations, skipped=[Skipped(doc.sha256, loc, why) for loc, why in skipped])
         result.notes += repeats + check_totals(result.observations, doc)
@@ -98,7 +107,7 @@ def figure_rows(grid: Grid, row: int, column: int, doc: Document, **common) -> l
     """The observation(s) for one printed cell: a count, a percentage as a ratio, or a published gap."""
     text = label(grid.rows[row][column])
     place = grid.place(row, column)
-    figures = parse_figure(text, file=str(doc.path), place=place)
+    figures = parse_figure(text, file=str(doc.path), place=place, lenient=True)  # words: kept, qualifier text
     if not figures:
         return [observation(**common, value=None, value_text=text, locator=place)]
     return [observation(**common, value=f.value, unit=f.unit, qualifier=f.qualifier, value_text=text, locator=place)
@@ -134,9 +143,11 @@ def method_table(grid: Grid, period: Period, doc: Document) -> list[dict]:
         metric, breakdown = metric_of(row_label, doc, grid.place(r, 0))
         for c in range(1, len(grid.rows[r])):
             method = methods.lookup(label(grid.rows[0][c]), file=doc.path, place=grid.place(r, c))
+            # a column no mapping covers is a method of its own, named as printed (never the total's empty breakdown)
+            by = {"method": label(grid.rows[0][c])} if method.get("unmapped") else parse_pairs(method["breakdown"])
             out += figure_rows(grid, r, c, doc, platform="x", period=period, metric=metric, metric_label=row_label,
                                policy_area=area, policy_label=policy_label_of(grid.title, doc, f"page {grid.page}"),
-                               breakdown={**breakdown, **parse_pairs(method["breakdown"])})
+                               breakdown={**breakdown, **by})
     return out
 
 
@@ -176,6 +187,8 @@ def request_table(grid: Grid, period: Period, doc: Document) -> list[dict]:
     area = policy_of(grid.title, doc, f"page {grid.page}")
     for r in range(1, len(grid.rows)):
         where = regions.lookup(label(grid.rows[r][0]), file=doc.path, place=grid.place(r, 0))
+        if where.get("unmapped"):  # a country or group no mapping covers: named as printed, apart from the total
+            where = {"region": "GLOBAL", "breakdown": f"country={label(grid.rows[r][0])}"}
         for c in range(1, len(grid.rows[r])):
             column = label(grid.rows[0][c])
             metric, breakdown = metric_of(f"{kind} | {column}", doc, grid.place(r, c))
@@ -246,7 +259,10 @@ def read_grids(doc: Document) -> tuple[Period, list[Grid]]:
                 period = half(int(title.group(2)), int(title.group(1)[1]))
             grids += read_page(page, number, doc)
     if period is None:
-        raise ParseError("no 'Global Transparency Report | H1 2024' running title on any page", file=doc.path)
+        period = period_from_name(doc.path.name)
+    if period is None:
+        raise ParseError("no 'Global Transparency Report | H1 2024' running title on any page, and no period in the "
+                         "file name", file=doc.path)
     if not grids:
         raise ParseError("no tables found (are they images?)", file=doc.path)
     return period, grids
@@ -276,8 +292,7 @@ def read_page(page, number: int, doc: Document) -> list[Grid]:
                 if inside:
                     grid.markers[(r, c)] = [m["text"] for m in sorted(inside, key=lambda m: m["x0"])]
         if any(len(row) != len(grid.rows[0]) for row in grid.rows):
-            raise ParseError("a table's rows have different numbers of cells", file=doc.path,
-                             place=f"page {number}, table {grid.title!r}")
+            grid.problem = "its rows have different numbers of cells; not imported"
         grids.append(grid)
     return grids
 

@@ -360,7 +360,8 @@ def test_html_is_refused_by_the_parser_too(tmp_path):
     page.write_text("<!DOCTYPE html>\n<html><body>Sign in</body></html>\n")
     summary = build(tmp_path, tmp_path / "atlas.duckdb", {"meta-cser": REGISTRY["meta-cser"]})
     assert [error for _, error in summary.failed] == [
-        f"{page}: line 1: expected header app,policy_area,metric,period,value, found ['<!DOCTYPE html>']"]
+        f"{page}: line 1: missing column(s) app, policy_area, metric, period, value: expected header "
+        "app,policy_area,metric,period,value (in any order), found ['<!DOCTYPE html>']"]
     with Store(tmp_path / "atlas.duckdb", read_only=True) as store:
         assert store.counts()["documents"] == 0
 
@@ -370,8 +371,9 @@ def test_a_csv_whose_header_lost_a_column(stored, site):
     text = shared("meta-cser", "meta-2021-q3.csv").read_text(encoding="utf-8-sig")
     site.put(META_PATH, drop_column(text, "metric").encode())
     assert refused(atlas, before, site) == (
-        f"source meta-cser: meta-cser-latest.csv from {site.url(META_PATH)}: line 1: expected header "
-        "app,policy_area,metric,period,value, found ['app', 'policy_area', 'period', 'value']")
+        f"source meta-cser: meta-cser-latest.csv from {site.url(META_PATH)}: line 1: missing column(s) metric: "
+        "expected header app,policy_area,metric,period,value (in any order), found ['app', 'policy_area', 'period', "
+        "'value']")
 
 
 def test_cp1252_text(stored, site):

@@ -8,7 +8,7 @@ import pytest
 from collectors import REGISTRY
 from collectors.curated import COLUMNS, CURATED_DIR, Curated
 from reports.documents import register
-from reports.errors import ParseError, UnmappedLabel
+from reports.errors import ParseError
 from reports.schema import validate
 from tests.conftest import only_row as one
 from tests.conftest import shared
@@ -92,7 +92,7 @@ def test_a_good_fixture_row_parses_with_its_printed_value(tmp_path):
 
 @pytest.mark.parametrize("bad, column", [
     (GOOD.replace("ncmec_reports", "ncmec_reprots"), "metric"),
-    (GOOD.replace("\"1,523\"", "lots"), "value"),
+    (GOOD.replace("\"1,523\"", "4%-5%"), "value"),
     (GOOD.replace(",GLOBAL,", ",Global,"), "region"),
     (GOOD.replace("twitch,2024-H1", "twich,2024-H1"), "platform"),
     (GOOD.replace("2024-H1", "2024-H3", 1), "period"),
@@ -108,12 +108,22 @@ def test_a_malformed_row_fails_naming_file_line_and_column(tmp_path, bad, column
     assert "twitch.csv" in message and f"line 3, column {column}" in message
 
 
-def test_an_unmapped_policy_label_and_a_repeated_figure_fail(tmp_path):
+def test_an_unmapped_policy_label_is_flagged_and_a_repeated_figure_fails(tmp_path):
     path = curated_file(tmp_path, GOOD.replace("Child sexual exploitation and abuse", "Cheating"))
-    with pytest.raises(UnmappedLabel, match="line 2, column policy_label"):
-        parse(path)
+    result = Curated(path).read([register(path, "curated-twitch")])
+    assert [(u.field, u.label, u.place) for u in result.unmapped] == [
+        ("policy_areas", "Cheating", "line 2, column policy_label")]
+    row = one(result.observations, period="2024-H1")
+    assert (row["policy_area"], row["policy_label"], row["value"]) == ("UNMAPPED", "Cheating", 1523)
     with pytest.raises(ParseError, match="line 3: the same figure is already given on line 2"):
         parse(curated_file(tmp_path, GOOD, GOOD, folder="b"))
+
+
+def test_words_transcribed_for_a_figure_are_kept_as_text(tmp_path):
+    result = parse(curated_file(tmp_path, GOOD.replace("\"1,523\"", "\"Not reported, see the PDF\"")))
+    row = one(result.observations, period="2024-H1")
+    assert (row["qualifier"], row["value_text"], row["unit"]) == ("text", "Not reported, see the PDF", "count")
+    assert row["value"] != row["value"]
 
 
 def test_a_missing_column_fails_on_the_header(tmp_path):
@@ -121,3 +131,38 @@ def test_a_missing_column_fails_on_the_header(tmp_path):
     path.write_text("platform,period,value\ntwitch,2024-H1,5\n", encoding="utf-8")
     with pytest.raises(ParseError, match="line 1"):
         parse(path)
+
+
+# -- the repo's real file, changed the way a transcriber (or Twitch's next report) changes it ------------------------
+
+def test_the_real_file_with_a_renamed_label_a_new_column_reordered_and_words_for_a_figure(tmp_path, twitch):
+    with TWITCH.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    renamed = [r for r in rows if r["policy_label"] == "Misinformation"]
+    assert len(renamed) >= 3
+    for r in renamed:
+        r["policy_label"] = "Harmful Misinformation Actors"
+    first = rows[0]
+    assert (first["period"], first["value"]) == ("2020-H1", "19532")
+    first["value"] = "Figure withheld by Twitch"
+    columns = ["reviewer"] + list(reversed(COLUMNS))
+    path = tmp_path / "twitch.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({**r, "reviewer": "second reader"} for r in rows)
+    result = Curated(path).read([register(path, "curated-twitch")])
+    assert [(u.field, u.label) for u in result.unmapped] == [("policy_areas", "Harmful Misinformation Actors")]
+    assert result.notes == ["twitch.csv: column(s) 'reviewer' not read"]
+    df = result.observations
+    assert len(df) == len(twitch)
+    misinfo = one(df, period="2022-H1", policy_label="Harmful Misinformation Actors")
+    assert (misinfo["policy_area"], misinfo["value"]) == ("UNMAPPED", 85)
+    words = df.iloc[0]
+    assert (words["qualifier"], words["value_text"]) == ("text", "Figure withheld by Twitch")
+    keep = ~df.policy_label.eq("Harmful Misinformation Actors") & (df.index != 0)
+    columns = ["platform", "period", "metric", "metric_label", "policy_label", "policy_area", "value", "value_text",
+               "unit", "region", "breakdown", "source_url"]
+    ours = df[keep][columns].reset_index(drop=True)
+    theirs = twitch[~twitch.policy_label.eq("Misinformation") & (twitch.index != 0)][columns].reset_index(drop=True)
+    assert ours.equals(theirs)

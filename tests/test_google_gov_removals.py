@@ -1,11 +1,13 @@
 """Google government removal requests: exact published values from both CSVs, mappings, and bad input."""
 from __future__ import annotations
 
+import csv
+
 import pytest
 
 from collectors import REGISTRY
 from reports.documents import register
-from reports.errors import ParseError, UnmappedLabel
+from reports.errors import ParseError
 from reports.schema import FIGURE_KEY, validate
 from tests.conftest import shared
 
@@ -110,24 +112,36 @@ def write(tmp_path, name, text):
 DETAILED_HEAD = "Period Ending,Country/Region,CLDR Territory Code,Product,Reason,Total\n"
 
 
-def test_an_unmapped_country_fails_naming_the_line(tmp_path):
+def read_path(path):
+    doc = register(path, "google-gov-removals")
+    return doc, REGISTRY["google-gov-removals"].read([doc])
+
+
+def test_an_unmapped_country_is_flagged_and_filed_under_googles_code(tmp_path):
     path = write(tmp_path, "d.csv", DETAILED_HEAD + "2020-06-30,Germany,DE,YouTube,Violence,7\n"
-                 "2020-06-30,Atlantis,AQ,YouTube,Violence,1\n")
-    with pytest.raises(UnmappedLabel, match="line 3"):
-        parse_path(path)
+                 "2020-06-30,Atlantis,AQ,YouTube,Violence,1\n2020-06-30,Lemuria,,YouTube,Violence,2\n")
+    _, result = read_path(path)
+    assert [(u.field, u.label, u.place) for u in result.unmapped] == [("regions", "Atlantis", "line 3"),
+                                                                        ("regions", "Lemuria", "line 4")]
+    df = result.observations
+    assert list(zip(df.region, df.breakdown, df.value, strict=True)) == [("DE", "", 7), ("AQ", "", 1),
+                                                                         ("GLOBAL", "country=Lemuria", 2)]
 
 
-def test_an_unmapped_reason_fails_naming_the_line(tmp_path):
-    path = write(tmp_path, "d.csv", DETAILED_HEAD + "2020-06-30,Germany,DE,YouTube,Sorcery,7\n")
-    with pytest.raises(UnmappedLabel, match="line 2"):
-        parse_path(path)
+def test_an_unmapped_reason_is_kept_verbatim_and_flagged(tmp_path):
+    _, result = read_path(write(tmp_path, "d.csv", DETAILED_HEAD + "2020-06-30,Germany,DE,YouTube,Sorcery,7\n"))
+    assert [(u.field, u.label, u.place) for u in result.unmapped] == [("policy_areas", "Sorcery", "line 2")]
+    row = result.observations.iloc[0]
+    assert (row["policy_area"], row["policy_label"], row["value"]) == ("UNMAPPED", "Sorcery", 7)
 
 
-def test_a_bad_count_or_period_fails_naming_line_and_column(tmp_path):
+def test_words_for_a_count_are_kept_and_a_bad_period_fails_naming_the_line(tmp_path):
     path = write(tmp_path, "d.csv", DETAILED_HEAD + "2020-06-30,Germany,DE,YouTube,Violence,7\n"
                  "2020-06-30,Germany,DE,Gmail,Violence,seven\n")
-    with pytest.raises(ParseError, match="line 3, column Total"):
-        parse_path(path)
+    _, result = read_path(path)
+    words = at(result, 3, "Total")
+    assert (words["value_text"], words["qualifier"]) == ("seven", "text") and words["value"] != words["value"]
+    assert at(result, 2, "Total")["value"] == 7
     path = write(tmp_path, "e.csv", DETAILED_HEAD + "2020-05-31,Germany,DE,YouTube,Violence,7\n")
     with pytest.raises(ParseError, match="line 2"):
         parse_path(path)
@@ -136,3 +150,102 @@ def test_a_bad_count_or_period_fails_naming_line_and_column(tmp_path):
 def test_an_unknown_header_fails(tmp_path):
     with pytest.raises(ParseError, match="line 1"):
         parse_path(write(tmp_path, "x.csv", "a,b\n1,2\n"))
+
+
+def test_a_missing_label_column_fails_naming_it(tmp_path):
+    with pytest.raises(ParseError, match="line 1: missing column.s. Reason"):
+        parse_path(write(tmp_path, "m.csv", "Period Ending,Country/Region,CLDR Territory Code,Product,Total\n"
+                                            "2020-06-30,Germany,DE,YouTube,7\n"))
+
+
+# -- the next file nobody has seen: Google's real files, changed the way Google changes them -----------------------
+
+def real_rows(name: str) -> list[list[str]]:
+    with shared("google-gov-removals", name).open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def write_rows(tmp_path, name: str, rows: list[list[str]]):
+    path = tmp_path / name
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+    return path
+
+
+def by_place(df):
+    return {loc: (p, r, a, lab, m, b, t, q, None if v != v else v) for loc, p, r, a, lab, m, b, t, q, v in zip(
+        df.locator, df.platform, df.region, df.policy_area, df.policy_label, df.metric, df.breakdown, df.value_text,
+        df.qualifier, df.value, strict=True)}
+
+
+def assert_others_exact(result, baseline, changed_lines: set[int], changed_column: str = ""):
+    """Every figure on a line and column the mutation did not touch is exactly what the real file gives."""
+    ours = by_place(result.observations)
+    kept = {loc: row for loc, row in by_place(baseline.observations).items()
+            if int(loc.split(",")[0].removeprefix("line ")) not in changed_lines
+            and not (changed_column and loc.endswith(f"column {changed_column}"))}
+    assert {loc: row for loc, row in ours.items() if loc in kept} == kept and len(kept) > 20_000
+
+
+def test_new_labels_in_the_summary_file_are_kept_and_flagged(tmp_path, summary):
+    rows = real_rows(SUMMARY)
+    assert rows[1][:6] == ["January - June 2025", "UAE", "AE", "Court Order directed at 3rd party", "Web Search",
+                           "Defamation"]
+    rows[1][1] = "United Arab Emirates (the)"  # a reworded country: Google's code still says AE
+    assert rows[40][4] == "Gmail"
+    rows[40][4] = "Gemini"  # line 41: a product nobody mapped
+    rows[41][5] = "Deepfakes"  # line 42: a reason nobody mapped
+    rows[42][7] = "not disclosed"  # line 43: words where a count belongs
+    _, result = read_path(write_rows(tmp_path, SUMMARY, rows))
+    assert sorted((u.field, u.label) for u in result.unmapped) == [
+        ("policy_areas", "Deepfakes"), ("products", "Gemini"), ("regions", "United Arab Emirates (the)")]
+    uae = at(result, 2, "items_not_enough_info")
+    assert (uae["region"], uae["value"]) == ("AE", 14)
+    gemini = at(result, 41, "number_of_requests")
+    assert (gemini["platform"], gemini["value"]) == ("google", 2)
+    assert gemini["breakdown"] == "requestor=Consumer Protection Authority;product=Gemini"
+    deepfakes = at(result, 42, "number_of_requests")
+    assert (deepfakes["policy_area"], deepfakes["policy_label"], deepfakes["value"]) == ("UNMAPPED", "Deepfakes", 154)
+    words = at(result, 43, "items_requested_removal")
+    assert (words["qualifier"], words["value_text"]) == ("text", "not disclosed") and words["value"] != words["value"]
+    assert at(result, 43, "number_of_requests")["value"] == 16
+    assert_others_exact(result, summary[1], {2, 41, 42, 43})
+
+
+def test_a_renamed_and_an_added_figure_column_in_any_order(tmp_path, summary):
+    rows = real_rows(SUMMARY)
+    header = rows[0]
+    at_requests = header.index("number_of_requests")
+    header[at_requests] = "requests_received"
+    order = list(reversed(range(len(header))))  # every column moved
+    out = [[row[i] for i in order] + [added] for row, added in
+           zip(rows, ["items_age_restricted"] + [str(n % 3) for n in range(1, len(rows))], strict=True)]
+    _, result = read_path(write_rows(tmp_path, SUMMARY, out))
+    assert sorted((u.field, u.label) for u in result.unmapped) == [("metrics", "items_age_restricted"),
+                                                                  ("metrics", "requests_received")]
+    renamed = at(result, 14614, "requests_received")
+    assert (renamed["metric"], renamed["value"], renamed["unit"]) == ("unmapped", 70, "count")
+    added = at(result, 14614, "items_age_restricted")
+    assert (added["metric"], added["value"]) == ("unmapped", 14613 % 3)
+    assert_others_exact(result, summary[1], set(), changed_column="number_of_requests")
+    df, real = result.observations, summary[1].observations
+    ours, theirs = df[df.metric_label == "requests_received"], real[real.metric_label == "number_of_requests"]
+    ours = ours.set_index(ours.locator.str.extract(r"^(line \d+)")[0])
+    theirs = theirs.set_index(theirs.locator.str.extract(r"^(line \d+)")[0])
+    assert len(ours) == len(theirs) == 17482
+    assert ours.value.sort_index().equals(theirs.value.sort_index())
+
+
+def test_a_new_label_column_in_the_detailed_file_goes_into_the_breakdown(tmp_path, detailed):
+    rows = real_rows(DETAILED)
+    out = [rows[0][:4] + ["Language"] + rows[0][4:]] + [row[:4] + ["" if n % 2 else "en"] + row[4:]
+                                                         for n, row in enumerate(rows[1:])]
+    _, result = read_path(write_rows(tmp_path, DETAILED, out))
+    assert [(u.field, u.label) for u in result.unmapped] == [("columns", "Language")]
+    assert any("'Language' read as labels into the breakdown" in n for n in result.notes)
+    argentina = at(result, 2, "Total")
+    assert (argentina["value"], argentina["breakdown"]) == (4, "product=Blogger;language=en")
+    assert at(result, 3, "Total")["breakdown"] == "product=Blogger"
+    ours = by_place(result.observations)
+    real = by_place(detailed[1].observations)
+    assert {loc: row[:5] + row[6:] for loc, row in ours.items()} == {loc: row[:5] + row[6:] for loc, row in real.items()}

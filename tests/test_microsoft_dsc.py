@@ -6,9 +6,9 @@ import pytest
 
 from collectors import REGISTRY
 from reports.documents import register
-from reports.errors import ParseError, UnmappedLabel
+from reports.errors import ParseError
 from tests.conftest import only_row as value
-from tests.conftest import parse_real
+from tests.conftest import parse_real, shared
 
 SHEET = "Digital Safety Content"
 
@@ -102,11 +102,15 @@ def test_own_fixture_parses_in_the_published_layout(tmp_path):
     assert list(result.observations["value_text"]) == ["120", "50.0%"]
 
 
-def test_an_unmapped_table_title_fails_naming_file_and_cell(tmp_path):
+def test_an_unmapped_table_title_is_kept_verbatim_and_flagged(tmp_path):
     path = write_book(tmp_path / "new.xlsx", "Grooming - Xbox Live")
-    with pytest.raises(UnmappedLabel) as caught:
-        parse_file(path)
-    assert "new.xlsx" in str(caught.value) and f"{SHEET}!C3" in str(caught.value)
+    result = REGISTRY["microsoft-dsc"].read([register(path, "microsoft-dsc")])
+    assert [(u.field, u.label, u.place) for u in result.unmapped] == [("tables", "Grooming - Xbox Live", f"{SHEET}!C3")]
+    assert "new.xlsx" in result.unmapped[0].file
+    df = result.observations
+    assert list(zip(df.platform, df.policy_area, df.policy_label, df.metric, df.value, strict=True)) == [
+        ("microsoft", "UNMAPPED", "Grooming - Xbox Live", "content_actioned", 120),
+        ("microsoft", "UNMAPPED", "Grooming - Xbox Live", "proactive_rate", 0.5)]
 
 
 def test_tables_naming_different_periods_fail(tmp_path):
@@ -114,3 +118,102 @@ def test_tables_naming_different_periods_fail(tmp_path):
     with pytest.raises(ParseError) as caught:
         parse_file(path)
     assert "mixed.xlsx" in str(caught.value) and "B9" in str(caught.value)
+
+
+# -- the next edition nobody has seen: a real workbook changed the way Microsoft changes it ------------------------
+
+def mutated(tmp_path, edition: str, change) -> object:
+    """A real edition opened (values as Excel showed them), changed by `change(sheet)`, saved and parsed."""
+    book = openpyxl.load_workbook(shared("microsoft-dsc", f"microsoft-{edition}.xlsx"), data_only=True)
+    change(book[SHEET])
+    path = tmp_path / f"microsoft-{edition}.xlsx"
+    book.save(path)
+    return REGISTRY["microsoft-dsc"].read([register(path, "microsoft-dsc")])
+
+
+def by_cell(df):
+    return {loc: (p, a, lab, m, ml, b, t, q, None if v != v else v) for loc, p, a, lab, m, ml, b, t, q, v in zip(
+        df.locator, df.platform, df.policy_area, df.policy_label, df.metric, df.metric_label, df.breakdown,
+        df.value_text, df.qualifier, df.value, strict=True)}
+
+
+def assert_others_exact(result, edition: str, changed: set[str]):
+    """Every figure outside the changed cells is exactly what the real edition gives."""
+    _, real = parse(edition)
+    ours, theirs = by_cell(result.observations), by_cell(real.observations)
+    kept = {loc: row for loc, row in theirs.items() if loc.split("!")[-1] not in changed}
+    assert {loc: row for loc, row in ours.items() if loc in kept} == kept and len(kept) >= 10
+
+
+def test_a_renamed_table_title_keeps_its_figures_flagged(tmp_path):
+    def rename(sheet):
+        assert sheet["G3"].value == "CSEAI - Bing Search Engine"
+        sheet["G3"] = "CSEAI - Bing Search and Copilot"
+
+    result = mutated(tmp_path, "2023-h2", rename)
+    assert [(u.field, u.label) for u in result.unmapped] == [("tables", "CSEAI - Bing Search and Copilot")]
+    bing = value(result.observations, locator=f"{SHEET}!G5")
+    assert (bing["platform"], bing["policy_area"], bing["policy_label"]) == (
+        "microsoft", "UNMAPPED", "CSEAI - Bing Search and Copilot")
+    assert (bing["metric"], bing["value"], bing["value_text"]) == ("content_actioned", 66_603, "66,603")
+    assert_others_exact(result, "2023-h2", {"G5", "H5"})
+
+
+def test_a_renamed_header_and_an_added_column_are_read(tmp_path):
+    def change(sheet):
+        assert (sheet["E17"].value, sheet["F17"].value) == ("Percentage of Requests Actioned", None)
+        sheet["E17"] = "Share of Requests Actioned"
+        sheet["F17"], sheet["F18"] = "Median Days to Action", 3
+        sheet["F18"].number_format = "#,##0"
+
+    result = mutated(tmp_path, "2023-h2", change)
+    assert sorted((u.field, u.label) for u in result.unmapped) == [
+        ("metrics", "Median Days to Action"), ("metrics", "Share of Requests Actioned")]
+    share = value(result.observations, locator=f"{SHEET}!E18")
+    assert (share["metric"], share["metric_label"], share["unit"]) == ("unmapped", "Share of Requests Actioned", "ratio")
+    assert share["value"] == pytest.approx(0.4126315789473684) and share["value_text"] == "41%"
+    days = value(result.observations, locator=f"{SHEET}!F18")
+    assert (days["metric"], days["value"], days["unit"], days["policy_label"]) == (
+        "unmapped", 3, "count", "Non-Consensual Intimate Imagery (NCII)")
+    assert_others_exact(result, "2023-h2", {"E18", "F18"})
+
+
+def test_a_new_table_and_a_sentence_for_a_figure_are_kept(tmp_path):
+    def change(sheet):
+        assert sheet["C18"].value == 1425
+        sheet["C18"] = "Not reported for this period"
+        sheet["B23"], sheet["C23"] = "July - December 2023", "Grooming - Xbox Live"
+        sheet["C24"], sheet["D24"] = "Content Actioned", "Accounts Actioned"
+        sheet["C25"], sheet["D25"] = 512, 64
+
+    result = mutated(tmp_path, "2023-h2", change)
+    assert [(u.field, u.label) for u in result.unmapped] == [("tables", "Grooming - Xbox Live")]
+    words = value(result.observations, locator=f"{SHEET}!C18")
+    assert (words["qualifier"], words["value_text"], words["metric"]) == (
+        "text", "Not reported for this period", "removal_requests")
+    assert words["value"] != words["value"]  # no value
+    grooming = result.observations[result.observations.policy_label == "Grooming - Xbox Live"]
+    assert list(zip(grooming.metric, grooming.value, grooming.platform, strict=True)) == [
+        ("content_actioned", 512, "microsoft"), ("accounts_actioned", 64, "microsoft")]
+    assert value(result.observations, metric="ncmec_reports")["value"] == 60_749
+    assert_others_exact(result, "2023-h2", {"C18"})
+
+
+def test_a_header_printed_in_another_unit_is_kept_as_printed_and_flagged(tmp_path):
+    def change(sheet):
+        sheet["F11"], sheet["F11"].number_format = 12, "#,##0"  # TVEC Accounts Reinstated: a count, not a share
+
+    result = mutated(tmp_path, "2023-h2", change)
+    assert [(u.field, u.label) for u in result.unmapped] == [("metrics", "Accounts Reinstated (printed as a count)")]
+    row = value(result.observations, locator=f"{SHEET}!F11")
+    assert (row["metric"], row["unit"], row["value"]) == ("unmapped", "count", 12)
+    assert_others_exact(result, "2023-h2", {"F11"})
+
+
+def test_a_table_without_a_period_label_takes_the_period_the_file_name_states(tmp_path):
+    result = parse_file(write_book(tmp_path / "microsoft-2024-h2.xlsx", "CSEAI - Bing Search Engine", period_cell=None))
+    assert set(result.observations.period) == {"2024-H2"} and list(result.observations.value) == [120, 0.5]
+    assert result.notes == [f"microsoft-2024-h2.xlsx {SHEET}!C3: no period label beside table 'CSEAI - Bing Search "
+                            "Engine'; recorded for 2024-H2, the period the file name states"]
+    with pytest.raises(ParseError, match=r"book\.xlsx: Digital Safety Content!C3: no period label"):
+        parse_file(write_book(tmp_path / "book.xlsx", "CSEAI - Bing Search Engine", period_cell=None))

@@ -8,7 +8,7 @@ from collectors.ncmec_esp import slug
 from reports.documents import register
 from reports.errors import ParseError
 from tests.conftest import only_row as value
-from tests.conftest import parse_real
+from tests.conftest import parse_real, shared
 
 YEARS = range(2019, 2024)
 # ESP rows per PDF, counted in each PDF's text as lines ending in a count (wrapped names counted once),
@@ -108,3 +108,89 @@ def test_a_file_that_is_not_a_pdf_raises_a_parse_error_naming_it(tmp_path):
     doc = register(bad, "ncmec-esp")
     with pytest.raises(ParseError, match="ncmec-by-esp-2024.pdf"):
         REGISTRY["ncmec-esp"].parse([doc])
+
+
+# -- the next year nobody has seen: the real PDF's words, changed the way NCMEC changes its layout -------------------
+
+def read_changed(monkeypatch, year: int, change):
+    """Parse the real PDF with the words pdfplumber extracts from each page changed by `change(page_number, words)`."""
+    from pdfplumber.page import Page
+
+    original = Page.extract_words
+
+    def extract(self, *args, **kwargs):
+        return change(self.page_number, [dict(w) for w in original(self, *args, **kwargs)])
+
+    monkeypatch.setattr(Page, "extract_words", extract)
+    doc = register(shared("ncmec", f"ncmec-by-esp-{year}.pdf"), "ncmec-esp")
+    return REGISTRY["ncmec-esp"].read([doc])
+
+
+def word_at(words, text: str, near_top: float | None = None):
+    (found,) = [w for w in words if w["text"] == text and (near_top is None or abs(w["top"] - near_top) < 2)]
+    return found
+
+
+def by_esp(df):
+    return {(p, b): (loc, t, q, None if v != v else v) for p, b, loc, t, q, v in zip(
+        df.platform, df.breakdown, df.locator, df.value_text, df.qualifier, df.value, strict=True)}
+
+
+def test_a_changed_layout_and_new_words_keep_every_other_row_exact(monkeypatch):
+    _, real = parse(2023)
+    yelp_top = esp_row(real.observations, "Yelp Inc.")  # page 8: 'Yelp Inc. 3'
+
+    def change(page: int, words):
+        if page == 3:  # the column headings are not repeated on this page: rows still read as the table's
+            words = [w for w in words if not (w["text"] in ("ESP", "Reports") and 80 < w["top"] < 90)]
+        if page == 8:
+            word_at(words, "Corp", near_top=108.5)["text"] = "Holdings"  # 'X Corp' renamed 'X Holdings'
+            three = next(w for w in words if w["text"] == "3" and w["x1"] > 480 and w["top"] > 125)
+            words.remove(three)  # the count beside 'Yelp Inc.' printed as words
+            words += [{**three, "text": "Not", "x0": three["x1"] - 60, "x1": three["x1"] - 42},
+                      {**three, "text": "reported", "x0": three["x1"] - 39}]
+            total = word_at(words, "Total")
+            words.append({**total, "text": "Grand", "x0": total["x0"] - 40, "x1": total["x0"] - 4})
+            words += [{**total, "text": text, "top": total["top"] + 30, "bottom": total["bottom"] + 30, "x0": x0,
+                       "x1": x0 + 40} for text, x0 in (("Figures", 122.2), ("are", 165.0), ("preliminary.", 190.0))]
+        return words
+
+    result = read_changed(monkeypatch, 2023, change)
+    df = result.observations
+    assert result.unmapped == []
+    x = df[df.platform == "x"]
+    assert list(zip(x.breakdown, x.value, strict=True)) == [("", 597_087)]  # 'Twitter, Inc. / Vine.co' alone now
+    holdings = value(df, platform="x-holdings")
+    assert (holdings["value"], holdings["locator"]) == (273_416, "page 8, row 1: X Holdings 273,416")
+    yelp = value(df, platform="yelp-inc")
+    assert (yelp["qualifier"], yelp["value_text"]) == ("text", "Not reported") and yelp["value"] != yelp["value"]
+    total = value(df, platform="all-esps")
+    assert (total["value"], total["locator"]) == (35_944_826, "page 8, row 10: Grand Total 35,944,826")
+    assert any("'Figures are preliminary.'" in n for n in result.notes)
+    assert any("sum to 35,944,823" in n for n in result.notes)  # without Yelp's 3, the rows no longer add up
+    page3 = df[df.locator.str.startswith("page 3, ")]
+    assert len(page3) == len(real.observations[real.observations.locator.str.startswith("page 3, ")]) > 20
+    changed = {("x", "esp=X Corp"), ("x", "esp=Twitter, Inc. / Vine.co"), ("yelp-inc", ""), ("all-esps", "")}
+    kept = {k: v for k, v in by_esp(real.observations).items() if k not in changed}
+    # every row but X Corp, Twitter (no longer sharing platform x), Yelp and the total
+    assert {k: v for k, v in by_esp(df).items() if k in kept} == kept and len(kept) == ROWS[2023] + 1 - 4
+    assert yelp_top["value"] == 3
+
+
+def test_a_renamed_count_heading_is_read_from_the_layout(monkeypatch):
+    _, real = parse(2019)
+
+    def change(page: int, words):
+        for w in words:
+            if w["text"] == "ESP" and w["x0"] < 150 and 60 < w["top"] < 600:
+                w["text"] = "Company"  # 'ESP Number of Reports' -> 'Company Number of CyberTipline Reports'
+            if w["text"] == "of" and w["x0"] > 300:
+                w["text"] = "of CyberTipline"
+        return words
+
+    result = read_changed(monkeypatch, 2019, change)
+    df = result.observations
+    assert set(df.metric_label) == {"Number of CyberTipline Reports"}
+    assert len(df) == len(real.observations) == ROWS[2019] + 1
+    ours = {k: v[1:] for k, v in by_esp(df).items()}
+    assert ours == {k: v[1:] for k, v in by_esp(real.observations).items()}
