@@ -19,7 +19,7 @@ from reports.errors import ParseError
 from reports.numbers import TEXT, parse_figure
 from reports.periods import parse_period
 from reports.schema import BREAKDOWN_PATTERN, REGION_PATTERN, UNITS, frame, observation
-from reports.textio import decode_text
+from reports.textio import csv_records, decode_text
 from reports.vocab import mapping, metrics, platforms
 
 CURATED_DIR = PACKAGE_DIR / "curated"
@@ -45,6 +45,7 @@ class Curated(Collector):
         """Check every row against our vocabularies and formats, map its policy label, keep its citation."""
         (doc,) = documents
         text = decode_text(doc.read_bytes(), file=doc.path)
+        csv_records(text, file=doc.path)  # refuses a file cut short inside a quoted field
         reader = csv.DictReader(io.StringIO(text))
         check_header(reader.fieldnames, doc)
         extra = [c for c in reader.fieldnames or [] if c not in COLUMNS]

@@ -15,8 +15,6 @@ does not equal the sum of its rows is reported as a note, never replaced.
 from __future__ import annotations
 
 import calendar
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 
@@ -26,7 +24,7 @@ from reports.errors import ParseError
 from reports.numbers import Figure, is_missing, parse_figure
 from reports.periods import Period, month, parse_period, period_from_name, span
 from reports.schema import format_breakdown, frame, observation, parse_breakdown
-from reports.textio import decode_text
+from reports.textio import csv_records, decode_text
 from reports.vocab import UNMAPPED_AREA, UNMAPPED_METRIC, csv_line, mapping, record_unmapped
 
 SOURCE = "discord"
@@ -115,18 +113,12 @@ class Discord(Collector):
 
 def read_rows(doc: Document) -> list[Row]:
     """Every CSV record with its starting line; cells stripped, trailing empty cells dropped."""
-    text = decode_text(doc.read_bytes(), file=doc.path)
-    reader = csv.reader(io.StringIO(text))
-    rows, line = [], 1
-    try:
-        for record in reader:
-            cells = [" ".join(c.split()) for c in record]
-            while cells and not cells[-1]:
-                cells.pop()
-            rows.append(Row(line, cells[0] if cells else "", cells[1:]))
-            line = reader.line_num + 1
-    except csv.Error as exc:
-        raise ParseError(f"not a readable CSV file ({exc})", file=doc.path, place=f"line {line}") from None
+    rows = []
+    for line, record in csv_records(decode_text(doc.read_bytes(), file=doc.path), file=doc.path):
+        cells = [" ".join(c.split()) for c in record]
+        while cells and not cells[-1]:
+            cells.pop()
+        rows.append(Row(line, cells[0] if cells else "", cells[1:]))
     return rows
 
 

@@ -20,6 +20,7 @@ from reports.errors import ParseError
 from reports.numbers import TEXT
 from reports.periods import half, parse_period
 from reports.schema import COLUMNS, coerce
+from reports.textio import check_complete, decode_text
 from reports.vocab import MAPPINGS_DIR, csv_line, mapping, metrics, record_unmapped
 
 SOURCE = "google-gov-removals"
@@ -94,9 +95,11 @@ class Columns:
 
 def read_table(doc: Document) -> tuple[pd.DataFrame, str, list[str], Columns]:
     """The whole CSV as text cells; which of the two files it is, its figure columns and any unknown label column."""
+    text = decode_text(doc.read_bytes(), file=doc.path)
+    check_complete(text, file=doc.path)
     try:
-        table = pd.read_csv(io.BytesIO(doc.read_bytes()), dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise ParseError(f"not a readable CSV ({exc})", file=doc.path) from None
     header = [str(h) for h in table.columns]
     table.columns = header

@@ -10,7 +10,6 @@ wording stays in the locator.
 from __future__ import annotations
 
 import csv
-import io
 import re
 
 from reports.collector import Collector, ParseResult, Skipped, edition_meta
@@ -19,7 +18,7 @@ from reports.errors import ParseError
 from reports.numbers import TEXT, parse_figure
 from reports.periods import parse_period
 from reports.schema import frame, observation
-from reports.textio import decode_text
+from reports.textio import csv_records, decode_text
 from reports.vocab import UNMAPPED_METRIC, mapping
 
 HEADER = ["app", "policy_area", "metric", "period", "value"]
@@ -48,15 +47,14 @@ class MetaCSER(Collector):
     def parse(self, documents: list[Document]) -> ParseResult:
         """Load the CSV, map each row's app, policy area and metric, and keep every printed value."""
         (doc,) = documents
-        text = decode_text(doc.read_bytes(), file=doc.path)
-        reader = csv.reader(io.StringIO(text))
-        header = next(reader, None)
+        records = csv_records(decode_text(doc.read_bytes(), file=doc.path), file=doc.path)
+        header = records[0][1] if records else None
         columns, notes = header_columns(header, doc)
         apps, areas, metrics = (mapping(self.id, k) for k in ("platforms", "policy_areas", "metrics"))
         # Where a metric's meaning depends on the policy (fake accounts are accounts), the pair decides.
         by_policy = mapping(self.id, "policy_metrics")
         rows, skipped, last = [], [], None
-        for line, cells in enumerate(reader, start=2):
+        for line, cells in records[1:]:
             if not any(c.strip() for c in cells):
                 continue
             place = f"line {line}"

@@ -34,6 +34,7 @@ from reports.errors import ParseError
 from reports.numbers import MISSING, TEXT, is_missing, parse_figure
 from reports.periods import Period, month, parse_period, period_from_name, quarter
 from reports.schema import coerce, format_breakdown, repr_value
+from reports.textio import check_complete, decode_text
 from reports.vocab import mapping
 
 SOURCE = "tiktok-cger"
@@ -105,12 +106,8 @@ class TikTokCGER(Collector):
 def read_csv(reading: Reading) -> pd.DataFrame:
     """The CSV edition as the long table, its columns found by header (columns.csv), else by content or place."""
     doc = reading.doc
-    raw = doc.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
-        reading.note("not UTF-8: read as Windows-1252")
+    text = decode_text(doc.read_bytes(), file=doc.path, allow_cp1252=True)
+    check_complete(text, file=doc.path)
     try:
         df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:

@@ -18,7 +18,7 @@ from reports.errors import AtlasError, ParseError, ValidationError
 from reports.numbers import TEXT
 from reports.schema import FIGURE_KEY, figure_keys, validate
 from reports.store import Store, writing
-from reports.vocab import Unmapped
+from reports.vocab import Unmapped, slugify
 
 Progress = Callable[[str], None]
 
@@ -34,7 +34,8 @@ class UnmappedFound:
 
     def line(self) -> str:
         u = self.label
-        return (f"  {u.source} {u.field} {u.label!r}: {self.figures} figure(s), first at {self.document} "
+        figures = f"{self.figures} figure(s)" if self.figures else "figures not traced to it"
+        return (f"  {u.source} {u.field} {u.label!r}: {figures}, first at {self.document} "
                 f"{self.first_locator or u.place}; map it with `{u.suggestion}` in {u.mapping_file}")
 
 
@@ -199,10 +200,13 @@ def unmapped_found(result: ParseResult, df: pd.DataFrame, docs) -> list[Unmapped
         carries = (lower["policy_label"] == text) | (lower["metric_label"] == text)
         if not carries.any():
             carries = lower["locator"].str.contains(text, regex=False) | lower["breakdown"].str.contains(text, regex=False)
-        if not carries.any() and " / " in text:  # a label looked up as 'group / label' (Discord's 'table / column')
-            group, _, last = text.rpartition(" / ")
+        separator = next((s for s in (" / ", " | ") if s in text), None)
+        if not carries.any() and separator:  # looked up as 'group / label' (Discord's 'table / column', X's 'kind | column')
+            group, _, last = text.rpartition(separator)
             carries = (((lower["metric_label"] == last) | (lower["policy_label"] == last))
                        & lower["locator"].str.contains(group, regex=False))
+        if not carries.any():  # a service or organisation we do not list: its slug is the platform
+            carries = df["platform"] == slugify(u.label.label)
         hits = df[carries]
         first = hits.iloc[0] if len(hits) else None
         document = names.get(first["document_sha256"], "") if first is not None else _file_name(u.file, docs)

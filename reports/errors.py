@@ -3,15 +3,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
+# Publisher text quoted in a message (a header, a cell) is cut to this many characters: an error names the place,
+# it does not repeat a 2 MB line.
+MAX_QUOTED = 600
+
+
+def bounded(text: object, limit: int = MAX_QUOTED) -> str:
+    text = str(text)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text) - limit:,} more characters)"
+
 
 class AtlasError(Exception):
     """An error a user can act on, naming the file and where in it the problem is."""
 
     def __init__(self, message: str, *, file: str | Path | None = None, place: str | None = None,
                  source: str | None = None):
-        self.message = message
+        self.message = bounded(message, 4 * MAX_QUOTED)
         self.file = str(file) if file is not None else None
-        self.place = place
+        self.place = bounded(place) if place is not None else None
         self.source = source
         super().__init__(str(self))
 

@@ -131,9 +131,22 @@ def test_unmapped_lists_labels_no_mapping_covers_with_the_row_to_add(tmp_path):
     assert listed.exit_code == 0, listed.output
     assert "1 label(s) not yet harmonised" in listed.output
     assert "meta-cser policy_areas 'Hateful Speech Acts'" in listed.output
-    assert "`Hateful Speech Acts,<policy_area>,` in reports/mappings/meta-cser/policy_areas.csv" in listed.output
+    assert "`Hateful Speech Acts,<policy_area>,,` in reports/mappings/meta-cser/policy_areas.csv" in listed.output
 
 
 def test_serve_refuses_the_debugger_on_an_address_others_can_reach():
     result = CliRunner().invoke(main, ["serve", "--debug", "--host", "0.0.0.0"])
     assert result.exit_code == 2 and "refused on --host 0.0.0.0" in result.output
+
+
+def test_a_file_cut_inside_a_quoted_figure_is_refused_and_never_stored_short(tmp_path):
+    """A download cut inside "31,800,000" must not become a figure of 31,800."""
+    sources, db = tmp_path / "sources" / "meta-cser", tmp_path / "atlas.duckdb"
+    sources.mkdir(parents=True)
+    whole = shared("meta-cser", "meta-2021-q2.csv").read_bytes()
+    (sources / "meta-2021-q2.csv").write_bytes(whole[: whole.index(b'"31,800,000"') + len(b'"31,8')])
+    result = CliRunner().invoke(main, ["build", "--sources", str(sources.parent), "--db", str(db), "--only", "meta-cser"])
+    assert result.exit_code == 1
+    assert "meta-2021-q2.csv: line 5: the file ends inside a quoted field" in result.output
+    with Store(db, read_only=True) as store:
+        assert store.counts()["observations"] == 0

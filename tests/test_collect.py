@@ -360,8 +360,7 @@ def test_html_is_refused_by_the_parser_too(tmp_path):
     page.write_text("<!DOCTYPE html>\n<html><body>Sign in</body></html>\n")
     summary = build(tmp_path, tmp_path / "atlas.duckdb", {"meta-cser": REGISTRY["meta-cser"]})
     assert [error for _, error in summary.failed] == [
-        f"{page}: line 1: missing column(s) app, policy_area, metric, period, value: expected header "
-        "app,policy_area,metric,period,value (in any order), found ['<!DOCTYPE html>']"]
+        f"{page}: line 1: an HTML page, not a data file (a login, error or download page saved in its place?)"]
     with Store(tmp_path / "atlas.duckdb", read_only=True) as store:
         assert store.counts()["documents"] == 0
 

@@ -170,7 +170,7 @@ def test_an_unmapped_label_builds_flagged_and_strict_refuses_it_naming_them_all(
     assert [(u.label.label, u.figures) for u in summary.unmapped] == [("Lunar Conduct", 1), ("Orbital Hazards", 1)]
     text = "\n".join(summary.lines())
     assert "meta-cser policy_areas 'Lunar Conduct': 1 figure(s), first at b.csv line 1 (Lunar Conduct)" in text
-    assert "`Lunar Conduct,<policy_area>,` in reports/mappings/meta-cser/policy_areas.csv" in text
+    assert "`Lunar Conduct,<policy_area>,,` in reports/mappings/meta-cser/policy_areas.csv" in text
     with Store(db, read_only=True) as store:
         kept = store.latest().set_index("policy_label")
         assert kept.loc["Lunar Conduct", "policy_area"] == "UNMAPPED" and kept.loc["Lunar Conduct", "value"] == 6.0
@@ -240,3 +240,26 @@ def test_a_store_reached_through_a_symlink_is_locked_and_written_as_itself(tmp_p
     assert link.is_symlink()
     with Store(real, read_only=True) as store:
         assert sorted(store.latest().value) == [5.0, 7.0]
+
+
+def test_text_readers_refuse_what_would_mislead_and_name_the_place():
+    from reports.errors import AtlasError
+    from reports.textio import csv_records, decode_text
+
+    ok = decode_text(b"app,value\nFacebook,\"20,800,000\"\n", file="m.csv")
+    assert csv_records(ok, file="m.csv") == [(1, ["app", "value"]), (2, ["Facebook", "20,800,000"])]
+    assert csv_records('a,b\n1,"two\nlines"\n3,4', file="m.csv")[-1] == (4, ["3", "4"])
+    with pytest.raises(ParseError, match=r"m\.csv: line 3: the file ends inside a quoted field"):
+        csv_records('app,value\nFacebook,"20,800,000"\nInstagram,"31,8', file="m.csv")
+    with pytest.raises(ParseError, match=r"line 2, column 9: not UTF-8 text: byte 0xe9 .*\(a stray byte"):
+        decode_text("name,x\nFacebook\xe9,1\nCafé,2\n".encode().replace(b"\xc3\xa9,1", b"\xe9,1"),
+                    file="m.csv", allow_cp1252=True)
+    assert decode_text("name\nCaf\xe9\n".encode("cp1252"), file="m.csv", allow_cp1252=True) == "name\nCafé\n"
+    assert decode_text("name\nCafé\n".encode("utf-16"), file="m.csv") == "name\nCafé\n"
+    with pytest.raises(ParseError, match="an HTML page, not a data file"):
+        decode_text(b"\n  <!DOCTYPE html><html><body>Sign in</body></html>", file="m.csv")
+    with pytest.raises(ParseError, match=r"line 2 is 2,097,153 bytes long") as err:
+        decode_text(b"a,b\n" + b"x" * (2 * 1024 * 1024 + 1) + b"\n", file="m.csv")
+    assert len(str(err.value)) < 300
+    long = AtlasError("header " + "h" * 2_000_000, file="m.csv", place="line 1")
+    assert len(str(long)) < 3_000 and "more characters" in str(long)
