@@ -329,8 +329,20 @@ def identify(table: Table) -> int | None:
                                 (7, "complaint")):
                 if words in indicators:
                     return part
+            # Indicators reworded: the template's section names, then the part's number in the file or sheet name.
+            if "section" in cells:
+                at = cells.index("section")
+                sections = " | ".join(norm(row[at]) for row in table.rows[1:] if len(row) > at)
+                for part, words in ((10, "amar"), (9, "human resources"), (8, "automated means"),
+                                    (7, "internal complaints mechanism")):
+                    if words in sections:
+                        return part
+            named = part_name(table.label)
+            return named.part if named is not None and named.part in (7, 8, 9, 10) else None
         elif indicators:
             return 11
+    if column(header, "category of ") is not None and (named := part_name(table.label)) and named.part in (3, 4, 5, 6):
+        return named.part  # a category table whose indicator columns are all reworded: its number in its name
     return None
 
 

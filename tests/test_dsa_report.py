@@ -144,6 +144,98 @@ def value(report: str, **where) -> float | None:
     ("tiktok-2025-H2", "orders_received", {"breakdown": "order=information", "region": "DE"}, 5_086),
     ("tiktok-2026-H1", "orders_received", {"breakdown": "order=act"}, 1_070),
     ("tiktok-2026-H1", "orders_received", {"breakdown": "order=information", "region": "FR"}, 2_934),
+    # Facebook 2025-H2 (Meta; label cells left blank below the first row in parts 9 and 10)
+    ("facebook", "active_recipients", {}, 262_480_454),
+    ("facebook", "active_recipients", {"region": "AT"}, 4_167_448),
+    ("facebook", "active_recipients", {"region": "BE"}, 8_042_219),  # row ",,,,,BE,..." : indicator from above
+    ("facebook", "active_recipients", {"region": "GR"}, 6_511_774),  # printed EL
+    ("facebook", "active_recipients", {"region": "SK"}, 3_402_089),
+    ("facebook", "moderators", {}, 7_704),
+    ("facebook", "moderators", {"region": "de", "breakdown": "region_kind=language"}, 659),
+    ("facebook", "moderators", {"region": "sv", "breakdown": "region_kind=language"}, 63),
+    ("facebook", "measures_automated", {}, 148_985_779),
+    ("facebook", "measures_automated", {"breakdown": "basis=own_initiative"}, 159_087_385),  # printed "own initiative  "
+    ("facebook", "automated_precision", {}, 0.96),
+    ("facebook", "automated_recall", {"region": "bg", "breakdown": "region_kind=language"}, 0.36),
+    ("facebook", "automated_precision", {"policy_area": "STATEMENT_CATEGORY_CYBER_VIOLENCE"}, 0.99),  # scope = category
+    ("facebook", "complaints_received", {}, 6_636_461),
+    ("facebook", "complaint_outcomes", {"breakdown": "outcome=reversed"}, 1_998_821),
+    ("facebook", "complaint_median_time", {}, 1.06),
+    ("facebook", "complaints_received", {"breakdown": "subject=account_suspension"}, 3_934_691),
+    ("facebook", "ods_disputes", {}, 3_935),
+    ("facebook", "ods_outcomes_implemented", {}, 0.02),
+    ("facebook", "notices_received", {}, 788_745),
+    ("facebook", "notices_trusted_flaggers", {"policy_area": "STATEMENT_CATEGORY_PROTECTION_OF_MINORS"}, 27),
+    ("facebook", "median_time_to_act", {}, 14.8),
+    ("facebook", "notice_actions", {"breakdown": "basis=terms_and_conditions"}, 150_160),
+    ("facebook", "own_initiative_measures", {"breakdown": "basis=illegal_content"}, 96_466),
+    ("facebook", "own_initiative_measures", {"breakdown": "basis=illegal_content;restriction=visibility_disable"}, 95_229),
+    ("facebook", "own_initiative_measures",
+     {"breakdown": "basis=illegal_content", "policy_area": "STATEMENT_CATEGORY_OTHER_ILLEGAL"}, 31_398),
+    ("facebook", "own_initiative_measures", {"breakdown": "basis=terms_and_conditions"}, 171_807_219),
+    ("facebook", "measures_automated_detection", {"breakdown": "basis=terms_and_conditions"}, 148_905_624),
+    ("facebook", "own_initiative_measures", {"policy_area": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+                                             "breakdown": "basis=terms_and_conditions;keyword=KEYWORD_OTHER_SPAM"}, 6_627_768),
+    # Instagram 2025-H2
+    ("instagram", "active_recipients", {}, 288_737_559),
+    ("instagram", "active_recipients", {"region": "AT"}, 5_270_511),
+    ("instagram", "active_recipients", {"region": "DE"}, 48_183_673),  # indicator cell blank
+    ("instagram", "active_recipients", {"region": "SK"}, 2_694_254),
+    ("instagram", "moderators", {}, 7_704),
+    ("instagram", "moderators", {"region": "pt", "breakdown": "region_kind=language"}, 1_923),
+    ("instagram", "measures_automated", {}, 45_002_810),
+    ("instagram", "measures_automated", {"breakdown": "basis=own_initiative"}, 45_002_810),
+    ("instagram", "automated_recall", {"policy_area": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD"}, 0.96),
+    ("instagram", "complaints_received", {}, 8_668_843),
+    ("instagram", "complaint_outcomes", {"breakdown": "outcome=upheld"}, 5_214_104),
+    ("instagram", "complaint_outcomes", {"breakdown": "outcome=omitted"}, 72.45),  # as printed
+    ("instagram", "complaint_median_time", {}, 0.2),
+    ("instagram", "ods_disputes", {}, 4_350),
+    ("instagram", "notices_received", {}, 353_997),
+    ("instagram", "median_time_to_act", {}, 48.18),
+    ("instagram", "notices_trusted_flaggers", {"policy_area": "STATEMENT_CATEGORY_PROTECTION_OF_MINORS"}, 130),
+    ("instagram", "own_initiative_measures", {"breakdown": "basis=illegal_content"}, 15_740),
+    ("instagram", "own_initiative_measures",
+     {"breakdown": "basis=illegal_content", "policy_area": "STATEMENT_CATEGORY_OTHER_ILLEGAL"}, 2_375),
+    ("instagram", "own_initiative_measures", {"policy_area": "STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH",
+                                              "breakdown": "basis=illegal_content;keyword=KEYWORD_OTHER_ILLEGALITY"}, 4_400),
+    ("instagram", "own_initiative_measures", {"breakdown": "basis=terms_and_conditions"}, 55_916_456),
+    ("instagram", "own_initiative_measures",
+     {"breakdown": "basis=terms_and_conditions", "policy_area": "STATEMENT_CATEGORY_SCAMS_AND_FRAUD"}, 9_257_089),
+    # YouTube 2025-H2: the service, and its ads (`*_Ads.csv`, breakdown surface=ads) kept apart
+    ("youtube", "notices_received", {}, 343_749),
+    ("youtube", "notices_trusted_flaggers", {}, 81),
+    ("youtube", "notices_received", {"policy_area": "STATEMENT_CATEGORY_PROTECTION_OF_MINORS"}, 2_545),
+    ("youtube", "median_time_to_act", {"policy_area": "STATEMENT_CATEGORY_PROTECTION_OF_MINORS"}, 23),
+    ("youtube", "own_initiative_measures", {"breakdown": "basis=terms_and_conditions"}, 29_951_489),
+    ("youtube", "own_initiative_measures",
+     {"breakdown": "basis=terms_and_conditions", "policy_area": "STATEMENT_CATEGORY_PROTECTION_OF_MINORS"}, 11_164_592),
+    ("youtube", "own_initiative_measures", {"breakdown": "basis=terms_and_conditions;surface=ads"}, 48_253_773),
+    ("youtube", "measures_automated_detection", {"breakdown": "basis=terms_and_conditions;surface=ads"}, 48_088_268),
+    ("youtube", "own_initiative_measures",
+     {"breakdown": "basis=terms_and_conditions;surface=ads", "policy_area": "STATEMENT_CATEGORY_ANIMAL_WELFARE"}, 107),
+    ("youtube", "complaints_received", {}, 408_939),
+    ("youtube", "complaint_outcomes", {"breakdown": "outcome=upheld"}, 267_777),
+    ("youtube", "complaint_median_time", {}, 4),
+    ("youtube", "complaint_outcomes", {"breakdown": "outcome=omitted"}, 24_955),
+    ("youtube", "ods_disputes", {}, 449),
+    ("youtube", "ods_outcomes_implemented", {}, 0.0048),
+    ("youtube", "complaints_received", {"breakdown": "surface=ads"}, 6_603_993),
+    ("youtube", "suspensions", {"breakdown": "reason=manifestly_unfounded_complaints;surface=ads"}, 1_516_915),
+    ("youtube", "measures_automated", {}, 28_307_169),
+    ("youtube", "measures_automated", {"region": "AT"}, 632_876),  # part 8 per member state ...
+    ("youtube", "measures_automated", {"region": "SE"}, 1_429_796),
+    ("youtube", "measures_not_automated", {"region": "AT"}, 29_170),
+    ("youtube", "notices_automated", {"breakdown": "basis=notices"}, 240_321),
+    ("youtube", "notices_not_automated", {"breakdown": "basis=notices;flagger=trusted"}, 84),
+    ("youtube", "measures_automated", {"breakdown": "surface=ads"}, 22_380_020),
+    ("youtube", "automated_accuracy", {"breakdown": "basis=own_initiative;surface=ads"}, 0.977),
+    ("youtube", "automated_recall", {"region": "bg", "breakdown": "region_kind=language;surface=ads"}, 0.9993),  # ... and
+    ("youtube", "automated_precision", {"region": "sv", "breakdown": "region_kind=language;surface=ads"}, 0.912),  # language
+    ("youtube", "moderators", {"breakdown": "employment=internal"}, 1_128),
+    ("youtube", "moderators", {"breakdown": "employment=external"}, 7_400),
+    ("youtube", "moderators", {"region": "en", "breakdown": "region_kind=language"}, 3_543),
+    ("youtube", "moderators", {"breakdown": "language=agnostic"}, 6_024),  # scope "Agnostic"
 ])
 def test_exact_published_values(report, metric, where, expected):
     assert value(report, metric=metric, **where) == pytest.approx(expected, rel=1e-12)
@@ -226,6 +318,97 @@ def test_every_template_indicator_is_mapped():
             for row in table[1:]:
                 label, scope = norm(row[at_indicator]), norm(row[at_scope])
                 assert (part, label, scope) in rows or (part, label, "") in rows, f"part {part} {label!r} {scope!r}"
+
+
+def test_a_sentence_for_every_figure_is_kept_as_text():
+    """YouTube's part 10 gives one sentence (a link to another report) for TOTAL, AT, [...] and SE."""
+    docs, result = parsed("youtube")
+    df = result.observations[result.observations.metric == "active_recipients"]
+    assert sorted(df.region) == ["AT", "EU", "SE"]
+    assert set(df.qualifier) == {"text"} and df.value.isna().all()
+    assert set(df.value_text) == {"See Feb 2026 DSA MAR report: https://storage.googleapis.com/transparencyreport/"
+                                  "report-downloads/pdf-report-24_2025-7-1_2025-12-31_en_v1.pdf"}
+    [placeholder] = [s for s in result.skipped if "10_AMAR.csv, row 4" in s.locator]
+    assert "placeholder scope '[...]'" in placeholder.reason and "words of row 2" in placeholder.reason
+    assert len([s for s in result.skipped if "8_automated_means.csv" in s.locator and "'[...]'" in s.reason]) == 3
+
+
+def test_ranges_and_repeated_rows_told_apart_by_their_context():
+    """YouTube's part 8 prints accuracy twice for one scope ('for Videos', 'for Comments'), each as a range."""
+    df = parsed("youtube")[1].observations
+    videos = df[(df.metric == "automated_accuracy") & (df.region == "EU")
+                & df.breakdown.str.startswith("detail=System level accuracy for Videos;")]
+    assert sorted(zip(videos.breakdown, videos.value, videos.qualifier, strict=True)) == [
+        ("detail=System level accuracy for Videos;bound=lower", 0.998, "range_lower"),
+        ("detail=System level accuracy for Videos;bound=upper", 0.999, "range_upper")]
+    assert set(videos.value_text) == {"0.998 - 0.999"}
+    recall = df[(df.metric == "automated_recall") & (df.region == "EU") & ~df.breakdown.str.contains("basis=|surface=")]
+    assert sorted(recall.breakdown.str.split(";").str[0].unique()) == [
+        "detail=H2 Violative View Rate (VVR) for Comments", "detail=Q3 Violative View Rate (VVR) for Videos",
+        "detail=Q4 Violative View Rate (VVR) for Videos"]
+    precision = one(df, metric="automated_precision", region="EU", breakdown="bound=upper")  # printed once: no detail
+    assert precision["value"] == 0.871
+
+
+def test_the_ads_files_are_another_surface_in_the_same_report():
+    files = report_files("youtube")
+    assert [len(b) for b in COLLECTOR.bundles(files)] == [12]
+    docs, result = parsed("youtube")
+    df = result.observations
+    ads = df[df.breakdown.str.contains("surface=ads")]
+    by_name = {d.sha256: d.name for d in docs}
+    assert set(ads.document_sha256.map(by_name)) == {"6_own_initiative_TC_Ads.csv", "7_appeals_and_recidivism_Ads.csv",
+                                                     "8_automated_means_Ads.csv"}
+    assert not df[~df.breakdown.str.contains("surface=ads")].document_sha256.map(by_name).str.contains("_Ads").any()
+    # the service's totals are the service's own, never the sum with its ads
+    assert one(df, metric="complaints_received", region="EU", breakdown="")["value"] == 408_939
+    assert one(df, metric="own_initiative_measures", region="EU", policy_area="ALL",
+               breakdown="basis=terms_and_conditions")["value"] == 29_951_489
+
+
+def test_published_gaps_in_the_new_reports_stay_gaps():
+    assert value("youtube", metric="moderators") is None  # "Total number" left empty beside 6,024 "Agnostic"
+    assert value("facebook", metric="moderators", breakdown="employment=internal") is None
+    assert value("facebook", metric="complaint_outcomes", breakdown="outcome=partially_reversed") is None
+    assert value("youtube", metric="automated_accuracy", breakdown="surface=ads") is None
+
+
+def test_merged_label_cells_are_noted():
+    notes = parsed("facebook")[1].notes
+    assert any("10_AMAR.csv" in n and "merged cells" in n for n in notes)
+    row = one(parsed("facebook")[1].observations, metric="active_recipients", region="BE")
+    assert "row 4" in row["locator"] and row["metric_label"] == ("Number of average monthly active recipients during "
+                                                                 "the reporting period")
+
+
+@pytest.mark.parametrize("name, part, surface", [
+    ("6_own_initiative_TC_Ads", 6, "ads"),
+    ("6_own_initiative_TC - Ads", 6, "ads"),
+    ("6_own_initiative_TC (Ads)", 6, "ads"),
+    ("DSA_Transparency_Report_YouTube_July_December_2025 - 8_automated_means_Advertising", 8, "ads"),
+    ("4_notices", 4, ""),
+    ("4_notices (1)", 4, ""),
+    ("4_notices_v2", 4, ""),
+    ("4_notices_2025-H2", 4, ""),
+    ("Report_2025_H2 - 10_AMAR", 10, ""),
+    ("4_EN_Annex_I__Templates_for_Transparency_Reports_CSV_Part_10_AMAR", 10, ""),
+    ("7_appeals_and_recidivism_Marketplace", 7, "marketplace"),
+])
+def test_the_surface_is_what_a_name_adds_to_the_templates_part_name(tmp_path, name, part, surface):
+    from collectors.dsa_report import Table, assign_surfaces, part_name
+
+    assert part_name(name).part == part
+    table = Table(register(shared("dsa-reports", "x", "10_AMAR.csv"), "dsa-report"), name, [], 0, part=part, label=name)
+    assign_surfaces([table])
+    assert table.surface == surface
+
+
+@pytest.mark.parametrize("title, surface", [("Meldungen (Ads)", "ads"), ("Réclamations - Ads", "ads"),
+                                            ("Moyens automatisés Ads", "ads"), ("Avisos", ""), ("Ads", "")])
+def test_a_sheet_name_may_name_the_surface(title, surface):
+    from collectors.dsa_report import trailing_surface
+
+    assert (trailing_surface(title) or "") == surface
 
 
 # -- the forms a report is published in -------------------------------------------------------------------------
@@ -441,3 +624,371 @@ def test_the_empty_template_is_skipped_not_imported():
 
 def test_sniff_rejects_other_sources_files():
     assert not COLLECTOR.sniff(shared("meta-cser", "meta-2024-q2.csv"))
+
+
+# -- openness: real reports mutated here the way publishers change them ----------------------------------------
+
+FIGURE = ["platform", "period", "region", "policy_area", "policy_label", "metric", "metric_label", "breakdown"]
+
+
+def figure_map(df) -> dict[tuple, tuple]:
+    """Every figure of a parse by its key: value, unit, qualifier and the printed text (locators and documents
+    differ between a file and its copy, so they are left out)."""
+    out = {}
+    for row in df.to_dict("records"):
+        key = tuple(row[k] for k in FIGURE)
+        assert key not in out, f"two figures {key}"
+        out[key] = (None if math.isnan(row["value"]) else row["value"], row["unit"], row["qualifier"], row["value_text"])
+    return out
+
+
+def unchanged(base: dict, new: dict, changed=lambda key: False) -> None:
+    """Every figure not `changed` is in both parses, exactly equal."""
+    keep_base = {k: v for k, v in base.items() if not changed(k)}
+    keep_new = {k: v for k, v in new.items() if not changed(k)}
+    assert keep_new == keep_base
+
+
+def copy_report(report: str, folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in report_files(report):
+        shutil.copy(path, folder / path.name)
+    return sorted(folder.iterdir())
+
+
+def load(path: Path) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(path.read_bytes().decode("utf-8-sig"), newline="")))
+
+
+def save(path: Path, rows: list[list[str]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+
+
+def part_file(folder: Path, stem: str) -> Path:
+    [path] = [p for p in folder.iterdir() if p.stem.endswith(stem)]
+    return path
+
+
+def read_folder(folder: Path):
+    return COLLECTOR.read([register(p, "dsa-report") for p in sorted(folder.iterdir())])
+
+
+def base(report: str) -> dict:
+    return figure_map(parsed(report)[1].observations)
+
+
+@pytest.mark.parametrize("name, slug, new", [
+    ("Booking.com", "booking-com", True), ("Amazon Store", "amazon-store", True), ("Zalando", "zalando", True),
+    ("AliExpress", "aliexpress", True), ("Temu", "temu", True), ("SHEIN", "shein", True), ("Wikipedia", "wikipedia", True),
+    ("Google Maps", "google-maps", True), ("LinkedIn", "linkedin", False), ("Bing", "bing", False),
+    ("Google Play", "google-play", False), ("PINTEREST ", "pinterest", False),
+    ("Pinterest Europe Limited", "pinterest", False), ("TikTok Technology Limited", "tiktok", False),
+])
+def test_a_report_of_another_service(tmp_path, name, slug, new):
+    """X's report renamed to another service in every part: a known spelling maps, a new one gets a slug of its
+    name and is listed as new (field platforms); every figure is X's, under the new platform."""
+    folder = tmp_path / "r"
+    for path in copy_report("x", folder):
+        rows = load(path)
+        at = [norm(c) for c in rows[0]].index("service") if "service" in [norm(c) for c in rows[0]] else None
+        if at is not None:
+            save(path, [rows[0]] + [r[:at] + [name] + r[at + 1:] if r[at:at + 1] == ["X"] else r for r in rows[1:]])
+    result = read_folder(folder)
+    df = result.observations
+    assert set(df.platform) == {slug}
+    assert [(u.field, u.label) for u in result.unmapped] == ([("platforms", " ".join(name.split()))] if new else [])
+    renamed = {(slug, *key[1:]): v for key, v in base("x").items()}
+    assert figure_map(df) == renamed
+
+
+def test_part_1_naming_a_new_service_alone(tmp_path):
+    """Only part 1 renamed (the other parts still say Facebook): stored under part 1's service, and noted."""
+    folder = tmp_path / "r"
+    copy_report("facebook", folder)
+    path = part_file(folder, "1_report_identification")
+    save(path, [[c.replace("Facebook", "Booking.com") for c in r] for r in load(path)])
+    result = read_folder(folder)
+    assert set(result.observations.platform) == {"booking-com"}
+    assert any("'Facebook'" in n and "'Booking.com'" in n for n in result.notes)
+    unchanged({k[1:]: v for k, v in base("facebook").items()},
+              {k[1:]: v for k, v in figure_map(result.observations).items()})
+
+
+def test_a_renamed_indicator_is_kept_verbatim_as_unmapped(tmp_path):
+    folder = tmp_path / "r"
+    copy_report("facebook", folder)
+    notices = part_file(folder, "4_notices")
+    rows = load(notices)
+    rows[0] = ["Number of notices received (all channels)" if norm(c) == "number of notices received" else c
+               for c in rows[0]]
+    save(notices, rows)
+    amar = part_file(folder, "10_AMAR")
+    rows = load(amar)
+    save(amar, [rows[0]] + [[c.replace("Number of average monthly active recipients", "Average monthly users")
+                             for c in r] for r in rows[1:]])
+    result = read_folder(folder)
+    df = result.observations
+    old = parsed("facebook")[1].observations
+    for metric, label in (("notices_received", "Number of notices received (all channels)"),
+                          ("active_recipients", "Average monthly users during the reporting period")):
+        renamed = df[df.metric_label == label]
+        assert set(renamed.metric) == {"unmapped"} and len(renamed) == (old.metric == metric).sum()
+        before = old[old.metric == metric].set_index(["region", "policy_label", "breakdown"]).value
+        assert renamed.set_index(["region", "policy_label", "breakdown"]).value.sort_index().equals(before.sort_index())
+    assert one(df, metric_label="Average monthly users during the reporting period", region="BE")["value"] == 8_042_219
+    assert {(u.field, u.label) for u in result.unmapped} == {
+        ("indicators", "Number of notices received (all channels)"),
+        ("indicators", "Average monthly users during the reporting period")}
+    unchanged(base("facebook"), figure_map(df), lambda key: key[5] in ("notices_received", "active_recipients", "unmapped"))
+
+
+@pytest.mark.parametrize("stem", ["4_notices", "5_own_initiative_illegal", "6_own_initiative_TC"])
+def test_an_added_indicator_column(tmp_path, stem):
+    """A column the template does not have, with counts and a percentage: kept as `unmapped` in its own words."""
+    folder = tmp_path / "r"
+    copy_report("instagram", folder)
+    path = part_file(folder, stem)
+    rows = load(path)
+    at = next(i for i, c in enumerate(rows[0]) if norm(c).startswith("contextual information"))
+    label = "Number of items geo-restricted in the EU"
+    new_rows = [rows[0][:at] + [label] + rows[0][at:]]
+    for number, row in enumerate(rows[1:]):
+        cell = "1,234" if number == 0 else ("7%" if number == 1 else "")
+        new_rows.append(row[:at] + [cell] + row[at:])
+    save(path, new_rows)
+    result = read_folder(folder)
+    df = result.observations
+    added = df[df.metric_label == label]
+    assert set(added.metric) == {"unmapped"} and len(added) == len(rows) - 1
+    assert one(added, policy_area="ALL")["value"] == 1_234 and one(added, policy_area="ALL")["unit"] == "count"
+    second = added[added.value_text == "7%"].iloc[0]
+    assert (second["value"], second["unit"]) == (0.07, "ratio")
+    assert [(u.field, u.label) for u in result.unmapped] == [("indicators", label)]
+    unchanged(base("instagram"), figure_map(df), lambda key: key[6] == label)
+
+
+def test_a_dropped_part(tmp_path):
+    folder = tmp_path / "r"
+    copy_report("facebook", folder)
+    part_file(folder, "8_automated_means").unlink()
+    part_file(folder, "2_categories_names").unlink()
+    result = read_folder(folder)
+    old = parsed("facebook")[1].observations
+    kept = figure_map(old[~old.locator.str.startswith("part 8 ")])
+    assert figure_map(result.observations) == kept and len(kept) < len(old)
+
+
+def test_moved_rows(tmp_path):
+    """Parts 7-10 with their rows reversed, part 4's categories (each with its keywords) in reverse order."""
+    folder = tmp_path / "r"
+    copy_report("youtube", folder)
+    for path in folder.iterdir():
+        named = path.stem.split("_")[0]
+        if named in ("7", "8", "9", "10"):
+            rows = load(path)
+            save(path, [rows[0]] + rows[1:][::-1])
+    notices = part_file(folder, "4_notices")
+    rows = load(notices)
+    blocks: list[list[list[str]]] = []
+    for row in rows[1:]:
+        if not row[3].startswith("KEYWORD_") or not blocks:
+            blocks.append([])
+        blocks[-1].append(row)
+    save(notices, [rows[0]] + [row for block in blocks[::-1] for row in block])
+    result = read_folder(folder)
+    assert figure_map(result.observations) == base("youtube")
+
+
+def test_an_ads_file_added_to_a_report(tmp_path):
+    """Facebook's part 10 published again for its ads (`10_AMAR_Ads.csv`, other numbers): kept apart as
+    surface=ads, bundled with the report, the service's figures untouched."""
+    folder = tmp_path / "r"
+    copy_report("facebook", folder)
+    rows = load(part_file(folder, "10_AMAR"))
+    save(folder / "10_AMAR_Ads.csv", [rows[0]] + [r[:6] + ["1,000"] + r[7:] for r in rows[1:]])
+    assert [len(b) for b in COLLECTOR.bundles(sorted(folder.iterdir()))] == [11]
+    df = read_folder(folder).observations
+    ads = df[df.breakdown == "surface=ads"]
+    assert len(ads) == 28 and set(ads.value) == {1_000} and set(ads.metric) == {"active_recipients"}
+    assert one(ads, region="BE")["value"] == 1_000  # its blank label cells filled from above, too
+    unchanged(base("facebook"), figure_map(df), lambda key: key[7] == "surface=ads")
+    assert len(figure_map(df)) == len(base("facebook")) + 28
+
+
+def test_two_different_tables_of_one_part_and_surface_are_refused(tmp_path):
+    folder = tmp_path / "r"
+    copy_report("facebook", folder)
+    rows = load(part_file(folder, "10_AMAR"))
+    save(folder / "10_AMAR (1).csv", rows)  # a second download, the same bytes read back: read once, noted
+    result = read_folder(folder)
+    assert figure_map(result.observations) == base("facebook")
+    assert any("10_AMAR (1).csv" in n and "read once" in n for n in result.notes)
+    save(folder / "10_AMAR (1).csv", [rows[0]] + [r[:6] + ["5"] + r[7:] for r in rows[1:]])
+    with pytest.raises(ParseError, match=r"two different tables of part 10: .*10_AMAR"):
+        read_folder(folder)
+
+
+def test_label_cells_left_blank_below_the_first(tmp_path):
+    """Every label cell (applicability, service, period, section, indicator) blanked where it repeats the row
+    above, as a sheet with merged cells exports to CSV."""
+    folder = tmp_path / "r"
+    copy_report("snapchat", folder)
+    for stem in ("7_appeals_and_recidivism", "8_automated_means", "9_human_resources", "10_AMAR"):
+        path = part_file(folder, stem)
+        rows = load(path)
+        header = [norm(c) for c in rows[0]]
+        labels = [header.index(c) for c in ("applicability", "service", "reporting period", "section", "indicator")]
+        out = [rows[0], rows[1]]
+        for above, row in zip(rows[1:], rows[2:], strict=False):
+            out.append([("" if i in labels and c == above[i] else c) for i, c in enumerate(row)])
+        save(path, out)
+    assert ",,,,,SI," in part_file(folder, "10_AMAR").read_text(encoding="utf-8")
+    assert figure_map(read_folder(folder).observations) == base("snapchat")
+
+
+def test_a_sentence_in_a_value_cell(tmp_path):
+    folder = tmp_path / "r"
+    copy_report("facebook", folder)
+    sentence = "Not available for this period; see our transparency centre"
+    amar = part_file(folder, "10_AMAR")
+    rows = load(amar)
+    rows[2][6] = sentence  # AT
+    save(amar, rows)
+    notices = part_file(folder, "4_notices")
+    rows = load(notices)
+    rows[1][5] = sentence  # TOTAL, number of notices received
+    save(notices, rows)
+    df = read_folder(folder).observations
+    for where in ({"metric": "active_recipients", "region": "AT"},
+                  {"metric": "notices_received", "region": "EU", "policy_area": "ALL", "breakdown": ""}):
+        row = one(df, **where)
+        assert math.isnan(row["value"]) and row["value_text"] == sentence and row["qualifier"] == "text"
+    unchanged(base("facebook"), figure_map(df),
+              lambda key: (key[5], key[2]) == ("active_recipients", "AT")
+              or (key[5], key[3], key[7]) == ("notices_received", "ALL", ""))
+
+
+def test_an_unknown_category_keyword_and_scope(tmp_path):
+    """A category code and a keyword code the template lacks, and a scope that is no member state: kept verbatim
+    and flagged (UNMAPPED, scope=...), everything else as before."""
+    folder = tmp_path / "r"
+    copy_report("snapchat", folder)
+    notices = part_file(folder, "4_notices")
+    rows = load(notices)
+    save(notices, [[c.replace("STATEMENT_CATEGORY_SELF_HARM", "STATEMENT_CATEGORY_NEW_HARM")
+                    .replace("KEYWORD_ANIMAL_HARM", "KEYWORD_ANIMAL_NEGLECT") for c in r] for r in rows])
+    amar = part_file(folder, "10_AMAR")
+    rows = load(amar)
+    save(amar, [[("LI" if c == "AT" else c) for c in r] for r in rows])
+    result = read_folder(folder)
+    df = result.observations
+    new_area = df[df.policy_label == "STATEMENT_CATEGORY_NEW_HARM"]
+    assert len(new_area) and set(new_area.policy_area) == {"UNMAPPED"}
+    under = df[df.breakdown.str.contains("category=STATEMENT_CATEGORY_NEW_HARM")]  # its keywords: flagged too
+    assert len(under) and set(under.policy_area) == {"UNMAPPED"}
+    neglect = df[df.policy_label == "KEYWORD_ANIMAL_NEGLECT"]
+    assert set(neglect.policy_area) == {"UNMAPPED"}
+    assert set(neglect.breakdown.str.split(";").str[-1]) == {"category=STATEMENT_CATEGORY_ANIMAL_WELFARE"}
+    li = one(df, metric="active_recipients", breakdown="scope=LI")
+    assert li["region"] == "EU" and li["value"] == one(parsed("snapchat")[1].observations,
+                                                       metric="active_recipients", region="AT")["value"]
+    assert {(u.field, u.label) for u in result.unmapped} == {
+        ("policy_areas", "STATEMENT_CATEGORY_NEW_HARM"), ("keywords", "KEYWORD_ANIMAL_NEGLECT"), ("scopes", "LI")}
+    notices = {"notices_received", "notices_trusted_flaggers", "notice_items", "median_time_to_act", "notice_actions"}
+    old_self_harm = [k for k in base("snapchat") if k[3] == "STATEMENT_CATEGORY_SELF_HARM" and k[5] in notices]
+    assert len(new_area) + len(under) == len(old_self_harm)
+
+    def changed(key: tuple) -> bool:
+        in_part_4 = key[5] in notices and (key[3] in ("UNMAPPED", "STATEMENT_CATEGORY_SELF_HARM")
+                                           or "KEYWORD_ANIMAL_HARM" in key[7])
+        return in_part_4 or (key[5], key[2]) == ("active_recipients", "AT") or "scope=LI" in key[7]
+
+    unchanged(base("snapchat"), figure_map(df), changed)
+
+
+def test_a_number_in_a_placeholder_row_is_kept_flagged(tmp_path):
+    folder = tmp_path / "r"
+    copy_report("youtube", folder)
+    path = part_file(folder, "8_automated_means")
+    rows = load(path)
+    [at] = [i for i, r in enumerate(rows) if r[4].startswith("Accuracy of the automated means - Precision")
+            and r[5] == "[...]"]
+    rows[at][6] = "0.5"
+    save(path, rows)
+    result = read_folder(folder)
+    row = one(result.observations, metric="automated_precision", breakdown="scope=[...]")
+    assert (row["region"], row["value"]) == ("EU", 0.5)
+    assert [(u.field, u.label) for u in result.unmapped] == [("scopes", "[...]")]
+    unchanged(base("youtube"), figure_map(result.observations), lambda key: key[7] == "scope=[...]")
+
+
+def write_workbook(files: list[Path], names: dict[str, str], path: Path) -> Path:
+    """The parts as one workbook, one sheet per part under `names` (by file stem's end), numbers as numbers."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for source in reversed(files):
+        [title] = [t for stem, t in names.items() if source.stem.endswith(stem)]
+        sheet = book.create_sheet(title)
+        for row in load(source):
+            sheet.append([int(c) if c.isdigit() and len(c) < 15 else c for c in row])
+    book.save(path)
+    return path
+
+
+def test_the_parts_as_a_workbook_with_localised_sheet_names(tmp_path):
+    french = {"1_report_identification": "Identification du rapport", "2_categories_names": "Noms des catégories",
+              "4_notices": "Notifications", "5_own_initiative_illegal": "Initiative propre - illicite",
+              "6_own_initiative_TC": "Initiative propre - CG", "7_appeals_and_recidivism": "Réclamations",
+              "8_automated_means": "Moyens automatisés", "9_human_resources": "Ressources humaines",
+              "10_AMAR": "Destinataires actifs", "11_qualitative": "Informations qualitatives"}
+    workbook = write_workbook(report_files("facebook"), french, tmp_path / "rapport.xlsx")
+    assert COLLECTOR.sniff(workbook)
+    result = COLLECTOR.read([register(workbook, "dsa-report")])
+    assert figure_map(result.observations) == base("facebook")
+    amar = one(result.observations, metric="active_recipients", region="BE")
+    assert "sheet 'Destinataires actifs'" in amar["locator"]
+
+
+def test_a_workbook_with_ads_sheets(tmp_path):
+    spanish = {"1_report_identification": "Identificación", "4_notices": "Notificaciones",
+               "5_own_initiative_illegal": "Iniciativa propia ilegal", "6_own_initiative_TC": "Iniciativa propia CG",
+               "6_own_initiative_TC_Ads": "Iniciativa propia CG (Ads)", "7_appeals_and_recidivism": "Reclamaciones",
+               "7_appeals_and_recidivism_Ads": "Reclamaciones - Ads", "8_automated_means": "Medios automatizados",
+               "8_automated_means_Ads": "Medios automatizados Ads", "9_human_resources": "Recursos humanos",
+               "10_AMAR": "Destinatarios", "11_qualitative": "Cualitativa"}
+    workbook = write_workbook(report_files("youtube"), spanish, tmp_path / "informe.xlsx")
+    result = COLLECTOR.read([register(workbook, "dsa-report")])
+    assert figure_map(result.observations) == base("youtube")
+
+
+def test_the_parts_zipped(tmp_path):
+    archive = tmp_path / "youtube-dsa-2025-H2.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as out:
+        for path in report_files("youtube"):
+            out.write(path, f"YouTube DSA report/{path.name}")
+    assert COLLECTOR.sniff(archive)
+    result = COLLECTOR.read([register(archive, "dsa-report")])
+    assert figure_map(result.observations) == base("youtube")
+
+
+def test_all_six_services_build_strictly(tmp_path):
+    """Every real report we hold builds with `--strict` (no label left unmapped), each service on its own."""
+    sources = tmp_path / "sources" / "dsa-reports"
+    for service in ("tiktok", "snapchat", "x", "facebook", "instagram", "youtube"):
+        shutil.copytree(shared("dsa-reports", service), sources / service)
+    from reports.build import build
+
+    summary = build(tmp_path / "sources", tmp_path / "atlas.duckdb", {"dsa-report": COLLECTOR}, strict=True)
+    assert not summary.failed and not summary.unmapped and len(summary.parsed) == 7
+    assert any("printed as words" in n and "10_AMAR.csv" in n for n in summary.notes)  # YouTube's part 10
+    from reports.store import Store
+
+    with Store(tmp_path / "atlas.duckdb", read_only=True) as store:
+        latest = store.latest("metric = 'active_recipients' AND region = 'EU' AND breakdown = ''")
+        printed = dict(zip(latest.platform, latest.value_text, strict=True))
+    assert printed == {"tiktok": "189,000,000", "snapchat": "97,153,476", "x": "64,767,887", "facebook": "262,480,454",
+                       "instagram": "288,737,559", "youtube": printed["youtube"]}
+    assert printed["youtube"].startswith("See Feb 2026 DSA MAR report: https://")
