@@ -16,7 +16,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -83,6 +83,18 @@ class Table:
     part: int | None = None
     label: str = ""  # the name it was published under: a file or member name without suffix, or a sheet's title
     surface: str = ""  # '' for the service itself, else the surface the table is for ('ads')
+    offset: int = 0  # rows above the header (a title) left out: row numbers in locators count from the file's top
+
+    def __post_init__(self) -> None:
+        at = header_row(self.rows)
+        if at:
+            self.rows, self.offset = self.rows[at:], self.offset + at
+
+    def numbered(self) -> list[tuple[int, list[str]]]:
+        """The data rows with their row numbers, padded to the header's width."""
+        width = len(self.header)
+        return [(number, row + [""] * (width - len(row)))
+                for number, row in enumerate(self.rows[1:], start=2 + self.offset)]
 
     @property
     def header(self) -> list[str]:
@@ -346,6 +358,20 @@ def identify(table: Table) -> int | None:
     return None
 
 
+def is_header(row: list[str]) -> bool:
+    """A row that can head a part of the template (whatever else is missing from it)."""
+    cells = {norm(c) for c in row}
+    return ({"indicator", "value"} <= cells or "category description" in cells
+            or any(c.startswith("category of ") for c in cells))
+
+
+def header_row(rows: list[list[str]]) -> int:
+    """Where a table's header is: the first row (0) unless a title or note stands above it (within ten rows)."""
+    if not rows or is_header(rows[0]):
+        return 0
+    return next((i for i, row in enumerate(rows[:10]) if is_header(row)), 0)
+
+
 def looks_like_part(header: list[str]) -> bool:
     """A header row of the EU template (any part), for sniffing files found outside the source's folder."""
     cells = {norm(c) for c in header}
@@ -355,10 +381,12 @@ def looks_like_part(header: list[str]) -> bool:
 
 
 def header_is_part(head: bytes, name: str) -> bool:
-    """Whether the first line of a CSV's bytes is a header of the EU template."""
-    first = head.lstrip().split(b"\n", 1)[0]
-    rows = csv_rows(decode(first, name)) if first.strip() else []
-    return bool(rows) and looks_like_part(rows[0])
+    """Whether one of the first lines of a CSV's bytes is a header of the EU template."""
+    for line in head.lstrip().split(b"\n")[:10]:
+        rows = csv_rows(decode(line, name)) if line.strip() else []
+        if rows and looks_like_part(rows[0]):
+            return True
+    return False
 
 
 def assign_parts(tables: list[Table]) -> None:
@@ -568,6 +596,11 @@ def figures(cell: str, unit: str, report: Report, *, file, place) -> list[tuple[
             pairs = None
     if pairs is None:
         pairs = [(fig, fig.qualifier) for fig in parse_figure(text, file=file, place=place, lenient=True)]
+        if len(pairs) == 1 and pairs[0][1] == TEXT and (local := european_number(text)) is not None:
+            pairs = [(fig, fig.qualifier) for fig in parse_figure(local, file=file, place=place)]
+            report.note(f"{place}: {text!r} read with a decimal comma or dots between thousands ({local})")
+    if not pairs:  # N/A, '-': printed as missing, kept as a gap with its words
+        return [(None, unit or "count", "")]
     out = []
     for fig, qualifier in pairs:
         fig_unit = unit or ("ratio" if fig.unit == "ratio" else "count")
@@ -584,6 +617,21 @@ def figures(cell: str, unit: str, report: Report, *, file, place) -> list[tuple[
         else:
             out.append((fig.value, fig_unit, qualifier))
     return out
+
+
+def european_number(text: str) -> str | None:
+    """A number printed the continental way, where that is the only reading: '1.234.567' (dots between thousands),
+    '0,98' or '12,5' (a decimal comma: thousands come in threes), '1.234,5', '1 234' with a non-breaking space;
+    else None."""
+    t = re.sub(r"[\u00a0\u202f\u2009]", " ", text).strip()
+    number, percent = (t[:-1].strip(), "%") if t.endswith("%") else (t, "")
+    if re.fullmatch(r"\d{1,3}(\.\d{3}){2,}", number):
+        return number.replace(".", "") + percent
+    if re.fullmatch(r"\d{1,3}(\.\d{3})+,\d+", number) or re.fullmatch(r"\d+,(\d{1,2}|\d{4,})", number):
+        return number.replace(".", "").replace(",", ".") + percent
+    if t != text.strip() and re.fullmatch(r"\d{1,3}( \d{3})+", number):
+        return number.replace(" ", "") + percent
+    return None
 
 
 def stated_hours(*contexts: str) -> tuple[float, str]:
@@ -612,14 +660,56 @@ def row_period(cell: str, report: Report, table: Table, *, place) -> None:
                          file=table.doc.path, place=place)
 
 
-def parse_date(text: str, *, file, place) -> date:
-    m = DATE.match(text.strip())
-    if not m:
-        raise ParseError(f"cannot read date {text!r} (expected YYYY-MM-DD)", file=file, place=place)
-    try:
-        return date(int(m[1]), int(m[2]), int(m[3]))
-    except ValueError as exc:
-        raise ParseError(f"cannot read date {text!r} ({exc})", file=file, place=place) from None
+def date_readings(text: str) -> list[date]:
+    """The dates a printed date can be: one for `2025-07-01`, `2025/07/01` or `1 July 2025`; two for `01/07/2025`
+    (day first, then month first), one where only one of those is a date; none for anything else."""
+    t = text.strip()
+    if m := DATE.match(t):
+        try:
+            return [date(int(m[1]), int(m[2]), int(m[3]))]
+        except ValueError:
+            return []
+    if m := re.match(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{4})(?:[ T].*)?$", t):
+        out = []
+        for day_, month_ in ((int(m[1]), int(m[2])), (int(m[2]), int(m[1]))):
+            try:
+                out.append(date(int(m[3]), month_, day_))
+            except ValueError:
+                continue
+        return list(dict.fromkeys(out))
+    if re.search(r"[A-Za-z]{3}", t) and re.search(r"\d{4}", t):
+        from dateutil import parser as dateparser
+
+        try:
+            return [dateparser.parse(t, dayfirst=True, default=datetime(1900, 1, 1)).date()]
+        except (ValueError, OverflowError):
+            return []
+    return []
+
+
+def reporting_span(start_text: str, end_text: str) -> tuple[date, date] | None:
+    """Part 1's start and end dates, read the one way that makes a reporting period (start before end, whole
+    months first); None when they cannot be read."""
+    pairs = [(s, e) for s in date_readings(start_text) for e in date_readings(end_text) if s <= e]
+    if not pairs:
+        return None
+    return min(pairs, key=lambda p: (p[0].day != 1, (p[1] + timedelta(days=1)).day != 1, (p[1] - p[0]).days > 366))
+
+
+def printed_periods(tables: list[Table]) -> set[tuple[date, date]]:
+    """The reporting periods the parts' rows print (`2025-07-01/2025-12-31`)."""
+    out = set()
+    for table in tables:
+        cells = [norm(c) for c in table.header]
+        if "reporting period" in cells:
+            at = cells.index("reporting period")
+            for row in table.rows[1:]:
+                if len(row) > at and (m := ROW_PERIOD.match(row[at].strip())):
+                    try:
+                        out.add((date(int(m[1]), int(m[2]), int(m[3])), date(int(m[4]), int(m[5]), int(m[6]))))
+                    except ValueError:
+                        continue
+    return out
 
 
 # -- the parts --------------------------------------------------------------------------------------------------
@@ -669,8 +759,9 @@ def is_template_table(table: Table) -> bool:
     return all("yyyy" in norm(row[at]) or not row[at].strip() for row in table.rows[1:] if len(row) > at)
 
 
-def read_identification(table: Table) -> Report:
-    """Part 1: service, provider, reporting period and publication date."""
+def read_identification(table: Table, tables: list[Table]) -> Report:
+    """Part 1: service, provider, reporting period and publication date. Dates are read in any common form; where
+    part 1's cannot be read, the one reporting period the other parts' rows print stands in (noted)."""
     header = [norm(c) for c in table.header]
     file = table.doc.path
     at_indicator, at_value = header.index("indicator"), header.index("value")
@@ -689,18 +780,33 @@ def read_identification(table: Table) -> Report:
             raise ParseError(f"part 1 does not give the {name!r}", file=file, place=table.where())
         return value
 
-    provider = " ".join(fact("name of the service provider").split())
-    start = parse_date(fact("starting date of reporting period"), file=file, place=table.where(column="Value"))
-    end = parse_date(fact("ending date of reporting period"), file=file, place=table.where(column="Value"))
+    provider = " ".join(fact("name of the service provider", required=not service).split())
+    notes = []
+    start_text = fact("starting date of reporting period", required=False)
+    end_text = fact("ending date of reporting period", required=False)
+    dates = reporting_span(start_text, end_text)
+    if dates is None:
+        printed = printed_periods([t for t in tables if t is not table])
+        if len(printed) != 1:
+            raise ParseError(f"cannot read part 1's reporting period ({start_text!r} to {end_text!r}) and the other "
+                             f"parts print {len(printed)} reporting period(s)", file=file,
+                             place=table.where(column="Value"))
+        dates = printed.pop()
+        notes.append(f"{table.where()}: reporting period {start_text!r} to {end_text!r} cannot be read; the period "
+                     f"the other parts print ({dates[0]}/{dates[1]}) is used")
+    start, end = dates
     published_text = fact("date of the publication of the report", required=False)
-    published = parse_date(published_text, file=file, place=table.where(column="Value")) if published_text else None
+    readings = date_readings(published_text)
+    published = readings[0] if readings else None
+    if published_text and not readings:
+        notes.append(f"{table.where()}: publication date {published_text!r} cannot be read; left empty")
     label = service or provider
     platform = platform_of(label, file=file, place=table.where(column="Service" if service else "Value"))
     try:
         period = span(start, end)
     except ParseError as exc:
         raise ParseError(exc.message, file=file, place=table.where()) from None
-    return Report(platform=platform, service=label, provider=provider, period=period, published=published)
+    return Report(platform=platform, service=label, provider=provider, period=period, published=published, notes=notes)
 
 
 def has_figures(table: Table, columns: list[int]) -> bool:
@@ -782,8 +888,8 @@ def read_categories(table: Table, report: Report) -> None:
     file = table.doc.path
     at_category = column(header, "category of ")
     if at_category is None:
-        report.skip(table, table.where(1), "no 'Category of ...' column: the rows cannot be told apart")
-        report.note(f"{table.where(1)}: no 'Category of ...' column; the part is not imported")
+        report.skip(table, table.where(1 + table.offset), "no 'Category of ...' column: the rows cannot be told apart")
+        report.note(f"{table.where(1 + table.offset)}: no 'Category of ...' column; the part is not imported")
         return
     at_other = column(header, "description of the sub-category")
     at_scope = column(header, "scope")
@@ -796,17 +902,17 @@ def read_categories(table: Table, report: Report) -> None:
         key = norm(label)
         if index in structural or key.startswith("contextual information") or not key:
             continue
-        spec = indicator(table.part, label, "", file=file, place=table.where(1, label))
+        spec = indicator(table.part, label, "", file=file, place=table.where(1 + table.offset, label))
         if spec["metric"]:
             values.append((index, label, spec, column(header, f"contextual information on {key}")))
     if not values:
-        report.skip(table, table.where(1), "no indicator columns")
+        report.skip(table, table.where(1 + table.offset), "no indicator columns")
         return
     if not has_figures(table, [index for index, *_ in values]):
         report.skip(table, table.where(), "part left as the empty template (no figures)")
         return
     width = len(header)
-    rows = [(number, row + [""] * (width - len(row))) for number, row in enumerate(table.rows[1:], start=2)]
+    rows = table.numbered()
     labels = [i for i in (at_applicability, at_section, at_service, at_period) if i is not None]
     if at_scope is not None:
         labels.append(at_category)  # category x scope: the category cell may be merged over its scopes
@@ -902,7 +1008,7 @@ def read_indicators(table: Table, report: Report) -> None:
     at_service = column(header, "service")
     at_period = column(header, "reporting period")
     width = len(header)
-    rows = [(number, row + [""] * (width - len(row))) for number, row in enumerate(table.rows[1:], start=2)]
+    rows = table.numbered()
     if not has_figures(table, [at_value]):
         report.skip(table, table.where(), "part left as the empty template (no figures)")
         return
@@ -1060,7 +1166,7 @@ class DSAReport(Collector):
             names = ", ".join(d.name for d in documents)
             raise ParseError(f"expected one part 1 (report identification), found {len(firsts)}", file=names,
                              source=SOURCE)
-        report = read_identification(firsts[0])
+        report = read_identification(firsts[0], tables)
         assign_surfaces(tables)
         repeats = repeated_tables(tables, report)
         texts: dict[str, list[str]] = {}
@@ -1100,9 +1206,9 @@ def file_period(path: Path) -> tuple | None:
     if identify(table) == 1:
         facts = {norm(r[cells.index("indicator")]): r[cells.index("value")].strip() for r in rows[1:]
                  if len(r) > max(cells.index("indicator"), cells.index("value"))}
-        dates = [DATE.match(facts.get(k, "")) for k in ("starting date of reporting period",
-                                                        "ending date of reporting period")]
-        return tuple(tuple(int(x) for x in m.groups()[:3]) for m in dates) if all(dates) else None
+        dates = reporting_span(facts.get("starting date of reporting period", ""),
+                               facts.get("ending date of reporting period", ""))
+        return tuple((d.year, d.month, d.day) for d in dates) if dates else None
     if "reporting period" in cells:
         for row in rows[1:]:
             cell = row[cells.index("reporting period")] if len(row) > cells.index("reporting period") else ""

@@ -598,6 +598,59 @@ def test_an_unknown_indicator_is_kept_as_unmapped_with_its_words(tmp_path):
     assert all("row 3, column 'Indicator'" in u.place or "row 4, column 'Indicator'" in u.place for u in result.unmapped)
 
 
+def test_missing_markers_stay_gaps_and_continental_numbers_are_read(tmp_path):
+    result = parse_folder(write_report(tmp_path / "r", [("TOTAL", "N/A"), ("AT", '"1.234.567"'), ("BE", '"12,5"'),
+                                                        ("BG", "1\u00a0234")]))
+    df = result.observations
+    gap = one(df, region="EU")
+    assert math.isnan(gap["value"]) and gap["value_text"] == "N/A" and gap["qualifier"] == ""
+    assert one(df, region="AT")["value"] == 1_234_567 and one(df, region="AT")["value_text"] == "1.234.567"
+    assert one(df, region="BE")["value"] == 12.5 and one(df, region="BG")["value"] == 1_234
+    assert any("'1.234.567'" in n and "decimal comma or dots" in n for n in result.notes)
+
+
+@pytest.mark.parametrize("start, end, label", [
+    ("01/07/2025", "31/12/2025", "2025-H2"),
+    ("07/01/2025", "12/31/2025", "2025-H2"),  # month first: the only reading that ends on a month's last day
+    ("1 July 2025", "31 December 2025", "2025-H2"),
+    ("2025.01.01", "2025.12.31", "2025"),
+    ("2025-07-01 00:00:00", "2025-12-31 00:00:00", "2025-H2"),
+])
+def test_part_1_dates_in_other_forms(tmp_path, start, end, label):
+    files = write_report(tmp_path / "r", [("TOTAL", "1")])
+    text = IDENTIFICATION.replace("2025/07/01", start).replace("2025/12/31", end)
+    (tmp_path / "r" / "1_report_identification.csv").write_text(text, encoding="utf-8")
+    if label != "2025-H2":
+        amar = tmp_path / "r" / "10_AMAR.csv"
+        amar.write_text(amar.read_text(encoding="utf-8").replace("2025-07-01/2025-12-31", ""), encoding="utf-8")
+    assert set(parse_folder(files).observations.period) == {label}
+
+
+def test_unreadable_part_1_dates_give_way_to_the_period_the_rows_print(tmp_path):
+    files = write_report(tmp_path / "r", [("TOTAL", "1")])
+    text = IDENTIFICATION.replace("2025/07/01", "start of H2").replace("2025/12/31", "end of H2")
+    (tmp_path / "r" / "1_report_identification.csv").write_text(text, encoding="utf-8")
+    result = parse_folder(files)
+    assert set(result.observations.period) == {"2025-H2"}
+    assert any("'start of H2'" in n and "2025-07-01/2025-12-31" in n for n in result.notes)
+    amar = tmp_path / "r" / "10_AMAR.csv"
+    amar.write_text(amar.read_text(encoding="utf-8").replace("2025-07-01/2025-12-31", ""), encoding="utf-8")
+    with pytest.raises(ParseError, match="cannot read part 1's reporting period"):
+        parse_folder(files)
+
+
+def test_a_title_above_the_header(tmp_path):
+    """A filer's title line (and a blank line) above a part's header: the header is found below it."""
+    folder = tmp_path / "r"
+    copy_report("x", folder)
+    for path in folder.iterdir():
+        path.write_bytes(b"EU DSA transparency report - X - H2 2025\r\n\r\n" + path.read_bytes())
+    assert all(COLLECTOR.sniff(p) for p in folder.iterdir())
+    df = read_folder(folder).observations
+    assert figure_map(df) == base("x")
+    assert "row 3" in one(df, metric="active_recipients", region="EU")["locator"]
+
+
 def test_a_bundle_without_part_1_is_refused(tmp_path):
     files = [p for p in write_report(tmp_path / "r", [("TOTAL", "1")]) if p.name.startswith("10_")]
     with pytest.raises(ParseError, match="part 1"):
