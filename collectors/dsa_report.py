@@ -733,11 +733,13 @@ def known_platform(name: str) -> str | None:
 
 
 def platform_of(label: str, *, file, place) -> str:
-    """The platform a service is, or (recorded as unmapped, field platforms) a slug of its name."""
+    """The platform a service is, or (recorded as unmapped, field platforms) a slug of its name without legal-form
+    words ('Booking.com' -> booking-com, 'Zalando SE' -> zalando)."""
     known = known_platform(label)
     if known is not None:
         return known
-    return vocab.mapping(SOURCE, "platforms").lookup(label, file=file, place=place)["platform"]
+    row = vocab.mapping(SOURCE, "platforms").lookup(label, file=file, place=place)
+    return vocab.slugify(name_forms(label)[-1]) or row["platform"]
 
 
 def is_blank_template(table: Table) -> bool:

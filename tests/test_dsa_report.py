@@ -533,6 +533,13 @@ def test_tolerates_filer_spellings(tmp_path):
     assert set(df.platform) == {"pinterest"} and set(df.unit) == {"people"}
 
 
+def test_member_states_by_name_and_the_eu_by_other_names(tmp_path):
+    rows = [("EU total", "100"), ("Germany", "50"), ("Czech Republic", "7")]
+    df = parse_folder(write_report(tmp_path / "r", rows)).observations
+    assert one(df, region="EU")["value"] == 100 and one(df, region="EU")["breakdown"] == ""
+    assert one(df, region="DE")["value"] == 50 and one(df, region="CZ")["value"] == 7
+
+
 def test_reads_windows_1252_text(tmp_path):
     files = write_report(tmp_path / "r", [("TOTAL", "1000")], encoding="cp1252")
     qualitative = ("Applicability,Service,Reporting period,Indicator,Value\n"
@@ -734,6 +741,7 @@ def base(report: str) -> dict:
 @pytest.mark.parametrize("name, slug, new", [
     ("Booking.com", "booking-com", True), ("Amazon Store", "amazon-store", True), ("Zalando", "zalando", True),
     ("AliExpress", "aliexpress", True), ("Temu", "temu", True), ("SHEIN", "shein", True), ("Wikipedia", "wikipedia", True),
+    ("Zalando SE", "zalando", True), ("Microsoft Bing", "bing", False),
     ("Google Maps", "google-maps", True), ("LinkedIn", "linkedin", False), ("Bing", "bing", False),
     ("Google Play", "google-play", False), ("PINTEREST ", "pinterest", False),
     ("Pinterest Europe Limited", "pinterest", False), ("TikTok Technology Limited", "tiktok", False),
