@@ -43,8 +43,9 @@ PART_STEMS = {1: ("report identification", "summary"), 2: ("categories names", "
               7: ("appeals and recidivism",), 8: ("automated means",), 9: ("human resources",), 10: ("amar",),
               11: ("qualitative",)}
 PART_NUMBER = re.compile(r"(?<![0-9])(\d{1,2})_")
-# What a name may end with that does not name a surface: a copy number, a version, a period.
-NAME_NOISE = re.compile(r"^(\d+|v(ersion)?\s*\d+([._]\d+)*|copy|final|draft|rev(ision)?\s*\d*)$", re.I)
+# Words a name may end with that do not name a surface: a copy number, a version, a draft, a period.
+NAME_NOISE = re.compile(r"^(\d+|v\d+([._]\d+)*|version|copy|kopie|final|draft|rev(ision)?\d*|revised|updated|corrected|"
+                        r"[hq]\d|s\d)$", re.I)
 DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T].*)?$")
 ROW_PERIOD = re.compile(r"^(\d{4})[-/.](\d{2})[-/.](\d{2})\s*/\s*(\d{4})[-/.](\d{2})[-/.](\d{2})$")
 # Two numbers joined by a dash, as filers print a range where the template asks for one figure ("0.998 - 0.999").
@@ -257,10 +258,14 @@ def surface_labels() -> dict[str, str]:
     return {flat(label): row["surface"] for label, row in mapping.rows.items()}
 
 
-def surface_of(words: str, table: Table) -> str:
-    """The surface a name's tail names: from surfaces.csv, else (recorded as unmapped) a slug of the words."""
+def surface_of(words: str, table: Table, report: Report) -> str:
+    """The surface a name's tail names: from surfaces.csv, else (recorded as unmapped) a slug of the words; none
+    for a copy number, version or period (`(1)`, `_v2`, `_2025-H2`) or the service's own name (`_YouTube`)."""
     words = name_words(words)
-    if not words or NAME_NOISE.match(words) or period_from_name(words) is not None:
+    tokens = [t for t in re.split(r"[\s_\-–.()]+", words) if t]
+    if not tokens or all(NAME_NOISE.match(t) for t in tokens) or period_from_name(words) is not None:
+        return ""
+    if vocab.slugify(words) in (report.platform, vocab.slugify(report.service)) or known_platform(words) == report.platform:
         return ""
     if flat(words) in surface_labels():
         return surface_labels()[flat(words)]
@@ -282,7 +287,7 @@ def trailing_surface(label: str) -> str | None:
     return None
 
 
-def assign_surfaces(tables: list[Table]) -> None:
+def assign_surfaces(tables: list[Table], report: Report) -> None:
     """Set each table's surface from its name: the tail after the template's part name (`6_own_initiative_TC_Ads`),
     a surface word ending the name (`Meldungen (Ads)`), or what its name adds to another table's of the same part
     (`Eigeninitiative AGB` and `Eigeninitiative AGB Werbung`)."""
@@ -291,7 +296,7 @@ def assign_surfaces(tables: list[Table]) -> None:
             continue
         named = part_name(table.label)
         if named is not None and named.suffix is not None:
-            table.surface = surface_of(named.suffix, table)
+            table.surface = surface_of(named.suffix, table, report)
             continue
         if (surface := trailing_surface(table.label)) is not None:
             table.surface = surface
@@ -299,7 +304,7 @@ def assign_surfaces(tables: list[Table]) -> None:
         for other in tables:
             if other is not table and other.part == table.part and other.label \
                     and table.label.casefold().startswith(other.label.casefold()) and len(table.label) > len(other.label):
-                table.surface = surface_of(table.label[len(other.label):], table)
+                table.surface = surface_of(table.label[len(other.label):], table, report)
                 break
 
 
@@ -590,7 +595,7 @@ def figures(cell: str, unit: str, report: Report, *, file, place) -> list[tuple[
     if m := RANGE.match(text):
         try:
             low, high = parse_figure(m[1], file=file, place=place), parse_figure(m[2], file=file, place=place)
-            if len(low) == 1 and len(high) == 1:
+            if len(low) == 1 and len(high) == 1 and low[0].unit == high[0].unit and low[0].value <= high[0].value:
                 pairs = [(low[0], "range_lower"), (high[0], "range_upper")]
         except ParseError:
             pairs = None
@@ -1169,7 +1174,7 @@ class DSAReport(Collector):
             raise ParseError(f"expected one part 1 (report identification), found {len(firsts)}", file=names,
                              source=SOURCE)
         report = read_identification(firsts[0], tables)
-        assign_surfaces(tables)
+        assign_surfaces(tables, report)
         repeats = repeated_tables(tables, report)
         texts: dict[str, list[str]] = {}
         for table in tables:

@@ -392,14 +392,17 @@ def test_merged_label_cells_are_noted():
     ("4_notices_2025-H2", 4, ""),
     ("Report_2025_H2 - 10_AMAR", 10, ""),
     ("4_EN_Annex_I__Templates_for_Transparency_Reports_CSV_Part_10_AMAR", 10, ""),
+    ("10_AMAR_final_v2", 10, ""),
+    ("9_human_resources_YouTube", 9, ""),  # the service's own name
     ("7_appeals_and_recidivism_Marketplace", 7, "marketplace"),
 ])
 def test_the_surface_is_what_a_name_adds_to_the_templates_part_name(tmp_path, name, part, surface):
-    from collectors.dsa_report import Table, assign_surfaces, part_name
+    from collectors.dsa_report import Report, Table, assign_surfaces, part_name
+    from reports.periods import half
 
     assert part_name(name).part == part
     table = Table(register(shared("dsa-reports", "x", "10_AMAR.csv"), "dsa-report"), name, [], 0, part=part, label=name)
-    assign_surfaces([table])
+    assign_surfaces([table], Report("youtube", "YouTube", "Google", half(2025, 2), None))
     assert table.surface == surface
 
 
@@ -680,6 +683,13 @@ def test_the_empty_template_is_skipped_not_imported():
     assert all(COLLECTOR.sniff(p) for p in files if "Part_2_" not in p.name)
     result = parse_folder(files)
     assert result.observations.empty and len(result.skipped) == len(files)
+
+
+def test_each_part_of_the_empty_template_alone_is_skipped_not_imported():
+    for path in sorted(shared("dsa-templates").glob("*.csv")):
+        result = parse_folder([path])
+        assert result.observations.empty and [s.reason for s in result.skipped] == [
+            "the EU's empty template, not a filed report"], path.name
 
 
 def test_sniff_rejects_other_sources_files():
