@@ -43,15 +43,16 @@ PART_STEMS = {1: ("report identification", "summary"), 2: ("categories names", "
               7: ("appeals and recidivism",), 8: ("automated means",), 9: ("human resources",), 10: ("amar",),
               11: ("qualitative",)}
 PART_NUMBER = re.compile(r"(?<![0-9])(\d{1,2})_")
-# Words a name may end with that do not name a surface: a copy number, a version, a draft, a period.
-NAME_NOISE = re.compile(r"^(\d+|v\d+([._]\d+)*|version|copy|kopie|final|draft|rev(ision)?\d*|revised|updated|corrected|"
-                        r"[hq]\d|s\d)$", re.I)
+# Words a name may end with that do not name a surface: a copy number, a draft, a period, or a version (Amazon
+# publishes `6_own_initiative_TC_version2.csv` beside `6_own_initiative_TC.csv`: the later version stands).
+VERSION = re.compile(r"^(?:v|ver|version|rev|revision)[\s._-]*(\d+)$|^(updated|corrected|revised|amended)$", re.I)
+NAME_NOISE = re.compile(r"^(\d+|copy|kopie|final|draft|[hq]\d|s\d)$", re.I)
 DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T].*)?$")
 ROW_PERIOD = re.compile(r"^(\d{4})[-/.](\d{2})[-/.](\d{2})\s*/\s*(\d{4})[-/.](\d{2})[-/.](\d{2})$")
 # Two numbers joined by a dash, as filers print a range where the template asks for one figure ("0.998 - 0.999").
 RANGE = re.compile(r"^([<>~]?\s*\d[\d.,]*\s*%?)\s*[-–]\s*(\d[\d.,]*\s*%?)$")
 # The template's placeholder for "the other member states / languages" (`[...]`), left in by some filers.
-PLACEHOLDER = re.compile(r"^\[\s*(\.{2,}|…)\s*\]$")
+PLACEHOLDER = re.compile(r"\[\s*(\.{2,}|…)\s*\]")
 CATEGORY_CODE = re.compile(r"^STATEMENT_CATEGORY_[A-Z0-9_]+$")
 KEYWORD_CODE = re.compile(r"^KEYWORD_[A-Z0-9_]+$")
 TEMPLATE_OTHER = 'text to detail the "other" keyword.'
@@ -262,8 +263,8 @@ def surface_of(words: str, table: Table, report: Report) -> str:
     """The surface a name's tail names: from surfaces.csv, else (recorded as unmapped) a slug of the words; none
     for a copy number, version or period (`(1)`, `_v2`, `_2025-H2`) or the service's own name (`_YouTube`)."""
     words = name_words(words)
-    tokens = [t for t in re.split(r"[\s_\-–.()]+", words) if t]
-    if not tokens or all(NAME_NOISE.match(t) for t in tokens) or period_from_name(words) is not None:
+    tokens = [t for t in re.split(r"[\s_\-–()]+", words) if t]
+    if not tokens or all(NAME_NOISE.match(t) or VERSION.match(t) for t in tokens) or period_from_name(words) is not None:
         return ""
     if vocab.slugify(words) in (report.platform, vocab.slugify(report.service)) or known_platform(words) == report.platform:
         return ""
@@ -285,6 +286,17 @@ def trailing_surface(label: str) -> str | None:
         if flat(tail) in surface_labels() and flat(tail) != flat(label):
             return surface_labels()[flat(tail)]
     return None
+
+
+def version_of(table: Table) -> int:
+    """The version a table's name states (`_version2`, `_v3`, `_updated`: 2 and up), else 1."""
+    named = part_name(table.label)
+    tail = named.suffix if named is not None and named.suffix is not None else table.label
+    version = 1
+    for token in re.split(r"[\s_\-–()]+", tail):
+        if m := VERSION.match(token):
+            version = max(version, int(m[1]) if m[1] else 2)
+    return version
 
 
 def assign_surfaces(tables: list[Table], report: Report) -> None:
@@ -422,16 +434,23 @@ def repeated_tables(tables: list[Table], report: Report) -> set[int]:
             groups[(table.part, table.surface)].append(table)
     repeats: set[int] = set()
     for (part, surface), group in groups.items():
+        what = f"part {part}" + (f" for surface {surface!r}" if surface else "")
+        group = sorted(group, key=version_of, reverse=True)  # a later version first: it stands
         first = group[0]
         for other in group[1:]:
-            what = f"part {part}" + (f" for surface {surface!r}" if surface else "")
-            if [[c.strip() for c in r] for r in other.rows] != [[c.strip() for c in r] for r in first.rows]:
-                raise ParseError(f"two different tables of {what}: {first.name} and {other.name}; a report gives each "
-                                 "part once per surface (name another surface's file with its suffix, e.g. `_Ads`)",
-                                 file=other.doc.path, place=other.name, source=SOURCE)
             repeats.add(id(other))
-            report.skip(other, other.name, f"repeats {first.name} ({what}) cell for cell")
-            report.note(f"{other.name}: repeats {first.name} ({what}) cell for cell; read once")
+            if [[c.strip() for c in r] for r in other.rows] == [[c.strip() for c in r] for r in first.rows]:
+                report.skip(other, other.name, f"repeats {first.name} ({what}) cell for cell")
+                report.note(f"{other.name}: repeats {first.name} ({what}) cell for cell; read once")
+            elif version_of(first) > version_of(other):
+                report.skip(other, other.name, f"superseded by {first.name}, a later version of {what}")
+                report.note(f"{other.name}: superseded by {first.name} (version {version_of(first)} of {what}); only "
+                            "the later version is imported")
+            else:
+                raise ParseError(f"two different tables of {what}: {first.name} and {other.name}; a report gives each "
+                                 "part once per surface (name another surface's file with its suffix, e.g. `_Ads`, "
+                                 "or a later version with `_version2`)", file=other.doc.path, place=other.name,
+                                 source=SOURCE)
     return repeats
 
 
@@ -520,52 +539,52 @@ def geographic_scope(table: Table, scope: str, report: Report, place: str) -> Sc
     return flagged_scope(table, scope, report, place)
 
 
-def resolve_scopes(table: Table, rows: list[tuple[int, str]], report: Report) -> dict[str, Scope]:
-    """What each scope of a part 8, 9 or 10 means (rows: row number and scope): totals and qualifiers (scopes.csv),
-    statement categories (some filers give part 8's accuracy per category), member states, languages (8 and 9);
-    placeholders are left out. A scope is named by the first row that prints it."""
-    out: dict[str, Scope] = {}
-    first: dict[str, int] = {}
-    for number, scope in rows:
-        if scope and not PLACEHOLDER.match(scope):
-            first.setdefault(scope, number)
-    geographic = []
-    for scope, number in first.items():
-        place = table.where(number, "Scope")
-        if (total := total_scope(scope)) is not None:
-            out[scope] = Scope(total["region"], parse_breakdown(total["breakdown"]))
-        elif CATEGORY_CODE.match(scope):
-            out[scope] = Scope("EU", {}, category_area(scope, file=table.doc.path, place=place), scope)
+def resolve_scopes(table: Table, rows: list[tuple[int, str, str]], report: Report) -> dict[tuple[str, str], Scope]:
+    """What each scope of a part 8, 9 or 10 means, per indicator (rows: row number, indicator, scope): totals and
+    qualifiers (scopes.csv), statement categories (some filers give part 8's accuracy per category), member states,
+    languages (8 and 9: decided per indicator, as filers count measures per member state and accuracy per language
+    in one part); placeholders are left out. A scope is named by the first row that prints it."""
+    groups: dict[str, dict[str, int]] = defaultdict(dict)
+    for number, label, scope in rows:
+        if scope and label and not PLACEHOLDER.search(scope):
+            groups[norm(label)].setdefault(scope, number)
+    out: dict[tuple[str, str], Scope] = {}
+    for label, first in groups.items():
+        geographic = []
+        for scope, number in first.items():
+            if (total := total_scope(scope)) is not None:
+                out[(label, scope)] = Scope(total["region"], parse_breakdown(total["breakdown"]))
+            elif CATEGORY_CODE.match(scope):
+                area = category_area(scope, file=table.doc.path, place=table.where(number, "Scope"))
+                out[(label, scope)] = Scope("EU", {}, area, scope)
+            else:
+                geographic.append(scope)
+        places = {scope: table.where(first[scope], "Scope") for scope in geographic}
+        if table.part in (8, 9):
+            resolved = language_scopes(table, geographic, report, places)
         else:
-            geographic.append(scope)
-    places = {scope: table.where(first[scope], "Scope") for scope in geographic}
-    if table.part in (8, 9):
-        out.update(language_scopes(table, geographic, report, places))
-    else:
-        out.update({scope: geographic_scope(table, scope, report, places[scope]) for scope in geographic})
+            resolved = {scope: geographic_scope(table, scope, report, places[scope]) for scope in geographic}
+        out.update({(label, scope): where for scope, where in resolved.items()})
     return out
 
 
 def language_scopes(table: Table, labels: list[str], report: Report, places: dict[str, str]) -> dict[str, Scope]:
-    """Scopes of a part the template asks per language (8, 9).
+    """The scopes one indicator of a part the template asks per language (8, 9) is given for.
 
-    Filers give languages as codes or names, member-state codes standing for languages (with EN for English), or
-    member states instead of languages (some next to languages: YouTube's part 8 counts measures per member state
-    and accuracy per language). Lowercase codes and names are languages; the uppercase codes are read one way for
-    the whole part, and a note says which."""
+    Filers give languages as codes or names, member-state codes standing for languages (TikTok: CZ, EN), or member
+    states instead of languages (Snap, TikTok; Booking.com in lowercase): scopes that are all member states, not all
+    of them language codes, are member states (noted); otherwise each is read as a language, a member state, or
+    kept flagged."""
     def is_code(label: str) -> bool:
         return label in languages() and languages().lookup(label)["kind"] == "code"
 
-    lower = [s for s in labels if s == s.lower() and s in languages()]
-    upper = [s for s in labels if s not in lower]
-    out: dict[str, Scope] = {}
-    if upper and all(s.isupper() and member_state(s) for s in upper) and (lower or not all(is_code(s) for s in upper)):
-        report.note(f"{table.where()}: scopes {', '.join(upper[:3])}{' ...' if len(upper) > 3 else ''} are member "
+    if labels and all(member_state(s) for s in labels) and not all(is_code(s) for s in labels):
+        report.note(f"{table.where()}: scopes {', '.join(labels[:3])}{' ...' if len(labels) > 3 else ''} are member "
                     "states where the template asks for languages; stored per member state")
-        out.update({s: Scope(member_state(s) or "EU") for s in upper})
-        upper = []
+        return {s: Scope(member_state(s) or "EU") for s in labels}
+    out: dict[str, Scope] = {}
     aliases = []
-    for scope in lower + upper:
+    for scope in labels:
         if scope in languages():
             row = languages().lookup(scope)
             if row["kind"] == "country_code":
@@ -655,11 +674,14 @@ def row_period(cell: str, report: Report, table: Table, *, place) -> None:
     if not text or "YYYY" in text.upper():
         return
     m = ROW_PERIOD.match(text)
-    if not m:
-        report.note(f"{table.where()}: reporting period {text!r} is not in the template's form; part 1's period "
-                    f"({report.period.start}/{report.period.end}) is used")
+    try:
+        start, end = date(int(m[1]), int(m[2]), int(m[3])), date(int(m[4]), int(m[5]), int(m[6]))
+    except (TypeError, ValueError):  # not the template's form, or no such date (Booking.com: 2026-06-31 ... 06-57)
+        key = f"{table.where()}: reporting period"
+        if not any(n.startswith(key) for n in report.notes):
+            report.note(f"{key} {text!r} (and any like it in this table) cannot be read as a period; part 1's "
+                        f"period ({report.period.start}/{report.period.end}) is used")
         return
-    start, end = date(int(m[1]), int(m[2]), int(m[3])), date(int(m[4]), int(m[5]), int(m[6]))
     if (start, end) != (report.period.start, report.period.end):
         raise ParseError(f"reporting period {text} differs from part 1's {report.period.start}/{report.period.end}",
                          file=table.doc.path, place=place)
@@ -903,7 +925,10 @@ def read_categories(table: Table, report: Report) -> None:
     at_service = column(header, "service")
     at_period = column(header, "reporting period")
     at_applicability, at_section = column(header, "applicability"), column(header, "section")
-    structural = {at_applicability, at_section, at_service, at_period, at_category, at_other, at_scope}
+    # Columns left of the category (applicability, service, period, a filer's category label, whatever a filer
+    # typed into their header cell) are labels; the indicators follow the category.
+    structural = {at_applicability, at_section, at_service, at_period, at_category, at_other, at_scope,
+                  *range(at_category)}
     values: list[tuple[int, str, dict[str, str], int | None]] = []
     for index, label in enumerate(header):
         key = norm(label)
@@ -975,6 +1000,9 @@ def read_categories(table: Table, report: Report) -> None:
                                   suggestion=vocab.csv_line([code, "<label>", "<description>", ""]))
             area = parent_area = vocab.UNMAPPED_AREA
             parent_label = code
+        if at_scope is not None and PLACEHOLDER.search(scope) and not any(row[i].strip() for i, *_ in values):
+            report.skip(table, table.where(number), f"the template's placeholder scope {scope!r} left without a figure")
+            continue
         where = Scope("EU") if at_scope is None else geographic_scope(table, scope, report,
                                                                       table.where(number, header[at_scope]))
         for index, label, spec, at_context in values:
@@ -1024,7 +1052,8 @@ def read_indicators(table: Table, report: Report) -> None:
     if filled := fill_down(rows, labels, lambda row: bool(row[at_value].strip() or row[at_scope].strip())):
         report.note(f"{table.where()}: {filled} blank label cell(s) below a filled one (merged cells) read as the "
                     "value above")
-    resolved = {} if table.part == 7 else resolve_scopes(table, [(n, r[at_scope].strip()) for n, r in rows], report)
+    resolved = {} if table.part == 7 else resolve_scopes(
+        table, [(n, r[at_indicator].strip(), r[at_scope].strip()) for n, r in rows], report)
     details = repeated_rows(rows, at_indicator, at_scope, at_context, table, report)
     for number, row in rows:
         check_row(table, row, number, report, width=width, at_service=at_service, at_period=at_period)
@@ -1037,12 +1066,12 @@ def read_indicators(table: Table, report: Report) -> None:
             else:
                 report.skip(table, table.where(number), f"row without {missing} nor figure")
             continue
-        if table.part != 7 and PLACEHOLDER.match(scope):
+        if table.part != 7 and PLACEHOLDER.search(scope):
             if placeholder_row(table, rows, number, row, scope, at_indicator, at_value, report):
                 continue
             where = flagged_scope(table, scope, report, table.where(number, "Scope"))
         else:
-            where = Scope("EU") if table.part == 7 else resolved[scope]
+            where = Scope("EU") if table.part == 7 else resolved[(norm(label), scope)]
         spec = indicator(table.part, label, scope, file=file, place=table.where(number, "Indicator"))
         context = row[at_context] if at_context is not None else ""
         # In part 7 the scope column names the figure within its indicator ('Median time', 'Decisions upheld').
@@ -1095,7 +1124,7 @@ def settle_repeats(report: Report) -> None:
             continue
         rows = [report.rows[i] for i in indices]
         first = rows[0]
-        places = ", ".join(r["locator"].split(" (")[0] for r in rows[:3])
+        places = ", ".join(r["locator"].rsplit(" (", 1)[0] for r in rows[:3])
         if all(r["value_text"] == first["value_text"] for r in rows):
             drop.update(indices[1:])
             report.note(f"{places}: one figure printed {len(rows)} times with the same value; kept once")

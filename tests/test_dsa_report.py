@@ -1063,3 +1063,118 @@ def test_all_six_services_build_strictly(tmp_path):
     assert printed == {"tiktok": "189,000,000", "snapchat": "97,153,476", "x": "64,767,887", "facebook": "262,480,454",
                        "instagram": "288,737,559", "youtube": printed["youtube"]}
     assert printed["youtube"].startswith("See Feb 2026 DSA MAR report: https://")
+
+
+def test_a_hand_made_export(tmp_path):
+    """What real filers' exports do (Booking.com 2026-H1): stray words in the first header cell, member states in
+    lowercase beside languages, reporting periods a spreadsheet counted up past the month's end (2026-06-31 ...),
+    a footnote and a 'Methodology' line below part 10."""
+    folder = tmp_path / "r"
+    copy_report("snapchat", folder)
+    for stem, junk in (("4_notices", "6"), ("7_appeals_and_recidivism", "ty"), ("9_human_resources", "`")):
+        path = part_file(folder, stem)
+        rows = load(path)
+        rows[0][0] = junk
+        save(path, rows)
+    automated = part_file(folder, "8_automated_means")
+    rows = load(automated)
+    at_scope, at_period = rows[0].index("Scope"), rows[0].index("Reporting period")
+    counted = 0
+    for row in rows[1:]:
+        if len(row[at_scope]) == 2 and row[at_scope].isupper():
+            row[at_scope] = row[at_scope].lower()
+            row[at_period] = f"2025-07-01/2025-12-{31 + counted}"
+            counted += 1
+    save(automated, rows)
+    amar = part_file(folder, "10_AMAR")
+    footnote = b'"""* Value: estimates, see the methodology.""\n   ",,,,,,\n,,,,,,\nMethodology,,,,,,\n'
+    amar.write_bytes(amar.read_bytes() + footnote)
+    result = read_folder(folder)
+    assert counted > 27 and figure_map(result.observations) == base("snapchat")
+    assert not result.unmapped
+    assert any("'2025-07-01/2025-12-32'" in n and "cannot be read as a period" in n for n in result.notes)
+    assert any("scopes at, be, bg ... are member states" in n for n in result.notes)
+    assert sum("row without indicator nor figure" in s.reason for s in result.skipped) == 2
+
+
+def test_ranges_and_bounds_where_one_figure_belongs(tmp_path):
+    """Booking.com prints its recipients as '> 45' and '2.1 - 2.6': a bound and a range, kept as printed."""
+    folder = tmp_path / "r"
+    copy_report("facebook", folder)
+    amar = part_file(folder, "10_AMAR")
+    rows = load(amar)
+    rows[1][6], rows[2][6] = "> 262,000,000", "4.1 - 4.2"
+    save(amar, rows)
+    df = read_folder(folder).observations
+    total = one(df, metric="active_recipients", region="EU")
+    assert (total["value"], total["qualifier"], total["value_text"]) == (262_000_000, "more_than", "> 262,000,000")
+    austria = df[(df.metric == "active_recipients") & (df.region == "AT")].sort_values("breakdown")
+    assert list(zip(austria.breakdown, austria.value, austria.qualifier, strict=True)) == [
+        ("bound=lower", 4.1, "range_lower"), ("bound=upper", 4.2, "range_upper")]
+    unchanged(base("facebook"), figure_map(df), lambda key: key[5] == "active_recipients" and key[2] in ("EU", "AT"))
+
+
+def test_the_templates_placeholder_scope_in_part_3(tmp_path):
+    """Rows the template prints for 'AT, […], SE' left in without figures are skipped; one with a figure is kept,
+    flagged (scope=...)."""
+    folder = tmp_path / "r"
+    copy_report("tiktok-2025-H2", folder)
+    orders = part_file(folder, "3_member_states_orders")
+    rows = load(orders)
+    at_scope = rows[0].index("Scope")
+    first = next(i for i, c in enumerate(rows[0]) if norm(c).startswith("number of orders to act"))
+    extra = []
+    for row in rows[1:4]:
+        empty = [("AT, […], SE" if i == at_scope else ("" if i >= first else c)) for i, c in enumerate(row)]
+        extra.append(empty)
+    filled = list(extra[0])
+    filled[first] = "7"
+    save(orders, rows + extra + [filled])
+    result = read_folder(folder)
+    df = result.observations
+    flagged = df[df.breakdown.str.contains("scope=AT, […], SE", regex=False)]
+    assert len(flagged) and set(flagged.region) == {"EU"}
+    assert one(flagged, metric="orders_received", breakdown="order=act;scope=AT, […], SE")["value"] == 7
+    assert sum("placeholder scope" in s.reason for s in result.skipped) == 3
+    assert [(u.field, u.label) for u in result.unmapped] == [("scopes", "AT, […], SE")]
+    unchanged(base("tiktok-2025-H2"), figure_map(df), lambda key: "scope=AT, […], SE" in key[7])
+
+
+def test_a_later_version_of_a_part_stands(tmp_path):
+    """Amazon publishes `6_own_initiative_TC_version2.csv` beside the original: the later version is imported,
+    the earlier one listed as superseded."""
+    folder = tmp_path / "r"
+    copy_report("facebook", folder)
+    rows = load(part_file(folder, "6_own_initiative_TC"))
+    rows[1][5] = "171,900,000"
+    save(folder / "6_own_initiative_TC_version2.csv", rows)
+    assert [len(b) for b in COLLECTOR.bundles(sorted(folder.iterdir()))] == [11]
+    result = read_folder(folder)
+    df = result.observations
+    total = one(df, metric="own_initiative_measures", region="EU", policy_area="ALL", breakdown="basis=terms_and_conditions")
+    assert total["value"] == 171_900_000 and "6_own_initiative_TC_version2.csv" in total["locator"]
+    assert any(s.locator == "6_own_initiative_TC.csv" and "superseded by 6_own_initiative_TC_version2.csv" in s.reason
+               for s in result.skipped)
+    unchanged(base("facebook"), figure_map(df),
+              lambda key: (key[5], key[3], key[7]) == ("own_initiative_measures", "ALL", "basis=terms_and_conditions"))
+
+
+def test_several_tables_of_one_part_for_several_units(tmp_path):
+    """Google Search splits part 6 by what was acted on (`6_own_initiative_TC_URL_Level_Removals.csv`, ...): each
+    its own surface, flagged until surfaces.csv names it, none summed into another."""
+    folder = tmp_path / "r"
+    copy_report("youtube", folder)
+    source = part_file(folder, "6_own_initiative_TC")
+    shutil.copy(source, folder / "6_own_initiative_TC_URL_Level_Removals.csv")
+    source.rename(folder / "6_own_initiative_TC_Domain_Level_Actions.csv")
+    result = read_folder(folder)
+    df = result.observations
+    for surface in ("url-level-removals", "domain-level-actions"):
+        row = one(df, metric="own_initiative_measures", region="EU", policy_area="ALL",
+                  breakdown=f"basis=terms_and_conditions;surface={surface}")
+        assert row["value"] == 29_951_489
+    assert {(u.field, u.label) for u in result.unmapped} == {("surfaces", "URL_Level_Removals"),
+                                                            ("surfaces", "Domain_Level_Actions")}
+    old_part_6 = {k for k in base("youtube") if k[5] in ("own_initiative_measures", "measures_automated_detection")
+                  and "basis=terms_and_conditions" in k[7] and "surface=ads" not in k[7]}
+    unchanged(base("youtube"), figure_map(df), lambda key: key in old_part_6 or "level" in key[7])
