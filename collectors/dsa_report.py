@@ -36,13 +36,16 @@ PART_NAMES = {1: "report identification", 2: "category names", 3: "member-state 
               5: "own-initiative measures (illegal content)", 6: "own-initiative measures (terms and conditions)",
               7: "complaints, disputes and suspensions", 8: "automated means", 9: "human resources",
               10: "average monthly active recipients", 11: "qualitative information"}
-# The template's own file names (`4_notices.csv`, `..._Part_10_AMAR.csv`): after the part's number and name, the
-# rest of a file or sheet name (`_Ads`, ` - Ads`, ` (Ads)`) names the surface a table is for.
-PART_STEMS = {1: ("report identification", "summary"), 2: ("categories names", "category names"),
-              3: ("member states orders",), 4: ("notices",), 5: ("own initiative illegal",), 6: ("own initiative tc",),
+# The template's own file names (`4_notices.csv`, `..._Part_10_AMAR.csv`) and filers' spellings of them
+# (`10. AMAR.csv`, `3_member_states_order.csv`, `9_human resources.csv`), longest first: after the part's number and
+# name, the rest of a file or sheet name (`_Ads`, ` - Ads`, ` (Ads)`) names the surface a table is for.
+PART_STEMS = {1: ("report identification", "summary"), 2: ("categories names", "category names", "categories"),
+              3: ("member states orders", "member state orders", "member states order", "member states"),
+              4: ("notices",), 5: ("own initiative illegal",), 6: ("own initiative tc",),
               7: ("appeals and recidivism",), 8: ("automated means",), 9: ("human resources",), 10: ("amar",),
               11: ("qualitative",)}
-PART_NUMBER = re.compile(r"(?<![0-9])(\d{1,2})_")
+# A part's number before its name: `4_`, `10. `, `10 `.
+PART_NUMBER = re.compile(r"(?<![0-9])(\d{1,2})(_|\.\s*|\s+)")
 # Words a name may end with that do not name a surface: a copy number, a draft, a period, or a version (Amazon
 # publishes `6_own_initiative_TC_version2.csv` beside `6_own_initiative_TC.csv`: the later version stands).
 VERSION = re.compile(r"^(?:v|ver|version|rev|revision)[\s._-]*(\d+)$|^(updated|corrected|revised|amended)$", re.I)
@@ -233,7 +236,9 @@ class PartName:
 
 
 def part_name(stem: str) -> PartName | None:
-    """`DSA report - 6_own_initiative_TC_Ads` -> prefix 'DSA report - ', part 6, suffix '_Ads'."""
+    """`DSA report - 6_own_initiative_TC_Ads` -> prefix 'DSA report - ', part 6, suffix '_Ads'; `Pinterest - H2 DSA
+    Transparency Report - 10. AMAR` -> part 10. A number followed by `_` but not by a part's name gives the part
+    without a suffix (the last such number); other numbers ('H1 2026') are not parts."""
     fallback = None
     for m in PART_NUMBER.finditer(stem):
         number = int(m[1])
@@ -241,9 +246,10 @@ def part_name(stem: str) -> PartName | None:
             continue
         rest = stem[m.end():]
         for words in PART_STEMS[number]:
-            if hit := re.match(r"[\s_\-]*".join(map(re.escape, words.split())), rest, re.I):
+            if hit := re.match(r"[\s_\-.]*".join(map(re.escape, words.split())) + r"(?![A-Za-z])", rest, re.I):
                 return PartName(stem[:m.start()], number, rest[hit.end():])
-        fallback = fallback or PartName(stem[:m.start()], number, None)
+        if m[2] == "_" and not (m.start() and stem[m.start() - 1].isalpha()):
+            fallback = PartName(stem[:m.start()], number, None)
     return fallback
 
 

@@ -1178,3 +1178,26 @@ def test_several_tables_of_one_part_for_several_units(tmp_path):
     old_part_6 = {k for k in base("youtube") if k[5] in ("own_initiative_measures", "measures_automated_detection")
                   and "basis=terms_and_conditions" in k[7] and "surface=ads" not in k[7]}
     unchanged(base("youtube"), figure_map(df), lambda key: key in old_part_6 or "level" in key[7])
+
+
+def test_parts_named_with_a_number_and_a_dot(tmp_path):
+    """Pinterest names its parts `Pinterest - H2 DSA Transparency Report - 10. AMAR.csv` (two reports in one
+    folder, the H1 one `... - H1 2026 DSA ... - 3. Member states.csv`): read as parts of their own reports."""
+    names = {"1_report_identification": "1. Report identification", "2_categories_names": "2. Categories names",
+             "3_member_states_orders": "3. Member states", "4_notices": "4. Notices",
+             "5_own_initiative_illegal": "5. Own initiative illegal", "6_own_initiative_TC": "6. Own initiative TC",
+             "7_appeals_and_recidivism": "7. Appeals and recidivism", "8_automated_means": "8. Automated means",
+             "9_human_resources": "9. Human resources", "10_AMAR": "10. AMAR", "11_qualitative": "11. Qualitative"}
+    folder = tmp_path / "tiktok"
+    folder.mkdir()
+    for report, prefix in (("tiktok-2025-H2", "TikTok - H2 DSA Transparency Report - "),
+                           ("tiktok-2026-H1", "TikTok - H1 2026 DSA Transparency Report - ")):
+        for path in report_files(report):
+            part = path.stem.split(" - ")[1]
+            shutil.copy(path, folder / f"{prefix}{names[part]}.csv")
+    bundles = COLLECTOR.bundles(sorted(folder.iterdir()))
+    assert sorted(len(b) for b in bundles) == [10, 11]
+    for bundle in bundles:
+        result = COLLECTOR.read([register(p, "dsa-report") for p in bundle])
+        report = "tiktok-2026-H1" if "H1 2026" in bundle[0].name else "tiktok-2025-H2"
+        assert figure_map(result.observations) == base(report)
