@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -25,7 +26,7 @@ from reports import vocab
 from reports.collector import Collector, ParseResult, Skipped, edition_meta
 from reports.documents import Document
 from reports.errors import ParseError
-from reports.numbers import TEXT, parse_figure
+from reports.numbers import TEXT, Figure, parse_figure
 from reports.periods import Period, period_from_name, span
 from reports.safezip import iter_files, open_zip
 from reports.schema import frame, observation, parse_breakdown
@@ -59,6 +60,7 @@ PLACEHOLDER = re.compile(r"\[\s*(\.{2,}|…)\s*\]")
 CATEGORY_CODE = re.compile(r"^STATEMENT_CATEGORY_[A-Z0-9_]+$")
 KEYWORD_CODE = re.compile(r"^KEYWORD_[A-Z0-9_]+$")
 TEMPLATE_OTHER = 'text to detail the "other" keyword.'
+ROUNDED = "rounded"  # a qualifier of the schema: a figure printed rounded ('124.1M')
 # Unit words a filer may state in a figure's contextual information, as hours per unit.
 STATED_UNITS = {"minutes": 1 / 60, "hours": 1.0, "days": 24.0}
 # Legal-form words a service or provider name may carry ("Pinterest Europe Limited" is Pinterest).
@@ -629,6 +631,9 @@ def figures(cell: str, unit: str, report: Report, *, file, place) -> list[tuple[
         if len(pairs) == 1 and pairs[0][1] == TEXT and (local := european_number(text)) is not None:
             pairs = [(fig, fig.qualifier) for fig in parse_figure(local, file=file, place=place)]
             report.note(f"{place}: {text!r} read with a decimal comma or dots between thousands ({local})")
+        elif len(pairs) == 1 and pairs[0][1] == TEXT and (scaled := scaled_number(text)) is not None:
+            pairs = [(Figure(scaled, "count", ROUNDED), ROUNDED)]
+            report.note(f"{place}: {text!r} read as {scaled:,.0f} (a figure rounded to thousands, millions or billions)")
     if not pairs:  # N/A, '-': printed as missing, kept as a gap with its words
         return [(None, unit or "count", "")]
     out = []
@@ -662,6 +667,18 @@ def european_number(text: str) -> str | None:
     if t != text.strip() and re.fullmatch(r"\d{1,3}( \d{3})+", number):
         return number.replace(" ", "") + percent
     return None
+
+
+SCALE = {"k": 3, "thousand": 3, "m": 6, "mn": 6, "mio": 6, "million": 6, "millions": 6, "b": 9, "bn": 9, "billion": 9}
+
+
+def scaled_number(text: str) -> float | None:
+    """A figure printed with its magnitude in words or letters ('124.1M', '2.5 million', '3K'), else None."""
+    m = re.fullmatch(r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?)\s*([A-Za-z]+)\.?", text.strip())
+    if not m or m[2].casefold() not in SCALE:
+        return None
+    number = m[1].replace(",", "") if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", m[1]) else m[1].replace(",", ".")
+    return float(Decimal(number).scaleb(SCALE[m[2].casefold()]))
 
 
 def stated_hours(*contexts: str) -> tuple[float, str]:

@@ -610,8 +610,11 @@ def test_an_unknown_indicator_is_kept_as_unmapped_with_its_words(tmp_path):
 
 def test_missing_markers_stay_gaps_and_continental_numbers_are_read(tmp_path):
     result = parse_folder(write_report(tmp_path / "r", [("TOTAL", "N/A"), ("AT", '"1.234.567"'), ("BE", '"12,5"'),
-                                                        ("BG", "1\u00a0234")]))
+                                                        ("BG", "1\u00a0234"), ("DE", "19.1M"), ("FR", '"1,2M"')]))
     df = result.observations
+    germany = one(df, region="DE")  # Temu prints its recipients in millions: 124.1M, 19.1M
+    assert (germany["value"], germany["qualifier"], germany["value_text"]) == (19_100_000, "rounded", "19.1M")
+    assert one(df, region="FR")["value"] == 1_200_000
     gap = one(df, region="EU")
     assert math.isnan(gap["value"]) and gap["value_text"] == "N/A" and gap["qualifier"] == ""
     assert one(df, region="AT")["value"] == 1_234_567 and one(df, region="AT")["value_text"] == "1.234.567"
