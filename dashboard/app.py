@@ -15,7 +15,7 @@ from dash import ALL, Input, Output, State, ctx, dash_table, dcc, html, no_updat
 
 from dashboard import figures
 from dashboard.state import ViewState, encode, parse
-from reports import analysis
+from reports import analysis, plotstyle
 from reports.documents import all_source_cards
 from reports.errors import AtlasError
 from reports.export import Selection
@@ -341,7 +341,7 @@ def table(df: pd.DataFrame, table_id: str, page_size: int = 15):
     return dash_table.DataTable(
         id=table_id, data=df.to_dict("records"), columns=[{"name": c.replace("_", " "), "id": c} for c in df.columns],
         page_size=page_size, sort_action="native", filter_action="native", style_table={"overflowX": "auto"},
-        style_cell={"fontFamily": figures.FONT, "fontSize": 13, "textAlign": "left", "whiteSpace": "nowrap",
+        style_cell={"fontFamily": plotstyle.FONT, "fontSize": 13, "textAlign": "left", "whiteSpace": "nowrap",
                     "overflow": "hidden", "textOverflow": "ellipsis", "maxWidth": 260},
         tooltip_duration=None, tooltip_data=[{c: {"value": str(v), "type": "text"} for c, v in row.items() if len(str(v)) > 30}
                                              for row in df.head(page_size * 20).to_dict("records")],
@@ -431,7 +431,7 @@ def gaps_list(df: pd.DataFrame):
     gaps = analysis.missing_periods(df)
     if gaps.empty:
         return html.P("No missing periods: every series is continuous and every period has a figure.")
-    names = figures.trace_names(df)
+    names = plotstyle.trace_names(df)
     return html.Ul([html.Li(f"{names.get(g.series, g.series)}: {g.start:%Y-%m-%d} to {g.end:%Y-%m-%d}: {g.reason}")
                     for g in gaps.head(200).itertuples()])
 
