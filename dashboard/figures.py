@@ -23,13 +23,14 @@ def base_layout(data: list[dict], *, title: str = "", subtitle: str = "", source
     legend_rows = entries if entries > 1 else 0
     # Long source lines wrap (plotly does not wrap text itself).
     source_lines = plotstyle.wrap(source_line, wrap) if source_line else []
+    subtitles = plotstyle.subtitle_lines([subtitle], int(wrap * 0.85))
     bottom = 70 + 29 * legend_rows + 16 * len(source_lines) + (18 if source_lines else 0)
-    top = 96 + (18 if subtitle else 0)
-    total = height + 29 * legend_rows + (18 if subtitle else 0)
+    top = 96 + 18 * len(subtitles)
+    total = height + 29 * legend_rows + 18 * len(subtitles)
     plot_height = max(total - top - bottom, 120)
     out = {
         "height": total, "font": {"family": plotstyle.FONT, "size": 13, "color": plotstyle.INK},
-        "title": plotstyle.title(title, subtitle),
+        "title": plotstyle.title(title, subtitles),
         "margin": {"l": 76, "r": 24, "t": top, "b": bottom}, "showlegend": entries > 1,
         # Legend y is relative to the plot area: start it below the x-axis title.
         "legend": {"orientation": "v", "yanchor": "top", "y": -56 / plot_height, "x": 0, "font": {"size": 12}},

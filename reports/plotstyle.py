@@ -27,6 +27,7 @@ SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "cross", "star", "
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Liberation Sans', Arial, sans-serif"
 INK, MUTED, GRID = "#222222", "#444444", "#e5e5e5"
 SOURCE_FONT = {"size": 11, "color": MUTED}
+SUBTITLE_SIZE = 13
 # Series with more periods than this (or of days or weeks) are drawn one point per period: each segment would be
 # narrower than a pixel.
 DENSE = 400
@@ -194,11 +195,17 @@ def series_trace(rows: pd.DataFrame, n: int, name: str, *, hover: Callable | Non
 
 # -- titles, axes, source line -------------------------------------------------------------------------------
 
-def title(headline: str, subtitle: str = "", *, size: int = 17) -> dict:
-    """A left-aligned title with an optional subtitle (both escaped)."""
+def subtitle_lines(parts: list[str], width: int) -> list[str]:
+    """The subtitle's lines: each part wrapped at `width` characters (plotly does not wrap text itself)."""
+    return [line for part in parts if part for line in textwrap.wrap(part, width)]
+
+
+def title(headline: str, subtitle: list[str] = (), *, size: int = 17) -> dict:
+    """A left-aligned title with an optional subtitle of one or more lines (all escaped)."""
     out = {"text": text(headline), "x": 0, "xanchor": "left", "font": {"size": size, "weight": 600, "color": INK}}
     if subtitle:
-        out["subtitle"] = {"text": text(subtitle), "font": {"size": max(size - 4, 12), "color": MUTED}}
+        out["subtitle"] = {"text": "<br>".join(text(line) for line in subtitle),
+                           "font": {"size": SUBTITLE_SIZE, "color": MUTED}}
     return out
 
 
