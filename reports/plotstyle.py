@@ -224,7 +224,7 @@ def y_axis(unit: str, mode: str = "absolute", scale: str = "linear", metric: str
     """The value axis: title per unit, shares as percentages, whole numbers with thousands separators."""
     axis = {"type": "log" if scale == "log" else "linear", "title": {"text": text(axis_title(unit, mode, metric))},
             "separatethousands": True, "exponentformat": "none", "rangemode": "normal" if scale == "log" else "tozero",
-            "gridcolor": GRID, "zerolinecolor": "#bbb", "showgrid": True}
+            "gridcolor": GRID, "zerolinecolor": "#bbb", "showgrid": True, "automargin": True}
     if unit == "ratio" and mode == "absolute":
         axis["tickformat"] = ".1%"
     return axis
