@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from dashboard import figures
-from dashboard.app import create_app, safe_link, trend_data
+from dashboard.app import create_app
+from dashboard.components import safe_link
+from dashboard.data import trend_data
 from dashboard.state import ViewState, encode, parse
 from reports.periods import quarter, year
 from tests.test_analysis import make_store, obs
