@@ -50,21 +50,24 @@ def line_style(n: int) -> tuple[str, str, str]:
 
 # -- naming --------------------------------------------------------------------------------------------------
 
-def _name_parts(df: pd.DataFrame) -> pd.DataFrame:
-    """One row per series with each naming part in words (platform names, our category, periods)."""
-    parts = df.drop_duplicates("series")[["series", *NAME_PARTS]].copy()
-    parts["platform"] = parts["platform"].map(analysis.platform_name)
-    parts["policy_area"] = parts["policy_area"].map(analysis.policy_area_name)
-    parts["granularity"] = parts["granularity"].map(lambda g: PERIOD_WORDS.get(g, g))
-    return parts.fillna("").astype({c: str for c in NAME_PARTS})
+def _name_parts(df: pd.DataFrame) -> dict[str, list[str]]:
+    """Each naming part of each series (first row of each), in words: platform names, our category, periods."""
+    first = df[~df["series"].duplicated()]
+    words = {"platform": analysis.platform_name, "policy_area": analysis.policy_area_name,
+             "granularity": lambda g: PERIOD_WORDS.get(g, g)}
+    parts = {"series": first["series"].tolist()}
+    for column in NAME_PARTS:
+        word = words.get(column, str)
+        parts[column] = ["" if pd.isna(v) else word(v) for v in first[column].tolist()]
+    return parts
 
 
 def trace_names(df: pd.DataFrame) -> dict[str, str]:
     """Legend names: only the parts (platform, category, publisher's label, source, region, metric label, period
     kind, breakdown) that differ between the plotted series; what they share goes in the subtitle."""
     parts = _name_parts(df)
-    columns = [c for c in NAME_PARTS if parts[c].nunique() > 1] or ["platform"]
-    return {r["series"]: " · ".join(r[c] for c in columns if r[c]) for r in parts.to_dict("records")}
+    columns = [c for c in NAME_PARTS if len(set(parts[c])) > 1] or ["platform"]
+    return {key: " · ".join(parts[c][k] for c in columns if parts[c][k]) for k, key in enumerate(parts["series"])}
 
 
 def shared_description(df: pd.DataFrame, headline: str = "") -> str:
@@ -74,10 +77,10 @@ def shared_description(df: pd.DataFrame, headline: str = "") -> str:
     parts = _name_parts(df)
     words = []
     for column in NAME_PARTS:
-        values = parts[column].unique()
-        if column == "policy_area" or len(values) != 1 or not values[0] or _names(headline, values[0]):
+        values = set(parts[column])
+        if column == "policy_area" or len(values) != 1 or not next(iter(values)) or _names(headline, min(values)):
             continue
-        value = values[0]
+        value = min(values)
         if column == "policy_label":
             value = f"published as ‘{value}’"
         elif column == "metric_label":
@@ -120,14 +123,12 @@ def iso(values: pd.Series) -> list[str]:
 def _breaks(rows: pd.DataFrame, ends: pd.Series) -> list[bool]:
     """Before which rows the line breaks: a period that does not start the day after the previous one ended (a
     missing period, or an overlap), or one of another length (halves, years and quarters never share a line)."""
-    starts = rows["period_start"]
-    breaks = starts != ends.shift()
+    starts, ends = rows["period_start"].to_numpy(), ends.to_numpy()
+    breaks = starts[1:] != ends[:-1]
     if "granularity" in rows:
-        breaks |= rows["granularity"] != rows["granularity"].shift()
-    out = breaks.tolist()
-    if out:
-        out[0] = False
-    return out
+        kinds = rows["granularity"].to_numpy()
+        breaks |= kinds[1:] != kinds[:-1]
+    return [False, *breaks.tolist()] if len(starts) else []
 
 
 def step_points(rows: pd.DataFrame) -> dict[str, list]:
