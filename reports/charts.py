@@ -1,9 +1,9 @@
 """Publication-quality static charts (PNG and SVG through plotly's static export on the system Chromium): title,
-units, period labels, a source line naming every source and its licence, and the annotations that touch it."""
+units, period labels, a source line naming every source and its licence, and the annotations that touch it.
+Drawn in the dashboard's style (reports.plotstyle): each value across its real period, gaps left as gaps."""
 from __future__ import annotations
 
 import logging
-import textwrap
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from reports import analysis
+from reports import analysis, plotstyle
 from reports.errors import AtlasError
 from reports.export import Selection
 from reports.store import Store
@@ -21,9 +21,6 @@ MAX_SERIES = 15
 # Above this many distinct periods the axis shows dates; below it, every tick is the period's own label.
 MAX_LABELLED_PERIODS = 40
 LINE_CHARS = 170
-COLOURS = ["#1f4e79", "#c0504d", "#4f8a3c", "#8064a2", "#e07b00", "#2c9fa3", "#7f6000", "#b4457f", "#5a5a5a",
-           "#3d85c6", "#a64d79", "#6aa84f", "#cc4125", "#134f5c", "#8e7cc3"]
-FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
 
 
 @dataclass
@@ -56,28 +53,6 @@ def _distinct(store: Store, column: str, selection: Selection) -> list[str]:
     return store.query(sql, params)[column].tolist()
 
 
-def legend_names(keys: list[str]) -> dict[str, str]:
-    """Short legend entries: only the parts of the series keys that differ between the lines."""
-    split = {k: k.split(" · ") for k in keys}
-    width = max(len(p) for p in split.values())
-    varying = [i for i in range(width) if len({tuple(p)[i] if i < len(p) else "" for p in split.values()}) > 1]
-    return {k: " · ".join(p[i] for i in varying if i < len(p)) or p[0] for k, p in split.items()}
-
-
-def wrap(text: str, width: int = LINE_CHARS) -> list[str]:
-    """Lines of at most `width` characters, broken at '; ' first so that a source's name stays on one line."""
-    lines, current = [], ""
-    for part in text.split("; "):
-        candidate = f"{current}; {part}" if current else part
-        if len(candidate) <= width or not current:
-            current = candidate
-        else:
-            lines.append(current + ";")
-            current = part
-    lines.append(current)
-    return [piece for line in lines for piece in (textwrap.wrap(line, width) or [""])]
-
-
 def chart_title(rows: pd.DataFrame) -> str:
     """Platforms, metric and policy area in words."""
     platforms = ", ".join(dict.fromkeys(rows["platform"].map(analysis.platform_name)))
@@ -87,17 +62,13 @@ def chart_title(rows: pd.DataFrame) -> str:
     return f"{platforms}: {metrics}{area}"
 
 
-def unit_title(rows: pd.DataFrame) -> tuple[str, str]:
-    """The y-axis title and tick format for the chart's one unit."""
+def chart_unit(rows: pd.DataFrame) -> str:
+    """The chart's one unit (a chart never mixes counts with shares or hours)."""
     units = list(dict.fromkeys(rows["unit"]))
     if len(units) > 1:
         metrics = ", ".join(dict.fromkeys(rows["metric"]))
         raise AtlasError(f"the selection mixes units ({', '.join(units)}; metrics {metrics}): chart one --metric at a time")
-    unit = units[0]
-    metrics = ", ".join(dict.fromkeys(rows["metric"].map(analysis.metric_name)))
-    if unit == "ratio":
-        return f"{metrics} (share, %)", ".1%"
-    return f"{metrics} ({unit})", ",.0f" if unit == "count" else ",.4~g"
+    return units[0]
 
 
 def period_ticks(rows: pd.DataFrame) -> tuple[list, list] | None:
@@ -113,62 +84,95 @@ def middle(start, end) -> pd.Timestamp:
     return start + (end - start) / 2
 
 
-def build_figure(store: Store, rows: pd.DataFrame, *, title: str | None = None, subtitle: str | None = None,
-                 annotate: bool = True, width: int = WIDTH) -> go.Figure:
-    """A line per series at each period's middle (gaps where nothing was published), titled, sourced and annotated."""
+def chart_notes(rows: pd.DataFrame, annotate: bool) -> list[dict]:
+    """The annotations (events, corrections) that touch the chart's platforms, sources and dates."""
+    if not annotate:
+        return []
+    area = rows["policy_area"].iloc[0] if rows["policy_area"].nunique() == 1 else None
+    return analysis.annotations_for(rows["platform"].unique(), rows["source"].unique(), rows["period_start"].min(),
+                                    rows["period_end"].max(), area)
+
+
+def series_traces(rows: pd.DataFrame) -> list[dict]:
+    """One line per series in the house style (reports.plotstyle): each value a flat segment across its period,
+    a break where a period is missing; legend names say what tells the series apart."""
     keys = list(dict.fromkeys(rows["series"]))
     if len(keys) > MAX_SERIES:
         raise AtlasError(f"{len(keys)} series are too many for one chart (at most {MAX_SERIES}): narrow the selection "
                          "with --policy-area, --metric, --platform or --region")
-    y_title, tick_format = unit_title(rows)
-    names = legend_names(keys)
-    fig = go.Figure()
-    for n, key in enumerate(keys):
-        part = rows[rows["series"] == key].sort_values("period_start")
-        fig.add_trace(go.Scatter(
-            x=[middle(s, e) for s, e in zip(part["period_start"], part["period_end"], strict=True)],
-            y=part["value"].astype(float), name=names[key], connectgaps=False,
-            mode="lines+markers" if len(part) <= MAX_LABELLED_PERIODS else "lines",
-            line={"color": COLOURS[n % len(COLOURS)], "width": 2.5}, marker={"size": 7},
-            customdata=list(zip(part["period"], part["value_text"], strict=True)),
-            hovertemplate="%{customdata[0]}: %{customdata[1]}<extra>" + names[key] + "</extra>"))
-    notes = analysis.annotations_for(rows["platform"].unique(), rows["source"].unique(), rows["period_start"].min(),
-                                     rows["period_end"].max(),
-                                     rows["policy_area"].iloc[0] if rows["policy_area"].nunique() == 1 else None) \
-        if annotate else []
+    names = plotstyle.trace_names(rows)
+    return [plotstyle.series_trace(part.sort_values("period_start"), n, names[key], hover=plotstyle.hover_text)
+            for n, (key, part) in enumerate(rows.groupby("series", sort=False))]
+
+
+def x_axis(rows: pd.DataFrame) -> dict:
+    """Dates, labelled with each period's own label when there are few enough periods to read."""
+    axis = {"type": "date", "title": {"text": plotstyle.X_TITLE}, "showgrid": False, "ticks": "outside"}
+    ticks = period_ticks(rows)
+    if ticks:
+        axis.update(tickmode="array", tickvals=ticks[0], ticktext=[plotstyle.text(t) for t in ticks[1]],
+                    tickangle=-45 if len(ticks[1]) > 12 else 0)
+    return axis
+
+
+def footer_lines(store: Store, rows: pd.DataFrame, notes: list[dict]) -> list[str]:
+    """The source line, then each annotation's text and citation, wrapped."""
+    lines = plotstyle.wrap(analysis.source_line(store, rows["document_sha256"]), LINE_CHARS)
+    for n, note in enumerate(notes, start=1):
+        lines += plotstyle.wrap(f"[{n}] {note['start']}: {note['text']}" + (f" ({note['citation']})" if note["citation"]
+                                                                            else ""), LINE_CHARS)
+    return lines
+
+
+def legend_height(traces: list[dict], width: int) -> int:
+    """Pixels the horizontal legend takes (none for one line): entries a row estimated from the longest name
+    (~7 px a character at 12 px, plus the line sample), about 30 px a row."""
+    if len(traces) < 2:
+        return 0
+    longest = max(len(t["name"]) for t in traces)
+    per_row = max(1, (width - 150) // (7 * longest + 60))
+    return 30 * -(-len(traces) // per_row)
+
+
+def chart_layout(rows: pd.DataFrame, traces: list[dict], headline: str, subtitles: list[str], footer: list[str],
+                 width: int) -> dict:
+    """Title and subtitle, then the legend above the plot, the axes, and room under it for the footer."""
+    top = 80 + legend_height(traces, width) + 18 * len(subtitles)
+    xaxis = x_axis(rows)
+    # Under the axis (and its tick labels, taller when turned) in pixels, so that it never overlaps them.
+    footer_at = 95 + (35 if xaxis.get("tickangle") else 0)
+    bottom = footer_at + 18 * len(footer) + 35
+    metric = ", ".join(dict.fromkeys(rows["metric"].map(analysis.metric_name)))
+    return {
+        "title": {**plotstyle.title(headline, subtitles, size=22), "x": 0.01, "y": 1, "yref": "container",
+                  "yanchor": "top", "pad": {"t": 18}},
+        "font": {"family": plotstyle.FONT, "size": 14, "color": plotstyle.INK}, "template": "simple_white",
+        "width": width, "height": HEIGHT + top + bottom - 190, "margin": {"l": 90, "r": 30, "t": top, "b": bottom},
+        "xaxis": xaxis, "yaxis": plotstyle.y_axis(chart_unit(rows), metric=metric),
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "font": {"size": 12}},
+        "showlegend": len(traces) > 1, "hovermode": "closest", "hoverlabel": {"namelength": -1},
+        "annotations": [plotstyle.source_annotation([line], -(footer_at + 18 * n), yanchor="top",
+                                                    name="source-line" if n == 0 else f"footer-{n}")
+                        for n, line in enumerate(footer)],
+    }
+
+
+def build_figure(store: Store, rows: pd.DataFrame, *, title: str | None = None, subtitle: str | None = None,
+                 annotate: bool = True, width: int = WIDTH) -> go.Figure:
+    """The chart: a title naming metric and category, a subtitle naming what every line shares (platform, the
+    publisher's own label, source), the legend what tells them apart; each value drawn across its period;
+    sourced and annotated. Every text is escaped: nothing a publisher wrote becomes markup."""
+    chart_unit(rows)  # refuses mixed units before anything is drawn
+    traces = series_traces(rows)
+    headline = title or chart_title(rows)
+    subtitles = plotstyle.subtitle_lines([subtitle, plotstyle.shared_description(rows, headline)], width // 8)
+    notes = chart_notes(rows, annotate)
+    fig = go.Figure({"data": traces, "layout": chart_layout(rows, traces, headline, subtitles,
+                                                            footer_lines(store, rows, notes), width)})
     for n, note in enumerate(notes, start=1):
         fig.add_vline(x=pd.Timestamp(note["start"]), line={"dash": "dot", "color": "#777777", "width": 1})
         fig.add_annotation(x=pd.Timestamp(note["start"]), y=1, yref="paper", text=f"[{n}]", showarrow=False,
                            yanchor="top", xanchor="left", bgcolor="white", font={"size": 12, "color": "#555555"})
-    footer = wrap(analysis.source_line(store, rows["document_sha256"]))
-    for n, note in enumerate(notes, start=1):
-        footer += wrap(f"[{n}] {note['start']}: {note['text']}" + (f" ({note['citation']})" if note["citation"] else ""))
-    ticks = period_ticks(rows)
-    xaxis = {"title": {"text": "Period"}, "showgrid": False, "ticks": "outside"}
-    if ticks:
-        xaxis.update(tickmode="array", tickvals=ticks[0], ticktext=ticks[1], tickangle=-45 if len(ticks[1]) > 12 else 0)
-    footer_height = 18 * len(footer) + 20
-    # Horizontal legend between the title and the plot; entries a row estimated from the longest name (~7 px a
-    # character at 12 px, plus the line sample), so that the title never overlaps it.
-    per_row = max(1, (width - 150) // (7 * max(len(v) for v in names.values()) + 60))
-    legend_height = 22 * -(-len(keys) // per_row)
-    fig.update_layout(
-        title={"text": f"<b>{title or chart_title(rows)}</b>" + (f"<br><sup>{subtitle}</sup>" if subtitle else ""),
-               "x": 0.01, "xanchor": "left", "y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 18},
-               "font": {"size": 22}},
-        font={"family": FONT, "size": 14, "color": "#222222"}, template="simple_white", width=width,
-        height=HEIGHT + footer_height + legend_height,
-        margin={"l": 90, "r": 30, "t": 80 + legend_height + (20 if subtitle else 0), "b": 110 + footer_height},
-        xaxis=xaxis, yaxis={"title": {"text": y_title}, "tickformat": tick_format, "rangemode": "tozero",
-                            "gridcolor": "#e5e5e5", "showgrid": True},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "font": {"size": 12}},
-        hovermode="x unified",
-    )
-    # The footer sits below the axis, in pixels, so that it never overlaps the tick labels.
-    for n, line in enumerate(footer):
-        fig.add_annotation(text=line, xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="top",
-                           yshift=-(95 + 18 * n), showarrow=False, align="left",
-                           font={"size": 11, "color": "#444444"})
     return fig
 
 

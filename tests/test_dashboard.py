@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from dashboard import figures
-from dashboard.app import create_app, safe_link, trend_data
+from dashboard.app import create_app
+from dashboard.components import safe_link
+from dashboard.data import trend_data
 from dashboard.state import ViewState, encode, parse
 from reports.periods import quarter, year
 from tests.test_analysis import make_store, obs
@@ -66,3 +68,37 @@ def test_empty_selections_say_so_in_words(tmp_path):
     assert "without a figure" in trend_data(app.atlas, ViewState(**base, platforms=["twitch"], sources=["src"]))[1]
     message = trend_data(app.atlas, ViewState(**base, platforms=["twitch"], sources=["src"], mode="per_million"))[1]
     assert "Per million recipients needs" in message
+
+
+def test_tables_are_real_tables_that_sort_numbers_as_numbers_filter_and_page(recwarn):
+    import pandas as pd
+    from dash import html
+
+    from dashboard.table import TableView, page_of, table
+
+    df = pd.DataFrame({"platform": [f"p{n:02d}" for n in range(40)],
+                       "value": [f"{n * 1000:,}" for n in range(40)],
+                       "note": ["<b>not markup</b>" if n == 7 else "" for n in range(40)]})
+    component = table(df, "t", "Forty rows")
+    # A <table> with its caption and column headers (scope=col) holding sort buttons; the first page only.
+    found = {}
+
+    def walk(node):
+        found.setdefault(type(node).__name__, []).append(node)
+        children = getattr(node, "children", None)
+        for child in children if isinstance(children, list) else [children] if children is not None else []:
+            walk(child)
+
+    walk(component)
+    assert found["Caption"][0].children == "Forty rows"
+    assert [th.scope for th in found["Th"]] == ["col"] * 3 and all(isinstance(th.children, html.Button)
+                                                                      for th in found["Th"])
+    assert len(found["Tr"]) == 1 + 15 and "Rows 1 to 15 of 40 (page 1 of 3)." in [s.children for s in found["Span"]]
+    assert not [w for w in recwarn.list if issubclass(w.category, DeprecationWarning) and "dash_table" in str(w.message)]
+
+    part, view, status, pages = page_of(df, TableView(sort="value", descending=True, page=5))
+    assert (view.page, pages) == (2, 3) and status == "Rows 31 to 40 of 40 (page 3 of 3)."
+    assert part["value"].tolist()[:2] == ["9,000", "8,000"]  # numbers sort as numbers: 9,000 after 10,000
+    part, _view, status, _pages = page_of(df, TableView(filter="NOT MARKUP"))
+    assert part["platform"].tolist() == ["p07"] and part["note"].iloc[0] == "<b>not markup</b>"  # a text cell
+    assert page_of(df, TableView(filter="nowhere"))[2] == "No row matches the filter."

@@ -236,3 +236,39 @@ def test_the_dashboard_works_from_the_keyboard(server, browser):
     wait_for(lambda: browser.execute_script("return document.getElementById('trends-view').hidden")
              and not browser.execute_script("return document.getElementById('profile-view').hidden"),
              "the platform profile view")
+
+
+def test_tables_page_sort_and_filter_from_the_keyboard(server, browser):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    base, _app = server
+    browser.get(base + "/?view=changes&changes=facebook")
+    wait_for(lambda: "were revised between editions" in text(browser, "changes-status"), "the changes table")
+    assert browser.find_element(By.CSS_SELECTOR, "#changes-data caption").text.startswith("Facebook: figures revised")
+    assert "page 1 of" in text(browser, "changes-data-status")
+    # Next page from the keyboard: focus stays on the button, so Enter again goes on.
+    browser.execute_script("document.getElementById('changes-data-next').focus()")
+    ActionChains(browser).send_keys(Keys.ENTER).perform()
+    wait_for(lambda: "page 2 of" in text(browser, "changes-data-status"), "page 2")
+    ActionChains(browser).send_keys(Keys.ENTER).perform()
+    wait_for(lambda: "page 3 of" in text(browser, "changes-data-status"), "page 3")
+    # Sort by a header button: back to page 1, the header says how it is sorted (aria-sort), largest change first.
+    header = "#changes-data th button[title='Sort by change']"
+    browser.execute_script(f"document.querySelector(\"{header}\").focus()")
+    ActionChains(browser).send_keys(Keys.ENTER).perform()
+    wait_for(lambda: browser.execute_script(f"return document.querySelector(\"{header}\").parentElement"
+                                            ".getAttribute('aria-sort')") == "ascending", "ascending sort")
+    ActionChains(browser).send_keys(Keys.ENTER).perform()
+    wait_for(lambda: browser.execute_script(f"return document.querySelector(\"{header}\").parentElement"
+                                            ".getAttribute('aria-sort')") == "descending", "descending sort")
+    assert "page 1 of" in text(browser, "changes-data-status")
+    changes = [float(c.text.rstrip("%")) for c in browser.find_elements(
+        By.CSS_SELECTOR, "#changes-data tbody tr td:nth-child(10)") if c.text]
+    assert changes == sorted(changes, reverse=True) and changes
+    # Filter: only rows holding the text stay.
+    box = browser.find_element(By.ID, "changes-data-filter")
+    box.send_keys("2021-Q2", Keys.ENTER)
+    shown = lambda: [r.text for r in browser.find_elements(By.CSS_SELECTOR, "#changes-data tbody tr")]  # noqa: E731
+    wait_for(lambda: shown() and all("2021-Q2" in r for r in shown()), "the filtered rows")

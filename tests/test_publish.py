@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from reports import analysis
 from reports.documents import Document, sha256_file
 from reports.export import EXPORT_COLUMNS, NO_LICENCE, Selection, export, export_frame, licence_statement
-from reports.periods import parse_period
+from reports.periods import half, parse_period, year
 from reports.schema import CONTRACT_COLUMNS, FIGURE_KEY, frame, observation
 from reports.store import Store, writing
 from tatlas.cli import main
@@ -313,6 +313,71 @@ def test_a_chart_refuses_to_mix_units(small, tmp_path):
 
     with pytest.raises(AtlasError, match="mixes units"):
         chart(small, Selection(platforms=["twitch"], sources=["alpha-report"]), tmp_path / "x.png")
+
+
+def test_a_static_chart_draws_each_value_across_its_period_and_never_bridges_a_missing_one(tmp_path):
+    from reports.charts import build_figure, chart_rows
+    from tests.test_analysis import make_store, obs
+
+    store = make_store(tmp_path, {"src": [obs("twitch", year(2019), 10), obs("twitch", year(2021), 30),
+                                          obs("twitch", half(2022, 1), 5), obs("twitch", half(2022, 2), 6)]})
+    fig = build_figure(store, chart_rows(store, Selection(platforms=["twitch"])), annotate=False)
+    years = next(t for t in fig.data if t.name.endswith("per year"))
+    # 2019 across 2019, then a break (None): 2020 was not published, so no line runs from 2019 to 2021.
+    assert list(years.x) == ["2019-01-01", "2019-07-02 12:00", "2020-01-01", None,
+                             "2021-01-01", "2021-07-02 12:00", "2022-01-01"]
+    assert list(years.y) == [10, 10, 10, None, 30, 30, 30]
+    halves = next(t for t in fig.data if t.name.endswith("per half-year"))  # halves never share the years' line
+    assert list(halves.x)[0] == "2022-01-01" and list(halves.x)[-1] == "2023-01-01" and None not in halves.x
+    store.close()
+
+
+def test_a_single_series_chart_names_platform_source_and_the_publishers_own_label(tmp_path):
+    from reports.charts import build_figure, chart_rows
+    from tests.test_analysis import make_store, obs
+
+    label = "Hateful Conduct, Sexual Harassment, and Harassment"
+    store = make_store(tmp_path, {"curated-twitch": [
+        obs("twitch", half(2022, 1), 182_655, area="STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH", label=label),
+        obs("twitch", half(2022, 2), 199_769, area="STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH", label=label)]})
+    fig = build_figure(store, chart_rows(store, Selection(platforms=["twitch"])), annotate=False)
+    words = f"{fig.layout.title.text} {fig.layout.title.subtitle.text} {' '.join(t.name for t in fig.data)}"
+    assert "Illegal or harmful speech" in fig.layout.title.text  # our category ...
+    assert label in fig.layout.title.subtitle.text  # ... next to the publisher's own words
+    assert "Twitch" in words and "curated-twitch" in words
+    store.close()
+
+
+EVIL = '<a href="https://evil.example/phish">OFFICIAL DATA</a>'
+
+
+def test_publishers_text_never_becomes_markup_in_a_static_chart(tmp_path):
+    """A provider, a label, a publisher and a title holding HTML are shown as text: no link in the SVG."""
+    from reports.charts import build_figure, chart_rows, write_chart
+
+    url = "https://ncmec.example/esp"
+    rows = [_row("ncmec-esp", NCMEC, url, period, "ncmec_reports", value, breakdown={"esp": EVIL}, policy_label=EVIL)
+            for period, value in (("2022", 10.0), ("2023", 20.0))]
+    rows += [_row("ncmec-esp", NCMEC, url, "2023", "ncmec_reports", 5.0, policy_label="<b>bold</b> & co")]
+    with writing(tmp_path / "evil.duckdb") as store:
+        store.add_document(_doc(NCMEC, "ncmec-esp", EVIL, "", url, f"Reports {EVIL}"), relative_path="n.csv",
+                           fingerprint="test", meta={})
+        store.add_observations(frame(rows))
+        store.refresh_latest()
+    with Store(tmp_path / "evil.duckdb", read_only=True) as store:
+        fig = build_figure(store, chart_rows(store, Selection(platforms=["twitch"])), title=f"Chart {EVIL}")
+        texts = [fig.layout.title.text, fig.layout.title.subtitle.text, fig.layout.yaxis.title.text,
+                 *(a.text for a in fig.layout.annotations), *(t.name for t in fig.data),
+                 *(h for t in fig.data for h in (t.hovertext or []))]
+        assert not [t for t in texts if "<a" in t or "<b>bold" in t], texts
+        assert any("&lt;a href=" in t for t in texts) and any("&amp; co" in t for t in texts)
+        if CHROMIUM is None:
+            return
+        _png, svg = write_chart(fig, tmp_path / "evil.png")
+    root = ET.parse(svg).getroot()
+    assert not list(root.iter("{http://www.w3.org/2000/svg}a"))
+    assert "evil.example" not in " ".join(v for el in root.iter() for k, v in el.attrib.items() if k.endswith("href"))
+    assert EVIL in svg_text(svg)  # shown literally, as the publisher wrote it
 
 
 # -- briefs -----------------------------------------------------------------------------------------------

@@ -1,0 +1,47 @@
+"""The page's controls as Dash ids and properties, in the order of ViewState's fields, and the ViewState their
+values make. Views read the controls they need from here, so each id is spelled in one place."""
+from __future__ import annotations
+
+from dash import Input, State
+
+from dashboard.state import ViewState
+
+VIEW_LABELS = {"trends": "Trends", "profile": "Platform profile", "crosscheck": "Cross-check", "changes": "Changes"}
+MODE_LABELS = {"absolute": "Absolute", "per_million": "Per million recipients", "indexed": "Indexed (first period = 100)"}
+CONTROLS = [("view", "value"), ("metric", "value"), ("policy-area", "value"), ("region", "value"),
+            ("platforms", "value"), ("sources", "value"), ("since", "value"), ("until", "value"), ("mode", "value"),
+            ("scale", "value"), ("show-annotations", "value"), ("profile-platform", "value"), ("check", "value"),
+            ("check-platform", "value"), ("changes-platform", "value")]
+KEYS = ["view", "metric", "policy_area", "region", "platforms", "sources", "since", "until", "mode", "scale",
+        "annotations", "profile", "check", "check_platform", "changes"]
+# The trend view's own controls: metric to annotations.
+TREND_CONTROLS = CONTROLS[1:11]
+
+
+def inputs(controls=CONTROLS) -> list[Input]:
+    return [Input(i, p) for i, p in controls]
+
+
+def states(controls=CONTROLS) -> list[State]:
+    return [State(i, p) for i, p in controls]
+
+
+def state_from(values: dict) -> ViewState:
+    """The ViewState of the controls' values (keyed as KEYS), with empty values as defaults."""
+    return ViewState(view=values["view"] or "trends", metric=values["metric"] or "", policy_area=values["policy_area"] or "",
+                     region=values["region"] or "", platforms=list(values["platforms"] or []),
+                     sources=list(values["sources"] or []), since=(values["since"] or "").strip(),
+                     until=(values["until"] or "").strip(), mode=values["mode"] or "absolute",
+                     scale=values["scale"] or "linear", annotations=bool(values["annotations"]),
+                     profile=values["profile"] or "", check=values["check"] or "ncmec",
+                     check_platform=values["check_platform"] or "", changes=values["changes"] or "")
+
+
+def state_of(values) -> ViewState:
+    """The ViewState of all the controls' values, in CONTROLS order."""
+    return state_from(dict(zip(KEYS, values, strict=True)))
+
+
+def trend_state(values) -> ViewState:
+    """The ViewState of the trend controls' values, in TREND_CONTROLS order."""
+    return state_of(["trends", *values, "", "", "", ""])
