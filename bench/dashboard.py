@@ -144,7 +144,7 @@ def main() -> None:
         driver.quit()
         dep = trends_callback(url)
         from reports import analysis
-        from reports.export import Selection
+        from reports.selection import Selection
         from reports.store import Store
 
         store = Store.open(args.db) if args.db else Store.bundled()

@@ -11,7 +11,7 @@ import pandas as pd
 from dashboard.state import ViewState
 from reports import analysis
 from reports.errors import AtlasError
-from reports.export import Selection
+from reports.selection import Selection
 from reports.store import Store
 from reports.vocab import UNMAPPED_AREA, UNMAPPED_METRIC
 

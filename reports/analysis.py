@@ -15,10 +15,13 @@ from functools import cache
 import pandas as pd
 
 from reports import PACKAGE_DIR, vocab
-from reports.cite import atlas_build
+from reports.buildinfo import atlas_build
 from reports.documents import all_source_cards, source_card
 from reports.errors import AtlasError
-from reports.export import NO_LICENCE, Selection, add_per_million, sources_frame
+from reports.figures import sources_frame
+from reports.normalise import add_per_million
+from reports.schema import NO_LICENCE
+from reports.selection import Selection
 from reports.store import Store
 
 ANNOTATIONS_FILE = PACKAGE_DIR / "annotations.csv"

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reports import data_home
-from reports.documents import SIDECAR_SUFFIX, sha256_file
 from reports.errors import AtlasError
-from reports.store import fsync_path
+from reports.locks import fsync_path
+from reports.register import SIDECAR_SUFFIX, sha256_file
 
 ENV_VAR = "TATLAS_ARCHIVE"
 STATE_FILE = ".fetch-state.json"

@@ -14,11 +14,13 @@ import plotly.offline
 from markupsafe import Markup
 
 from reports import analysis
+from reports.buildinfo import atlas_build
 from reports.charts import MAX_SERIES, build_figure
-from reports.cite import atlas_build, cite, format_value
+from reports.cite import cite, format_value
 from reports.documents import all_source_cards
 from reports.errors import AtlasError
-from reports.export import Selection, sources_frame
+from reports.figures import sources_frame
+from reports.selection import Selection
 from reports.store import Store
 
 KEY_SERIES = 4

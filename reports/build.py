@@ -13,9 +13,9 @@ from pathlib import Path
 import pandas as pd
 
 from reports.collector import Collector, ParseResult
-from reports.documents import SIDECAR_SUFFIX, register
 from reports.errors import AtlasError, ParseError, ValidationError
 from reports.numbers import TEXT
+from reports.register import SIDECAR_SUFFIX, register
 from reports.schema import FIGURE_KEY, figure_keys, validate
 from reports.store import Store, writing
 from reports.vocab import Unmapped, slugify

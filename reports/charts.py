@@ -13,7 +13,7 @@ import plotly.io as pio
 
 from reports import analysis, plotstyle
 from reports.errors import AtlasError
-from reports.export import Selection
+from reports.selection import Selection
 from reports.store import Store
 
 WIDTH, HEIGHT, SCALE = 1200, 675, 2

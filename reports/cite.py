@@ -2,39 +2,20 @@
 document (URL, sha256) and the atlas build the figures were taken from."""
 from __future__ import annotations
 
-import hashlib
-import importlib.metadata
 import re
 from dataclasses import dataclass
 
 import pandas as pd
 
+from reports.buildinfo import atlas_build
 from reports.errors import AtlasError
-from reports.export import NO_LICENCE, Selection, export_frame, sources_frame
+from reports.export import export_frame
+from reports.figures import sources_frame
+from reports.schema import NO_LICENCE
+from reports.selection import Selection
 from reports.store import Store
 
 ATLAS_TITLE = "Transparency Atlas"
-
-
-def atlas_version() -> str:
-    try:
-        return importlib.metadata.version("transparency-atlas")
-    except importlib.metadata.PackageNotFoundError:
-        return "unknown"
-
-
-def atlas_build(store: Store) -> dict:
-    """Which build of the atlas figures come from: when its newest document arrived, and a fingerprint of all."""
-    docs = store.query("SELECT sha256, first_seen FROM documents ORDER BY sha256")
-    built = pd.to_datetime(docs["first_seen"]).max() if len(docs) else None
-    return {
-        "label": store.label,
-        "version": atlas_version(),
-        "built": built.strftime("%Y-%m-%dT%H:%M:%SZ") if built is not None and not pd.isna(built) else "unknown",
-        "documents": len(docs),
-        # The same set of documents always gives the same fingerprint, whoever built the store.
-        "fingerprint": hashlib.sha256("\n".join(docs["sha256"]).encode()).hexdigest(),
-    }
 
 
 @dataclass

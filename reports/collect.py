@@ -225,7 +225,7 @@ def verify_checksum(path: Path, target: Target, fetcher: Fetcher, stage: Path, l
 def validate_with_collector(path: Path, collector: Collector, label: str) -> None:
     """Parse a new file as the build will, so a file the build would refuse never enters the archive."""
     from reports.build import _finish, _parse
-    from reports.documents import register
+    from reports.register import register
 
     if collector.bundles([path]) != [[path]]:
         return  # read together with other files: the build checks it in its bundle

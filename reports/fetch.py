@@ -257,7 +257,7 @@ def filename_from(disposition: str, url: str) -> str:
 def safe_name(name: str) -> str:
     """A name that stays inside its folder: no separators, no leading dots, no odd characters, and never the name
     of one of the archive's own files (a provenance sidecar)."""
-    from reports.documents import SIDECAR_SUFFIX
+    from reports.register import SIDECAR_SUFFIX
 
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
     name = _SAFE_NAME.sub("_", name).strip(" .")[:150]

@@ -47,3 +47,10 @@ def per_million_recipients(store: Store, df: pd.DataFrame) -> pd.DataFrame:
     out.loc[average.index, "recipients"] = average
     out.loc[average.index, "value_per_million_recipients"] = out.loc[average.index, "value"] / average * 1_000_000
     return out
+
+
+def add_per_million(store: Store, df: pd.DataFrame) -> pd.DataFrame:
+    """Add `recipients` and `value_per_million_recipients` (derived, computed now) where recipients are known."""
+    out = per_million_recipients(store, df)
+    extra = [c for c in out.columns if c not in df.columns]
+    return out[list(df.columns) + extra]

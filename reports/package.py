@@ -9,10 +9,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from reports.documents import MEDIA_TYPES, sha256_file
+from reports.documents import MEDIA_TYPES
 from reports.errors import AtlasError
-from reports.export import NO_LICENCE, SOURCES_SHEET, Selection, known_licences
-from reports.schema import DOCUMENT_FIELDS, FIELDS_BY_NAME, FIGURE_KEY, SOURCE_EXPORT_FIELDS, UNMAPPED_METRIC, Field
+from reports.export import SOURCES_SHEET
+from reports.licences import known_licences
+from reports.register import sha256_file
+from reports.schema import DOCUMENT_FIELDS, FIELDS_BY_NAME, FIGURE_KEY, NO_LICENCE, SOURCE_EXPORT_FIELDS, UNMAPPED_METRIC, Field
+from reports.selection import Selection
 from reports.store import Store
 
 PACKAGE_NAME = "datapackage.json"
@@ -100,7 +103,7 @@ def resource(name: str, path: Path, fmt: str, schema: dict, *, sheet: str | None
 def descriptor(store: Store, out: Path, fmt: str, df: pd.DataFrame, sources: pd.DataFrame,
                selection: Selection) -> dict:
     """The Data Package descriptor of one export."""
-    from reports.cite import atlas_build
+    from reports.buildinfo import atlas_build
 
     build = atlas_build(store)
     # An unmapped measure is told apart by its label (reports.schema.figure_keys).

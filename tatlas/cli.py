@@ -41,7 +41,7 @@ def selection_options(func):
 
 
 def selection_from(kwargs):
-    from reports.export import Selection
+    from reports.selection import Selection
     return Selection(platforms=list(kwargs.pop("platform", ())), sources=list(kwargs.pop("source", ())),
                      policy_areas=list(kwargs.pop("policy_area", ())), metrics=list(kwargs.pop("metric", ())),
                      regions=list(kwargs.pop("region", ())), since=kwargs.pop("since", None),

@@ -33,7 +33,8 @@ def collect(sources, since, dry_run, no_build, plan_file, archive_dir, db):
     from reports.collect import collect as run_collect
     from reports.collect import describe, load_plan, source_plans
     from reports.fetch import Fetcher
-    from reports.store import locked, resolve_db
+    from reports.locks import locked
+    from reports.store import resolve_db
 
     since_day = _day(since)
     archive = Archive(archive_dir or default_archive_path())

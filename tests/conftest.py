@@ -35,7 +35,7 @@ def shared(*parts: str) -> Path:
 def parse_real(source_id: str, *parts: str):
     """Register one real published file under ../shared/data and parse it with its collector (once per session)."""
     from collectors import REGISTRY
-    from reports.documents import register
+    from reports.register import register
 
     doc = register(shared(*parts), source_id)
     return doc, REGISTRY[source_id].read([doc])

@@ -9,9 +9,9 @@ import pytest
 
 from reports import analysis
 from reports.documents import Document
-from reports.export import Selection
 from reports.periods import day, half, quarter, year
 from reports.schema import frame, observation
+from reports.selection import Selection
 from reports.store import Store
 
 SOURCE_URL = "https://example.org/report"

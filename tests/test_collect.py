@@ -20,10 +20,11 @@ from reports.archive import Archive
 from reports.build import build
 from reports.checking import check_store
 from reports.collect import collect, load_plan, source_plans
-from reports.documents import SIDECAR_SUFFIX
 from reports.errors import StoreError
 from reports.fetch import Fetcher, FetchPolicy
-from reports.store import Store, locked
+from reports.locks import locked
+from reports.register import SIDECAR_SUFFIX
+from reports.store import Store
 from tests.conftest import REPO, shared
 from tests.faults import corrupt_member_data, drop_column, tiny_pdf, write_plan, zip_of
 

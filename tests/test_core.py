@@ -212,7 +212,8 @@ def test_the_schema_is_declared_once_and_the_store_pandera_and_packages_follow_i
 
 def test_a_store_reached_through_a_symlink_is_locked_and_written_as_itself(tmp_path):
     from reports.errors import StoreError
-    from reports.store import locked, resolve_db
+    from reports.locks import locked
+    from reports.store import resolve_db
 
     real = tmp_path / "real.duckdb"
     build(_sources(tmp_path, a="5,Spam\n"), real, {"meta-cser": _FixtureCollector()})

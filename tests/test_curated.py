@@ -7,8 +7,8 @@ import pytest
 
 from collectors import REGISTRY
 from collectors.curated import COLUMNS, CURATED_DIR, Curated
-from reports.documents import register
 from reports.errors import ParseError
+from reports.register import register
 from reports.schema import validate
 from tests.conftest import only_row as one
 from tests.conftest import shared

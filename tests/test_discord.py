@@ -10,8 +10,8 @@ import pytest
 
 from collectors.discord import Discord
 from reports.build import build
-from reports.documents import register
 from reports.errors import ParseError
+from reports.register import register
 from tests.conftest import only_row as value
 from tests.conftest import parse_real, shared
 

@@ -17,8 +17,8 @@ import pytest
 
 from collectors import REGISTRY
 from collectors.dsa_report import indicator_rows, norm
-from reports.documents import register
 from reports.errors import ParseError
+from reports.register import register
 from tests.conftest import only_row as one
 from tests.conftest import shared
 

@@ -6,8 +6,8 @@ import csv
 import pytest
 
 from collectors import REGISTRY
-from reports.documents import register
 from reports.errors import ParseError
+from reports.register import register
 from reports.schema import FIGURE_KEY, validate
 from tests.conftest import shared
 

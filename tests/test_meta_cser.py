@@ -229,7 +229,7 @@ def real_2026() -> str:
 
 
 def parse_text(tmp_path, text: str, name: str = "meta-2026-q2.csv"):
-    from reports.documents import register
+    from reports.register import register
 
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
@@ -346,8 +346,8 @@ def test_the_build_stores_a_mutated_edition_and_lists_its_labels(tmp_path):
     ("app,policy,metric,period,value\n", "policy_area"),
 ])
 def test_a_missing_column_fails_naming_it(tmp_path, header, missing):
-    from reports.documents import register
     from reports.errors import ParseError
+    from reports.register import register
 
     path = tmp_path / "meta.csv"
     path.write_text(header + "Facebook,Spam,Content Actioned,2024Q2,5\n", encoding="utf-8")

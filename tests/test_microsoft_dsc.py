@@ -5,8 +5,8 @@ import openpyxl
 import pytest
 
 from collectors import REGISTRY
-from reports.documents import register
 from reports.errors import ParseError
+from reports.register import register
 from tests.conftest import only_row as value
 from tests.conftest import parse_real, shared
 

@@ -5,8 +5,8 @@ import pytest
 
 from collectors import REGISTRY
 from collectors.ncmec_esp import slug
-from reports.documents import register
 from reports.errors import ParseError
+from reports.register import register
 from tests.conftest import only_row as value
 from tests.conftest import parse_real, shared
 

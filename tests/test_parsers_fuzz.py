@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 
 from collectors import REGISTRY
 from reports.build import _finish, _parse, discover
-from reports.documents import register
 from reports.errors import AtlasError, ParseError
+from reports.register import register
 from tests.conftest import IN_CI, SHARED_DATA, shared
 from tests.faults import tiny_pdf, zip_of
 

@@ -15,10 +15,13 @@ import pytest
 from click.testing import CliRunner
 
 from reports import analysis
-from reports.documents import Document, sha256_file
-from reports.export import EXPORT_COLUMNS, NO_LICENCE, Selection, export, export_frame, licence_statement
+from reports.documents import Document
+from reports.export import EXPORT_COLUMNS, export, export_frame
+from reports.licences import licence_statement
 from reports.periods import half, parse_period, year
-from reports.schema import CONTRACT_COLUMNS, FIGURE_KEY, frame, observation
+from reports.register import sha256_file
+from reports.schema import CONTRACT_COLUMNS, FIGURE_KEY, NO_LICENCE, frame, observation
+from reports.selection import Selection
 from reports.store import Store, writing
 from tatlas.cli import main
 from tests.conftest import IN_CI, shared
@@ -270,7 +273,8 @@ def test_cite_a_real_figure_names_publisher_url_and_sha256(real_meta):
 
 
 def test_cite_a_selection_lists_every_document_and_its_licence(small):
-    from reports.cite import atlas_build, cite
+    from reports.buildinfo import atlas_build
+    from reports.cite import cite
 
     citation = cite(small, Selection(metrics=["content_actioned"], regions=["GLOBAL", "EU"]))
     assert f"Alpha Corp (2024). Alpha Transparency Report, edition 2024-H1 [Data set; file alpha-report-bbbb.csv]. " \

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from collectors.tiktok_cger import TikTokCGER
-from reports.documents import register
+from reports.register import register
 from reports.schema import FIGURE_KEY
 from tests.conftest import only_row as value
 from tests.conftest import parse_real, shared
