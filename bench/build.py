@@ -17,8 +17,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from collectors import REGISTRY  # noqa: E402
-from reports.build import build, discover  # noqa: E402
-from reports.documents import sha256_file  # noqa: E402
+from reports.ingest.build import build, discover  # noqa: E402
+from reports.model.documents import sha256_file  # noqa: E402
 
 
 def peak_mb() -> float:

@@ -87,7 +87,7 @@ def trends_callback(url: str) -> dict:
 
 def selections(store, count: int, seed: int = 6) -> list[dict]:
     """Random but reproducible selection changes a user could make: metric, policy area, platforms, mode, scale."""
-    from reports import analysis
+    from reports.query import analysis
 
     rng = random.Random(seed)
     metrics = analysis.available_metrics(store)["metric"].tolist()
@@ -143,9 +143,9 @@ def main() -> None:
         ready, first = first_chart(driver, url, started)
         driver.quit()
         dep = trends_callback(url)
-        from reports import analysis
-        from reports.selection import Selection
-        from reports.store import Store
+        from reports.model.selection import Selection
+        from reports.query import analysis
+        from reports.store.database import Store
 
         store = Store.open(args.db) if args.db else Store.bundled()
         changes = selections(store, CHANGES)

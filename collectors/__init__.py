@@ -11,7 +11,7 @@ from collectors.microsoft_dsc import MicrosoftDSC
 from collectors.ncmec_esp import NcmecESP
 from collectors.tiktok_cger import TikTokCGER
 from collectors.x_report import XReport
-from reports.collector import Collector
+from reports.ingest.collector import Collector
 
 # The one place sources are registered; the id is also the folder name a source's files live in.
 REGISTRY: dict[str, Collector] = {c.id: c for c in (

@@ -13,14 +13,14 @@ import re
 from pathlib import Path
 
 from reports import PACKAGE_DIR
-from reports.collector import Collector, ParseResult, edition_meta
-from reports.documents import Document
-from reports.errors import ParseError
-from reports.numbers import TEXT, parse_figure
-from reports.periods import parse_period
-from reports.schema import BREAKDOWN_PATTERN, REGION_PATTERN, UNITS, frame, observation
-from reports.textio import csv_records, decode_text
-from reports.vocab import mapping, metrics, platforms
+from reports.ingest.collector import Collector, ParseResult, edition_meta
+from reports.ingest.textio import csv_records, decode_text
+from reports.model.documents import Document
+from reports.model.errors import ParseError
+from reports.model.numbers import TEXT, parse_figure
+from reports.model.periods import parse_period
+from reports.model.schema import BREAKDOWN_PATTERN, REGION_PATTERN, UNITS, frame, observation
+from reports.model.vocab import mapping, metrics, platforms
 
 CURATED_DIR = PACKAGE_DIR / "curated"
 COLUMNS = ["platform", "period", "metric", "metric_label", "policy_label", "value", "unit", "region", "breakdown",

@@ -18,14 +18,14 @@ import calendar
 import re
 from dataclasses import dataclass, field
 
-from reports.collector import Collector, ParseResult, Skipped, edition_meta
-from reports.documents import Document
-from reports.errors import ParseError
-from reports.numbers import Figure, is_missing, parse_figure
-from reports.periods import Period, month, parse_period, period_from_name, span
-from reports.schema import format_breakdown, frame, observation, parse_breakdown
-from reports.textio import csv_records, decode_text
-from reports.vocab import UNMAPPED_AREA, UNMAPPED_METRIC, csv_line, mapping, record_unmapped
+from reports.ingest.collector import Collector, ParseResult, Skipped, edition_meta
+from reports.ingest.textio import csv_records, decode_text
+from reports.model.documents import Document
+from reports.model.errors import ParseError
+from reports.model.numbers import Figure, is_missing, parse_figure
+from reports.model.periods import Period, month, parse_period, period_from_name, span
+from reports.model.schema import format_breakdown, frame, observation, parse_breakdown
+from reports.model.vocab import UNMAPPED_AREA, UNMAPPED_METRIC, csv_line, mapping, record_unmapped
 
 SOURCE = "discord"
 # A row whose label is one of these words (any case, optional colon) is a printed total of the rows above it.

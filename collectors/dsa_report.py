@@ -22,15 +22,15 @@ from pathlib import Path
 
 import openpyxl
 
-from reports import vocab
-from reports.collector import Collector, ParseResult, Skipped, edition_meta
-from reports.documents import Document
-from reports.errors import ParseError
-from reports.numbers import TEXT, Figure, parse_figure
-from reports.periods import Period, period_from_name, span
-from reports.safezip import iter_files, open_zip
-from reports.schema import frame, observation, parse_breakdown
-from reports.textio import decode_text
+from reports.ingest.collector import Collector, ParseResult, Skipped, edition_meta
+from reports.ingest.safezip import iter_files, open_zip
+from reports.ingest.textio import decode_text
+from reports.model import vocab
+from reports.model.documents import Document
+from reports.model.errors import ParseError
+from reports.model.numbers import TEXT, Figure, parse_figure
+from reports.model.periods import Period, period_from_name, span
+from reports.model.schema import frame, observation, parse_breakdown
 
 SOURCE = "dsa-report"
 PART_NAMES = {1: "report identification", 2: "category names", 3: "member-state orders", 4: "notices",

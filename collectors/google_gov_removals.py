@@ -14,14 +14,14 @@ from datetime import date
 
 import pandas as pd
 
-from reports.collector import Collector, ParseResult, Skipped, edition_meta
-from reports.documents import Document
-from reports.errors import ParseError
-from reports.numbers import TEXT
-from reports.periods import half, parse_period
-from reports.schema import COLUMNS, coerce
-from reports.textio import check_complete, decode_text
-from reports.vocab import MAPPINGS_DIR, csv_line, mapping, metrics, record_unmapped
+from reports.ingest.collector import Collector, ParseResult, Skipped, edition_meta
+from reports.ingest.textio import check_complete, decode_text
+from reports.model.documents import Document
+from reports.model.errors import ParseError
+from reports.model.numbers import TEXT
+from reports.model.periods import half, parse_period
+from reports.model.schema import COLUMNS, coerce
+from reports.model.vocab import MAPPINGS_DIR, csv_line, mapping, metrics, record_unmapped
 
 SOURCE = "google-gov-removals"
 SUMMARY_HEADER = ["time_period", "country", "cldr_territory", "requestor", "product", "reason", "number_of_requests",

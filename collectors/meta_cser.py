@@ -12,14 +12,14 @@ from __future__ import annotations
 import csv
 import re
 
-from reports.collector import Collector, ParseResult, Skipped, edition_meta
-from reports.documents import Document
-from reports.errors import ParseError
-from reports.numbers import TEXT, parse_figure
-from reports.periods import parse_period
-from reports.schema import frame, observation
-from reports.textio import csv_records, decode_text
-from reports.vocab import UNMAPPED_METRIC, mapping
+from reports.ingest.collector import Collector, ParseResult, Skipped, edition_meta
+from reports.ingest.textio import csv_records, decode_text
+from reports.model.documents import Document
+from reports.model.errors import ParseError
+from reports.model.numbers import TEXT, parse_figure
+from reports.model.periods import parse_period
+from reports.model.schema import frame, observation
+from reports.model.vocab import UNMAPPED_METRIC, mapping
 
 HEADER = ["app", "policy_area", "metric", "period", "value"]
 

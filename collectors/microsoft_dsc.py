@@ -16,13 +16,13 @@ import openpyxl
 from openpyxl.cell.cell import Cell
 from openpyxl.worksheet.worksheet import Worksheet
 
-from reports.collector import Collector, ParseResult, edition_meta
-from reports.documents import Document
-from reports.errors import ParseError
-from reports.numbers import TEXT, is_missing, parse_figure, parse_number
-from reports.periods import Period, parse_period, period_from_name
-from reports.schema import frame, observation
-from reports.vocab import UNMAPPED_METRIC, mapping, metrics, record_unmapped
+from reports.ingest.collector import Collector, ParseResult, edition_meta
+from reports.model.documents import Document
+from reports.model.errors import ParseError
+from reports.model.numbers import TEXT, is_missing, parse_figure, parse_number
+from reports.model.periods import Period, parse_period, period_from_name
+from reports.model.schema import frame, observation
+from reports.model.vocab import UNMAPPED_METRIC, mapping, metrics, record_unmapped
 
 # A printed figure: a number, or text such as "15,935*" where the asterisk points at a footnote.
 FIGURE_TEXT = re.compile(r"^\s*([\d,]+(?:\.\d+)?)\s*(\*+)\s*$")

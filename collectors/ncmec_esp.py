@@ -6,14 +6,14 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import date
 
-from reports.collector import Collector, ParseResult, edition_meta
-from reports.documents import Document
-from reports.errors import ParseError
-from reports.numbers import TEXT, Figure, parse_figure
-from reports.pdfio import open_pdf, page_text
-from reports.periods import period_from_name, year
-from reports.schema import frame, observation
-from reports.vocab import mapping, slugify
+from reports.ingest.collector import Collector, ParseResult, edition_meta
+from reports.ingest.pdfio import open_pdf, page_text
+from reports.model.documents import Document
+from reports.model.errors import ParseError
+from reports.model.numbers import TEXT, Figure, parse_figure
+from reports.model.periods import period_from_name, year
+from reports.model.schema import frame, observation
+from reports.model.vocab import mapping, slugify
 
 POLICY_AREA = "STATEMENT_CATEGORY_PROTECTION_OF_MINORS"
 POLICY_LABEL = "CyberTipline reports (child sexual exploitation)"

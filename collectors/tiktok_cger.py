@@ -27,15 +27,15 @@ import numpy as np
 import openpyxl
 import pandas as pd
 
-from reports import vocab
-from reports.collector import Collector, ParseResult, Skipped, edition_meta
-from reports.documents import Document
-from reports.errors import ParseError
-from reports.numbers import MISSING, TEXT, is_missing, parse_figure
-from reports.periods import Period, month, parse_period, period_from_name, quarter
-from reports.schema import coerce, format_breakdown, repr_value
-from reports.textio import check_complete, decode_text
-from reports.vocab import mapping
+from reports.ingest.collector import Collector, ParseResult, Skipped, edition_meta
+from reports.ingest.textio import check_complete, decode_text
+from reports.model import vocab
+from reports.model.documents import Document
+from reports.model.errors import ParseError
+from reports.model.numbers import MISSING, TEXT, is_missing, parse_figure
+from reports.model.periods import Period, month, parse_period, period_from_name, quarter
+from reports.model.schema import coerce, format_breakdown, repr_value
+from reports.model.vocab import mapping
 
 SOURCE = "tiktok-cger"
 # The long table both formats become; `result` is the printed value.

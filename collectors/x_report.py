@@ -4,14 +4,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from reports.collector import Collector, ParseResult, Skipped, edition_meta
-from reports.documents import Document
-from reports.errors import ParseError
-from reports.numbers import parse_figure
-from reports.pdfio import open_pdf, page_text
-from reports.periods import Period, half, period_from_name
-from reports.schema import FIGURE_KEY, frame, observation
-from reports.vocab import mapping
+from reports.ingest.collector import Collector, ParseResult, Skipped, edition_meta
+from reports.ingest.pdfio import open_pdf, page_text
+from reports.model.documents import Document
+from reports.model.errors import ParseError
+from reports.model.numbers import parse_figure
+from reports.model.periods import Period, half, period_from_name
+from reports.model.schema import FIGURE_KEY, frame, observation
+from reports.model.vocab import mapping
 
 TITLE = re.compile(r"Global Transparency Report \| (H[12]) (\d{4})")
 METHOD_COLUMNS = ("TOTAL ACTIONS", "AUTOMATED", "HUMAN")

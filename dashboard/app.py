@@ -11,7 +11,7 @@ import dash
 from dashboard import layout
 from dashboard.data import Atlas
 from dashboard.views import changes, crosscheck, navigation, profile, provenance, trends
-from reports.store import Store
+from reports.store.database import Store
 
 VIEWS = (navigation, trends, profile, crosscheck, changes, provenance)
 

@@ -9,11 +9,11 @@ import copy
 import pandas as pd
 
 from dashboard.state import ViewState
-from reports import analysis
-from reports.errors import AtlasError
-from reports.selection import Selection
-from reports.store import Store
-from reports.vocab import UNMAPPED_AREA, UNMAPPED_METRIC
+from reports.model.errors import AtlasError
+from reports.model.selection import Selection
+from reports.model.vocab import UNMAPPED_AREA, UNMAPPED_METRIC
+from reports.query import analysis
+from reports.store.database import Store
 
 DEFAULT_METRIC = "content_actioned"
 DEFAULT_POLICY_AREA = "STATEMENT_CATEGORY_PROTECTION_OF_MINORS"

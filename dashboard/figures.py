@@ -9,8 +9,9 @@ from datetime import timedelta
 
 import pandas as pd
 
-from reports import analysis, plotstyle
-from reports.plotstyle import PALETTE
+from reports.publish import plotstyle
+from reports.publish.plotstyle import PALETTE
+from reports.query import analysis
 
 _text = plotstyle.text
 

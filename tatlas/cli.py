@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from reports.errors import AtlasError
-from reports.spreadsheet import write_csv
+from reports.model.errors import AtlasError
+from reports.publish.spreadsheet import write_csv
 
 # The real published files beside the repo (../shared/data); $TATLAS_SOURCES overrides.
 DEFAULT_SOURCES = Path(os.environ.get("TATLAS_SOURCES") or Path(__file__).resolve().parents[2] / "shared" / "data")
@@ -41,7 +41,7 @@ def selection_options(func):
 
 
 def selection_from(kwargs):
-    from reports.selection import Selection
+    from reports.model.selection import Selection
     return Selection(platforms=list(kwargs.pop("platform", ())), sources=list(kwargs.pop("source", ())),
                      policy_areas=list(kwargs.pop("policy_area", ())), metrics=list(kwargs.pop("metric", ())),
                      regions=list(kwargs.pop("region", ())), since=kwargs.pop("since", None),
@@ -78,8 +78,8 @@ def build(sources, only, strict, db):
     A document that cannot be read is named with the place and the reason, and leaves its earlier version in the
     store; every other document is stored; the exit status is 1 when any failed."""
     from collectors import REGISTRY
-    from reports.build import build as run_build
-    from reports.store import resolve_db
+    from reports.ingest.build import build as run_build
+    from reports.store.database import resolve_db
 
     path = resolve_db(db)
     sources = sources or DEFAULT_SOURCES
@@ -98,7 +98,7 @@ def build(sources, only, strict, db):
 def unmapped(fmt, db):
     """Labels no mapping covers yet: their figures are kept verbatim as not yet harmonised (policy area UNMAPPED,
     metric unmapped). Each with its source, field, documents, figures, first place and the mapping row to add."""
-    from reports.store import Store
+    from reports.store.database import Store
 
     with Store.open(db) as store:
         df = store.unmapped()
@@ -125,9 +125,9 @@ def unmapped(fmt, db):
 @db_option
 def export(fmt, out, db, per_million, **filters):
     """Write the latest observations (contract columns first, then each source's licence) and a datapackage.json."""
-    from reports.export import TEXT_FORMATS, export_frame, write
-    from reports.export import export as run_export
-    from reports.store import Store
+    from reports.publish.export import TEXT_FORMATS, export_frame, write
+    from reports.publish.export import export as run_export
+    from reports.store.database import Store
 
     selection = selection_from(filters)
     with Store.open(db) as store:
@@ -148,7 +148,7 @@ def export(fmt, out, db, per_million, **filters):
 @db_option
 def changes(platform, source, fmt, db):
     """Figures a publisher revised between editions: old and new value, both documents."""
-    from reports.store import Store
+    from reports.store.database import Store
 
     with Store.open(db) as store:
         df = store.changes(platform=platform, source=source)
@@ -174,7 +174,7 @@ def serve(port, host, debug, db):
     import ipaddress
 
     from dashboard.app import create_app
-    from reports.store import Store
+    from reports.store.database import Store
 
     if debug:
         try:
@@ -201,8 +201,8 @@ def bundle(sources, out):
     import tempfile
 
     from collectors import REGISTRY
-    from reports.build import build as run_build
-    from reports.store import BUNDLED_DIR, Store
+    from reports.ingest.build import build as run_build
+    from reports.store.database import BUNDLED_DIR, Store
 
     sources = sources or DEFAULT_SOURCES
     with tempfile.TemporaryDirectory() as tmp:
@@ -222,8 +222,8 @@ def bundle(sources, out):
 @db_option
 def sources(db):
     """List the sources: their cards, and how many documents and figures the store holds of each."""
-    from reports.documents import all_source_cards
-    from reports.store import Store
+    from reports.model.documents import all_source_cards
+    from reports.store.database import Store
 
     with Store.open(db) as store:
         held = store.query("SELECT source, count(*) AS documents FROM documents GROUP BY source")
@@ -244,8 +244,8 @@ VOCABULARIES = {"metrics": ("metric", "label"), "policy-areas": ("policy_area", 
 @db_option
 def vocab(name, db):
     """List a vocabulary (metric ids, policy areas, platform slugs) with how many figures the store holds of each."""
-    from reports import vocab as vocabularies
-    from reports.store import Store
+    from reports.model import vocab as vocabularies
+    from reports.store.database import Store
 
     column, label = VOCABULARIES[name]
     rows = vocabularies.vocabulary(name.replace("-", "_"))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from reports.errors import AtlasError
+from reports.model.errors import AtlasError
 from tatlas.cli import db_option, main
 
 
@@ -28,13 +28,13 @@ def archive_option(func):
 def collect(sources, since, dry_run, no_build, plan_file, archive_dir, db):
     """Fetch new published files into the snapshot archive, verify them, then build the store from it."""
     from collectors import REGISTRY
-    from reports.archive import Archive, default_archive_path
-    from reports.build import build as run_build
-    from reports.collect import collect as run_collect
-    from reports.collect import describe, load_plan, source_plans
-    from reports.fetch import Fetcher
-    from reports.locks import locked
-    from reports.store import resolve_db
+    from reports.fetch.archive import Archive, default_archive_path
+    from reports.fetch.collect import collect as run_collect
+    from reports.fetch.collect import describe, load_plan, source_plans
+    from reports.fetch.http import Fetcher
+    from reports.ingest.build import build as run_build
+    from reports.store.database import resolve_db
+    from reports.store.locks import locked
 
     since_day = _day(since)
     archive = Archive(archive_dir or default_archive_path())
@@ -73,9 +73,9 @@ def collect(sources, since, dry_run, no_build, plan_file, archive_dir, db):
 @db_option
 def check(archive_dir, db):
     """Check the store and the archive: documents behind every figure, checksums, no partial files."""
-    from reports.archive import Archive, default_archive_path
-    from reports.checking import check_store
-    from reports.store import resolve_db
+    from reports.fetch.archive import Archive, default_archive_path
+    from reports.store.checking import check_store
+    from reports.store.database import resolve_db
 
     path = resolve_db(db)
     problems, notes = check_store(path)

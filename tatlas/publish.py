@@ -16,8 +16,8 @@ from tatlas.cli import db_option, main, selection_from, selection_options
 @db_option
 def chart(out, title, db, **filters):
     """Write a publication-quality chart (PNG and SVG) of a selection's totals, with its sources and licences."""
-    from reports.charts import chart as run_chart
-    from reports.store import Store
+    from reports.publish.charts import chart as run_chart
+    from reports.store.database import Store
 
     with Store.open(db) as store:
         result = run_chart(store, selection_from(filters), out, title=title)
@@ -33,8 +33,8 @@ def chart(out, title, db, **filters):
 @db_option
 def brief(platform, policy_areas, out, db):
     """Write a self-contained HTML brief on a platform (works offline): key series, cross-checks, revisions, sources."""
-    from reports.brief import write_brief
-    from reports.store import Store
+    from reports.publish.brief import write_brief
+    from reports.store.database import Store
 
     with Store.open(db) as store:
         result = write_brief(store, platform, out, list(policy_areas))
@@ -50,8 +50,8 @@ def brief(platform, policy_areas, out, db):
 @db_option
 def cite(period, policy_label, fmt, db, **filters):
     """Print a citation (APA-like text and BibTeX) for a figure or a selection: publisher, URL, sha256, atlas build."""
-    from reports.cite import cite as run_cite
-    from reports.store import Store
+    from reports.publish.cite import cite as run_cite
+    from reports.store.database import Store
 
     with Store.open(db) as store:
         citation = run_cite(store, selection_from(filters), period=period, policy_label=policy_label)

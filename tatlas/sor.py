@@ -23,7 +23,7 @@ def sor():
 def ingest(dumps, engine, master, db):
     """Verify each dump against its .sha1, stream it and store its counts; dumps already ingested are skipped."""
     from collectors.dsa_tdb.ingest import ingest as run_ingest
-    from reports.store import resolve_db
+    from reports.store.database import resolve_db
 
     path = resolve_db(db)
     summary = run_ingest(list(dumps), path, engine=engine, master=master,

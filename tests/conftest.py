@@ -35,7 +35,7 @@ def shared(*parts: str) -> Path:
 def parse_real(source_id: str, *parts: str):
     """Register one real published file under ../shared/data and parse it with its collector (once per session)."""
     from collectors import REGISTRY
-    from reports.register import register
+    from reports.ingest.register import register
 
     doc = register(shared(*parts), source_id)
     return doc, REGISTRY[source_id].read([doc])
@@ -60,8 +60,8 @@ def real_atlas(tmp_path_factory):
     """A store built once per test session from all of ../shared/data with --strict (skipped where it is absent):
     every label of every real file must be mapped, and every file must build."""
     from collectors import REGISTRY
-    from reports.build import build
-    from reports.store import Store
+    from reports.ingest.build import build
+    from reports.store.database import Store
 
     root = shared()
     db = tmp_path_factory.mktemp("atlas") / "atlas.duckdb"

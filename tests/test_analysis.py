@@ -7,12 +7,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from reports import analysis
-from reports.documents import Document
-from reports.periods import day, half, quarter, year
-from reports.schema import frame, observation
-from reports.selection import Selection
-from reports.store import Store
+from reports.model.documents import Document
+from reports.model.periods import day, half, quarter, year
+from reports.model.schema import frame, observation
+from reports.model.selection import Selection
+from reports.query import analysis
+from reports.store.database import Store
 
 SOURCE_URL = "https://example.org/report"
 

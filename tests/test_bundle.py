@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import duckdb
 
-from reports.store import BUNDLE_TABLES, BUNDLED_DIR, Store
+from reports.store.database import BUNDLE_TABLES, BUNDLED_DIR, Store
 
 # Columns that depend on when or where a build ran, not on what was published.
 BUILD_DEPENDENT = {"documents": "EXCLUDE (first_seen)", "observations": "", "skipped": "", "latest": "", "unmapped": ""}

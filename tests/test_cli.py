@@ -8,8 +8,8 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from reports.schema import CONTRACT_COLUMNS
-from reports.store import Store
+from reports.model.schema import CONTRACT_COLUMNS
+from reports.store.database import Store
 from tatlas.cli import main
 from tests.conftest import REPO, shared
 

@@ -16,15 +16,15 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from collectors import REGISTRY
-from reports.archive import Archive
-from reports.build import build
-from reports.checking import check_store
-from reports.collect import collect, load_plan, source_plans
-from reports.errors import StoreError
-from reports.fetch import Fetcher, FetchPolicy
-from reports.locks import locked
-from reports.register import SIDECAR_SUFFIX
-from reports.store import Store
+from reports.fetch.archive import Archive
+from reports.fetch.collect import collect, load_plan, source_plans
+from reports.fetch.http import Fetcher, FetchPolicy
+from reports.ingest.build import build
+from reports.ingest.register import SIDECAR_SUFFIX
+from reports.model.errors import StoreError
+from reports.store.checking import check_store
+from reports.store.database import Store
+from reports.store.locks import locked
 from tests.conftest import REPO, shared
 from tests.faults import corrupt_member_data, drop_column, tiny_pdf, write_plan, zip_of
 
@@ -554,7 +554,7 @@ def test_the_real_ncmec_pdf_passes_the_pdf_check(tmp_path, site):
 def test_a_second_run_is_refused_while_one_holds_the_lock_and_a_dead_runs_lock_is_taken_over(tmp_path):
     db = tmp_path / "atlas.duckdb"
     holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from pathlib import Path; "
-                               "from reports.store import locked\nwith locked(Path(sys.argv[1])):\n"
+                               "from reports.store.database import locked\nwith locked(Path(sys.argv[1])):\n"
                                "    print('held', flush=True); time.sleep(60)", str(db)],
                               cwd=REPO, stdout=subprocess.PIPE, text=True)
     try:

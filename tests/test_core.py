@@ -8,14 +8,14 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from reports import periods, vocab
-from reports.build import build
-from reports.collector import Collector, ParseResult
-from reports.errors import ParseError, ValidationError
-from reports.numbers import parse_figure, parse_number, parse_percent
-from reports.periods import parse_period
-from reports.schema import CONTRACT_COLUMNS, frame, observation, validate
-from reports.store import Store
+from reports.ingest.build import build
+from reports.ingest.collector import Collector, ParseResult
+from reports.model import periods, vocab
+from reports.model.errors import ParseError, ValidationError
+from reports.model.numbers import parse_figure, parse_number, parse_percent
+from reports.model.periods import parse_period
+from reports.model.schema import CONTRACT_COLUMNS, frame, observation, validate
+from reports.store.database import Store
 
 
 @pytest.mark.parametrize("text, start, end, label", [
@@ -180,7 +180,7 @@ def test_an_unmapped_label_builds_flagged_and_strict_refuses_it_naming_them_all(
 
 
 def test_the_pdf_opener_keeps_a_collectors_own_error_and_names_a_damaged_pdf():
-    from reports.pdfio import open_pdf
+    from reports.ingest.pdfio import open_pdf
     from tests.faults import tiny_pdf
 
     with pytest.raises(KeyError, match="column 'count'"):
@@ -195,8 +195,8 @@ def test_the_pdf_opener_keeps_a_collectors_own_error_and_names_a_damaged_pdf():
 
 
 def test_the_schema_is_declared_once_and_the_store_pandera_and_packages_follow_it(tmp_path):
-    from reports import schema
-    from reports.package import table_schema
+    from reports.model import schema
+    from reports.publish.package import table_schema
 
     with Store(tmp_path / "s.duckdb") as store:
         columns = store.query("SELECT column_name, data_type FROM information_schema.columns "
@@ -211,9 +211,9 @@ def test_the_schema_is_declared_once_and_the_store_pandera_and_packages_follow_i
 
 
 def test_a_store_reached_through_a_symlink_is_locked_and_written_as_itself(tmp_path):
-    from reports.errors import StoreError
-    from reports.locks import locked
-    from reports.store import resolve_db
+    from reports.model.errors import StoreError
+    from reports.store.database import resolve_db
+    from reports.store.locks import locked
 
     real = tmp_path / "real.duckdb"
     build(_sources(tmp_path, a="5,Spam\n"), real, {"meta-cser": _FixtureCollector()})
@@ -244,8 +244,8 @@ def test_a_store_reached_through_a_symlink_is_locked_and_written_as_itself(tmp_p
 
 
 def test_text_readers_refuse_what_would_mislead_and_name_the_place():
-    from reports.errors import AtlasError
-    from reports.textio import csv_records, decode_text
+    from reports.ingest.textio import csv_records, decode_text
+    from reports.model.errors import AtlasError
 
     ok = decode_text(b"app,value\nFacebook,\"20,800,000\"\n", file="m.csv")
     assert csv_records(ok, file="m.csv") == [(1, ["app", "value"]), (2, ["Facebook", "20,800,000"])]

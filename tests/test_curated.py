@@ -7,9 +7,9 @@ import pytest
 
 from collectors import REGISTRY
 from collectors.curated import COLUMNS, CURATED_DIR, Curated
-from reports.errors import ParseError
-from reports.register import register
-from reports.schema import validate
+from reports.ingest.register import register
+from reports.model.errors import ParseError
+from reports.model.schema import validate
 from tests.conftest import only_row as one
 from tests.conftest import shared
 

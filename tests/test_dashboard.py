@@ -6,7 +6,7 @@ from dashboard.app import create_app
 from dashboard.components import safe_link
 from dashboard.data import trend_data
 from dashboard.state import ViewState, encode, parse
-from reports.periods import quarter, year
+from reports.model.periods import quarter, year
 from tests.test_analysis import make_store, obs
 
 

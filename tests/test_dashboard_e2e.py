@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from reports.store import Store
+from reports.store.database import Store
 from tests.conftest import IN_CI
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

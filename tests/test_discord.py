@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from collectors.discord import Discord
-from reports.build import build
-from reports.errors import ParseError
-from reports.register import register
+from reports.ingest.build import build
+from reports.ingest.register import register
+from reports.model.errors import ParseError
 from tests.conftest import only_row as value
 from tests.conftest import parse_real, shared
 

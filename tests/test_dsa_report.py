@@ -17,8 +17,8 @@ import pytest
 
 from collectors import REGISTRY
 from collectors.dsa_report import indicator_rows, norm
-from reports.errors import ParseError
-from reports.register import register
+from reports.ingest.register import register
+from reports.model.errors import ParseError
 from tests.conftest import only_row as one
 from tests.conftest import shared
 
@@ -398,7 +398,7 @@ def test_merged_label_cells_are_noted():
 ])
 def test_the_surface_is_what_a_name_adds_to_the_templates_part_name(tmp_path, name, part, surface):
     from collectors.dsa_report import Report, Table, assign_surfaces, part_name
-    from reports.periods import half
+    from reports.model.periods import half
 
     assert part_name(name).part == part
     table = Table(register(shared("dsa-reports", "x", "10_AMAR.csv"), "dsa-report"), name, [], 0, part=part, label=name)
@@ -417,7 +417,7 @@ def test_a_sheet_name_may_name_the_surface(title, surface):
 # -- the forms a report is published in -------------------------------------------------------------------------
 
 def build_summary(sources: Path, db: Path):
-    from reports.build import build
+    from reports.ingest.build import build
 
     return build(sources, db, {"dsa-report": COLLECTOR})
 
@@ -430,7 +430,7 @@ def test_build_sniffs_a_report_in_any_folder(tmp_path):
         shutil.copy(path, folder / path.name)
     summary = build_summary(tmp_path / "my downloads", tmp_path / "atlas.duckdb")
     assert not summary.unclaimed
-    from reports.store import Store
+    from reports.store.database import Store
 
     with Store(tmp_path / "atlas.duckdb", read_only=True) as store:
         latest = store.latest("metric = 'active_recipients' AND region = 'EU'")
@@ -1053,12 +1053,12 @@ def test_all_six_services_build_strictly(tmp_path):
     sources = tmp_path / "sources" / "dsa-reports"
     for service in ("tiktok", "snapchat", "x", "facebook", "instagram", "youtube"):
         shutil.copytree(shared("dsa-reports", service), sources / service)
-    from reports.build import build
+    from reports.ingest.build import build
 
     summary = build(tmp_path / "sources", tmp_path / "atlas.duckdb", {"dsa-report": COLLECTOR}, strict=True)
     assert not summary.failed and not summary.unmapped and len(summary.parsed) == 7
     assert any("printed as words" in n and "10_AMAR.csv" in n for n in summary.notes)  # YouTube's part 10
-    from reports.store import Store
+    from reports.store.database import Store
 
     with Store(tmp_path / "atlas.duckdb", read_only=True) as store:
         latest = store.latest("metric = 'active_recipients' AND region = 'EU' AND breakdown = ''")

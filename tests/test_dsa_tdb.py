@@ -16,8 +16,8 @@ import pytest
 from collectors.dsa_tdb.engines import make_engine
 from collectors.dsa_tdb.ingest import V1_HEADER, V2_HEADER, count_dump, ingest, parse_dump_name
 from collectors.dsa_tdb.synth import synth, write_dump
-from reports.errors import AtlasError, ParseError
-from reports.store import Store
+from reports.model.errors import AtlasError, ParseError
+from reports.store.database import Store
 from tests.conftest import needs_pyspark, shared
 
 KEYS = ["platform_name", "category", "cut", "val"]
@@ -272,7 +272,7 @@ def test_an_ingest_that_fails_midway_keeps_the_dumps_before_it(tmp_path):
 @pytest.fixture(scope="module")
 def stats_db(tmp_path_factory):
     from collectors import REGISTRY
-    from reports.build import build
+    from reports.ingest.build import build
 
     root = shared()
     shared("dsa-tdb-stats")
@@ -295,7 +295,7 @@ def test_statistics_give_daily_counts_per_platform_and_category(stats_db):
 
 
 def test_monthly_sums_are_marked_as_ours_and_daily_counts_as_published(stats_db):
-    from reports.store import Store
+    from reports.store.database import Store
 
     with Store(stats_db, read_only=True) as store:
         kinds = store.query("SELECT period_start = period_end AS daily, qualifier, count(*) AS n FROM latest "

@@ -9,10 +9,10 @@ import pytest
 from werkzeug import Response
 
 from collectors import REGISTRY
-from reports.archive import Archive
-from reports.collect import load_plan, source_plans, targets
-from reports.errors import AtlasError
-from reports.fetch import Fetcher, FetchError, FetchPolicy, check_content, filename_from, safe_name, sniff
+from reports.fetch.archive import Archive
+from reports.fetch.collect import load_plan, source_plans, targets
+from reports.fetch.http import Fetcher, FetchError, FetchPolicy, check_content, filename_from, safe_name, sniff
+from reports.model.errors import AtlasError
 from tests.faults import tiny_pdf, zip_of
 
 

@@ -6,9 +6,9 @@ import csv
 import pytest
 
 from collectors import REGISTRY
-from reports.errors import ParseError
-from reports.register import register
-from reports.schema import FIGURE_KEY, validate
+from reports.ingest.register import register
+from reports.model.errors import ParseError
+from reports.model.schema import FIGURE_KEY, validate
 from tests.conftest import shared
 
 SUMMARY = "google-government-removal-requests.csv"

@@ -18,9 +18,9 @@ import pytest
 from click.testing import CliRunner
 from werkzeug import Response
 
-from reports.archive import Archive
-from reports.checking import check_store
-from reports.store import Store
+from reports.fetch.archive import Archive
+from reports.store.checking import check_store
+from reports.store.database import Store
 from tatlas.cli import main
 from tests.conftest import shared
 from tests.faults import write_plan
@@ -153,7 +153,7 @@ def test_killing_collect_at_random_points_never_breaks_the_archive_or_the_store(
 @pytest.fixture(autouse=True)
 def _no_inherited_locks():
     """A forked child must not inherit a lock the test process holds (none should be held here)."""
-    from reports import store
+    from reports.store import locks
 
-    assert store._HELD_LOCKS == {}
+    assert locks._HELD_LOCKS == {}
     yield

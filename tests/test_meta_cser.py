@@ -52,8 +52,8 @@ def test_not_available_is_kept_as_a_gap_not_a_zero():
 
 
 def test_store_keeps_every_edition_and_changes_lists_revisions(tmp_path):
-    from reports.build import build
-    from reports.store import Store
+    from reports.ingest.build import build
+    from reports.store.database import Store
 
     db = tmp_path / "atlas.duckdb"
     build(shared("meta-cser"), db, {"meta-cser": REGISTRY["meta-cser"]})
@@ -70,8 +70,8 @@ def test_store_keeps_every_edition_and_changes_lists_revisions(tmp_path):
 
 
 def test_fake_accounts_are_one_series_of_accounts_across_reworded_editions(tmp_path):
-    from reports.build import build
-    from reports.store import Store
+    from reports.ingest.build import build
+    from reports.store.database import Store
 
     db = tmp_path / "atlas.duckdb"
     build(shared("meta-cser"), db, {"meta-cser": REGISTRY["meta-cser"]})
@@ -175,7 +175,7 @@ def test_less_than_prevalence_is_the_ceiling_earlier_editions_printed_as_ubp():
 
 def two_editions(tmp_path, new_text: str | None = None):
     """A store built from the 2024Q2 edition and the 2026Q2 one (or a given text in its place)."""
-    from reports.build import build
+    from reports.ingest.build import build
 
     folder = tmp_path / "in" / "meta-cser"
     folder.mkdir(parents=True)
@@ -190,7 +190,7 @@ def two_editions(tmp_path, new_text: str | None = None):
 
 
 def test_a_reworded_policy_is_one_series_across_the_2024q2_and_2026q2_editions(tmp_path):
-    from reports.store import Store
+    from reports.store.database import Store
 
     with Store(two_editions(tmp_path), read_only=True) as store:
         rows = store.latest("platform = 'facebook' AND lower(policy_label) IN ('hate speech', 'hateful conduct') "
@@ -206,7 +206,7 @@ def test_a_reworded_policy_is_one_series_across_the_2024q2_and_2026q2_editions(t
 
 
 def test_a_genuine_revision_across_the_rewording_is_listed(tmp_path):
-    from reports.store import Store
+    from reports.store.database import Store
 
     text = shared("meta-cser", "meta-2026-q2.csv").read_text(encoding="utf-8")
     old_line = 'Facebook,Hateful Conduct,Content Actioned,2018Q1,"2,500,000"'
@@ -229,7 +229,7 @@ def real_2026() -> str:
 
 
 def parse_text(tmp_path, text: str, name: str = "meta-2026-q2.csv"):
-    from reports.register import register
+    from reports.ingest.register import register
 
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
@@ -326,8 +326,8 @@ def test_a_sentence_where_a_number_belongs_is_kept_as_text(tmp_path):
 
 
 def test_the_build_stores_a_mutated_edition_and_lists_its_labels(tmp_path):
-    from reports.build import build
-    from reports.store import Store
+    from reports.ingest.build import build
+    from reports.store.database import Store
 
     folder = tmp_path / "in" / "meta-cser"
     folder.mkdir(parents=True)
@@ -346,8 +346,8 @@ def test_the_build_stores_a_mutated_edition_and_lists_its_labels(tmp_path):
     ("app,policy,metric,period,value\n", "policy_area"),
 ])
 def test_a_missing_column_fails_naming_it(tmp_path, header, missing):
-    from reports.errors import ParseError
-    from reports.register import register
+    from reports.ingest.register import register
+    from reports.model.errors import ParseError
 
     path = tmp_path / "meta.csv"
     path.write_text(header + "Facebook,Spam,Content Actioned,2024Q2,5\n", encoding="utf-8")

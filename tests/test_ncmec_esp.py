@@ -5,8 +5,8 @@ import pytest
 
 from collectors import REGISTRY
 from collectors.ncmec_esp import slug
-from reports.errors import ParseError
-from reports.register import register
+from reports.ingest.register import register
+from reports.model.errors import ParseError
 from tests.conftest import only_row as value
 from tests.conftest import parse_real, shared
 

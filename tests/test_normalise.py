@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from collectors import REGISTRY
-from reports.build import build
-from reports.normalise import per_million_recipients
-from reports.store import Store
+from reports.ingest.build import build
+from reports.query.normalise import per_million_recipients
+from reports.store.database import Store
 from tests.conftest import shared
 
 

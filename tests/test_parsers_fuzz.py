@@ -22,9 +22,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from collectors import REGISTRY
-from reports.build import _finish, _parse, discover
-from reports.errors import AtlasError, ParseError
-from reports.register import register
+from reports.ingest.build import _finish, _parse, discover
+from reports.ingest.register import register
+from reports.model.errors import AtlasError, ParseError
 from tests.conftest import IN_CI, SHARED_DATA, shared
 from tests.faults import tiny_pdf, zip_of
 

@@ -14,15 +14,15 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from reports import analysis
-from reports.documents import Document
-from reports.export import EXPORT_COLUMNS, export, export_frame
-from reports.licences import licence_statement
-from reports.periods import half, parse_period, year
-from reports.register import sha256_file
-from reports.schema import CONTRACT_COLUMNS, FIGURE_KEY, NO_LICENCE, frame, observation
-from reports.selection import Selection
-from reports.store import Store, writing
+from reports.ingest.register import sha256_file
+from reports.model.documents import Document
+from reports.model.licences import licence_statement
+from reports.model.periods import half, parse_period, year
+from reports.model.schema import CONTRACT_COLUMNS, FIGURE_KEY, NO_LICENCE, frame, observation
+from reports.model.selection import Selection
+from reports.publish.export import EXPORT_COLUMNS, export, export_frame
+from reports.query import analysis
+from reports.store.database import Store, writing
 from tatlas.cli import main
 from tests.conftest import IN_CI, shared
 
@@ -224,7 +224,7 @@ def test_cli_export_writes_data_and_package(tmp_path):
 def real_meta(tmp_path_factory) -> Store:
     """A store built from Meta's real CSER editions (the one source every checkout has)."""
     from collectors import REGISTRY
-    from reports.build import build
+    from reports.ingest.build import build
 
     db = tmp_path_factory.mktemp("meta") / "atlas.duckdb"
     build(shared("meta-cser"), db, {"meta-cser": REGISTRY["meta-cser"]})
@@ -251,7 +251,7 @@ def test_real_exports_equal_the_store(real_meta, tmp_path, fmt):
 
 
 def test_cite_a_real_figure_names_publisher_url_and_sha256(real_meta):
-    from reports.cite import cite
+    from reports.publish.cite import cite
 
     # The newest edition that printed the figure is cited: 2026Q2, which restates the history from 2017Q4.
     sha = sha256_file(shared("meta-cser", "meta-2026-q2.csv"))
@@ -273,8 +273,8 @@ def test_cite_a_real_figure_names_publisher_url_and_sha256(real_meta):
 
 
 def test_cite_a_selection_lists_every_document_and_its_licence(small):
-    from reports.buildinfo import atlas_build
-    from reports.cite import cite
+    from reports.publish.cite import cite
+    from reports.query.buildinfo import atlas_build
 
     citation = cite(small, Selection(metrics=["content_actioned"], regions=["GLOBAL", "EU"]))
     assert f"Alpha Corp (2024). Alpha Transparency Report, edition 2024-H1 [Data set; file alpha-report-bbbb.csv]. " \
@@ -294,7 +294,7 @@ def svg_text(path: Path) -> str:
 
 @needs_chromium
 def test_chart_writes_png_and_svg_with_source_line_licences_and_annotations(small, tmp_path):
-    from reports.charts import chart
+    from reports.publish.charts import chart
 
     selection = Selection(platforms=["twitch"], metrics=["content_actioned"])
     result = chart(small, selection, tmp_path / "twitch.png", title="Twitch: content actioned")
@@ -312,15 +312,15 @@ def test_chart_writes_png_and_svg_with_source_line_licences_and_annotations(smal
 
 
 def test_a_chart_refuses_to_mix_units(small, tmp_path):
-    from reports.charts import chart
-    from reports.errors import AtlasError
+    from reports.model.errors import AtlasError
+    from reports.publish.charts import chart
 
     with pytest.raises(AtlasError, match="mixes units"):
         chart(small, Selection(platforms=["twitch"], sources=["alpha-report"]), tmp_path / "x.png")
 
 
 def test_a_static_chart_draws_each_value_across_its_period_and_never_bridges_a_missing_one(tmp_path):
-    from reports.charts import build_figure, chart_rows
+    from reports.publish.charts import build_figure, chart_rows
     from tests.test_analysis import make_store, obs
 
     store = make_store(tmp_path, {"src": [obs("twitch", year(2019), 10), obs("twitch", year(2021), 30),
@@ -337,7 +337,7 @@ def test_a_static_chart_draws_each_value_across_its_period_and_never_bridges_a_m
 
 
 def test_a_single_series_chart_names_platform_source_and_the_publishers_own_label(tmp_path):
-    from reports.charts import build_figure, chart_rows
+    from reports.publish.charts import build_figure, chart_rows
     from tests.test_analysis import make_store, obs
 
     label = "Hateful Conduct, Sexual Harassment, and Harassment"
@@ -357,7 +357,7 @@ EVIL = '<a href="https://evil.example/phish">OFFICIAL DATA</a>'
 
 def test_publishers_text_never_becomes_markup_in_a_static_chart(tmp_path):
     """A provider, a label, a publisher and a title holding HTML are shown as text: no link in the SVG."""
-    from reports.charts import build_figure, chart_rows, write_chart
+    from reports.publish.charts import build_figure, chart_rows, write_chart
 
     url = "https://ncmec.example/esp"
     rows = [_row("ncmec-esp", NCMEC, url, period, "ncmec_reports", value, breakdown={"esp": EVIL}, policy_label=EVIL)
@@ -386,7 +386,7 @@ def test_publishers_text_never_becomes_markup_in_a_static_chart(tmp_path):
 
 # -- briefs -----------------------------------------------------------------------------------------------
 def test_a_brief_holds_series_cross_checks_revisions_and_numbered_sources(small, tmp_path):
-    from reports.brief import write_brief
+    from reports.publish.brief import write_brief
 
     out = tmp_path / "twitch.html"
     brief = write_brief(small, "twitch", out)
@@ -426,7 +426,7 @@ def chromium_driver():
 
 @needs_chromium
 def test_a_real_brief_renders_offline_in_headless_chromium(real_meta, tmp_path):
-    from reports.brief import write_brief
+    from reports.publish.brief import write_brief
 
     out = tmp_path / "facebook.html"
     brief = write_brief(real_meta, "facebook", out, ["STATEMENT_CATEGORY_PROTECTION_OF_MINORS"])
@@ -468,7 +468,7 @@ def test_citation_cff_names_the_project_at_its_installed_version():
 
 
 def test_a_brief_shows_the_dsa_report_against_the_transparency_database(tmp_path):
-    from reports.brief import write_brief
+    from reports.publish.brief import write_brief
 
     report_url, tdb_url = "https://report.example/dsa", "https://tdb.example/stats"
     rows = [_row("dsa-report", ALPHA_NEW, report_url, "2024-H1", "own_initiative_measures", 300.0, region="EU",
@@ -522,7 +522,7 @@ def test_publisher_text_never_becomes_a_live_formula_in_csv_or_xlsx(tmp_path):
     """CSV injection (OWASP): text starting with = + - @ is neutralised in CSV and stored as text in XLSX."""
     import openpyxl
 
-    from reports.spreadsheet import csv_safe
+    from reports.publish.spreadsheet import csv_safe
 
     rows = [_row("alpha-report", ALPHA_NEW, "https://alpha.example/report", "2024-H1", "content_actioned", 5.0,
                  value_text="5", policy_label=HOSTILE),
@@ -567,7 +567,7 @@ def test_exports_are_byte_identical_when_nothing_changed(tmp_path):
 def test_citations_escape_urls_and_titles_so_no_entry_can_be_forged():
     from types import SimpleNamespace
 
-    from reports.cite import document_bibtex, document_reference
+    from reports.publish.cite import document_bibtex, document_reference
 
     doc = SimpleNamespace(publisher="Evil} Corp", title="Report}\n@misc{forged, title={owned}", edition="2024-H1",
                           name="r.csv", sha256="a" * 64, license="CC BY 4.0", source="alpha-report",
@@ -582,7 +582,7 @@ def test_citations_escape_urls_and_titles_so_no_entry_can_be_forged():
 
 
 def test_an_export_never_overwrites_the_store_an_unrelated_file_or_an_unrelated_data_package(small, tmp_path):
-    from reports.errors import AtlasError
+    from reports.model.errors import AtlasError
 
     with pytest.raises(AtlasError, match="--out is the store itself"):
         export(small, Path(small.path), "csv")

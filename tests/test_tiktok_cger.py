@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from collectors.tiktok_cger import TikTokCGER
-from reports.register import register
-from reports.schema import FIGURE_KEY
+from reports.ingest.register import register
+from reports.model.schema import FIGURE_KEY
 from tests.conftest import only_row as value
 from tests.conftest import parse_real, shared
 
@@ -121,8 +121,8 @@ def test_unmapped_label_is_kept_verbatim_and_names_file_and_line(tmp_path):
 def atlas(tmp_path_factory):
     """A store built from the real TikTok and X files only (both collectors' figures across documents)."""
     from collectors import REGISTRY
-    from reports.build import build
-    from reports.store import Store
+    from reports.ingest.build import build
+    from reports.store.database import Store
 
     db = tmp_path_factory.mktemp("tiktok-x") / "atlas.duckdb"
     build(shared(), db, REGISTRY, only=["tiktok-cger", "x"])
@@ -571,7 +571,7 @@ def test_workbook_unknown_country_keeps_the_printed_iso_code(tmp_path):
 
 def test_strict_build_refuses_a_mutated_file_naming_the_label(tmp_path):
     from collectors import REGISTRY
-    from reports.build import build
+    from reports.ingest.build import build
 
     path, _ = write_csv(tmp_path, "2023-q1", replace_cells(0, "Videos restored", "Live rooms restored"))
     summary = build(path.parent.parent, tmp_path / "strict.duckdb", REGISTRY, only=["tiktok-cger"], strict=True)

@@ -5,10 +5,10 @@ import pytest
 
 from collectors import REGISTRY
 from collectors.x_report import ALL_BUT_SPAM, separate_differing_repeats
-from reports.build import discover
-from reports.errors import ParseError
-from reports.register import register
-from reports.schema import FIGURE_KEY
+from reports.ingest.build import discover
+from reports.ingest.register import register
+from reports.model.errors import ParseError
+from reports.model.schema import FIGURE_KEY
 from tests.conftest import only_row as value
 from tests.conftest import parse_real, shared
 

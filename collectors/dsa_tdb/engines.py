@@ -116,7 +116,7 @@ class SparkEngine:
         try:
             from pyspark.sql import SparkSession
         except ImportError as exc:  # the optional extra
-            from reports.errors import AtlasError
+            from reports.model.errors import AtlasError
 
             raise AtlasError("--engine spark needs pyspark: pip install 'transparency-atlas[spark]'") from exc
         self.spark = (SparkSession.builder.master(master).appName("tatlas-sor")

@@ -38,13 +38,13 @@ except ImportError:  # pragma: no cover
 
 from collectors.dsa_tdb.engines import NEEDED, make_engine
 from collectors.dsa_tdb.stats import METRIC_LABEL, SOURCE_ID, platform_slug
-from reports.build import store_parsed, stored_with_note
-from reports.collector import edition_meta
-from reports.documents import Document, source_card
-from reports.errors import AtlasError, ParseError
-from reports.safezip import DUMP_LIMITS, open_member, open_zip, safe_members
-from reports.schema import COLUMNS, coerce, validate
-from reports.vocab import policy_areas
+from reports.ingest.build import store_parsed, stored_with_note
+from reports.ingest.collector import edition_meta
+from reports.ingest.safezip import DUMP_LIMITS, open_member, open_zip, safe_members
+from reports.model.documents import Document, source_card
+from reports.model.errors import AtlasError, ParseError
+from reports.model.schema import COLUMNS, coerce, validate
+from reports.model.vocab import policy_areas
 
 VERSION = "1"
 DUMP_NAME = re.compile(r"^sor-(?P<scope>[a-z0-9]+(?:-[a-z0-9]+)*?)-(?P<day>\d{4}-\d{2}-\d{2})-(?P<kind>full|light)\.zip$")

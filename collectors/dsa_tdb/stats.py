@@ -7,11 +7,11 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from reports.collector import Collector, ParseResult, edition_meta
-from reports.documents import Document
-from reports.errors import ParseError
-from reports.schema import DERIVED, coerce
-from reports.vocab import mapping, slugify
+from reports.ingest.collector import Collector, ParseResult, edition_meta
+from reports.model.documents import Document
+from reports.model.errors import ParseError
+from reports.model.schema import DERIVED, coerce
+from reports.model.vocab import mapping, slugify
 
 SOURCE_ID = "dsa-tdb"
 METRIC_LABEL = "statements of reasons"

@@ -8,7 +8,7 @@ from dash import Input, Output, State, dcc, no_update
 
 from dashboard.data import Atlas
 from dashboard.table import register_table, table
-from reports import analysis
+from reports.query import analysis
 
 TABLE_ID = "changes-data"
 

@@ -9,7 +9,7 @@ from dash import Input, Output, State, dcc, no_update
 from dashboard import figures
 from dashboard.data import Atlas
 from dashboard.table import register_table, table
-from reports import analysis
+from reports.query import analysis
 
 TABLE_ID = "check-data"
 EMPTY = {"ncmec": "No platform has both its own count of reports to NCMEC and NCMEC's count in the atlas yet.",

@@ -9,7 +9,7 @@ from dash import Input, Output, ctx, no_update
 from dashboard import controls
 from dashboard.data import Atlas, control_options, resolve
 from dashboard.state import ViewState, encode, parse
-from reports import analysis
+from reports.query import analysis
 
 OPTION_OUTPUTS = [Output("policy-area", "options"), Output("region", "options"), Output("platforms", "options"),
                   Output("sources", "options"), Output("check-platform", "options")]

@@ -9,8 +9,8 @@ from dashboard import figures
 from dashboard.components import GRAPH_CONFIG, definition_list, safe_link
 from dashboard.data import Atlas, key_series_state, trend_data
 from dashboard.views.trends import trend_chart
-from reports import analysis
-from reports.documents import all_source_cards
+from reports.model.documents import all_source_cards
+from reports.query import analysis
 
 
 def coverage(atlas: Atlas, platform: str):

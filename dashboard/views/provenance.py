@@ -8,7 +8,7 @@ from dash import ALL, Input, Output, ctx, html, no_update
 from dashboard import controls
 from dashboard.components import definition_list, safe_link
 from dashboard.data import Atlas, chart_rows
-from reports import analysis
+from reports.query import analysis
 
 HEADING = "Where does this come from?"
 

@@ -10,7 +10,8 @@ from dashboard import controls, figures
 from dashboard.components import safe_link
 from dashboard.data import Atlas, summary, trend_data
 from dashboard.state import ViewState
-from reports import analysis, plotstyle
+from reports.publish import plotstyle
+from reports.query import analysis
 
 MODE_TITLES = {"indexed": ", indexed", "per_million": ", per million recipients"}
 # Plotly draws the chart as the browser shows it; the button's title is the callback's (unused) output.

@@ -1,0 +1,280 @@
+"""Build: find the published files under a folder, parse each with its collector, and store the figures.
+
+Each document (or bundle read together, such as the CSV parts of one DSA report) is parsed and stored on its own,
+in one transaction: a document that cannot be read is reported with its file, place and reason, and leaves its
+previous version in the store exactly as it was, while every other document is stored.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from reports.ingest.collector import Collector, ParseResult
+from reports.ingest.register import SIDECAR_SUFFIX, register
+from reports.model.errors import AtlasError, ParseError, ValidationError
+from reports.model.numbers import TEXT
+from reports.model.schema import FIGURE_KEY, figure_keys, validate
+from reports.model.vocab import Unmapped, slugify
+from reports.store.database import Store, writing
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class UnmappedFound:
+    """An unmapped label as the build reports it: the label, how many figures carry it, the first place."""
+
+    label: Unmapped
+    document: str
+    figures: int
+    first_locator: str
+
+    def line(self) -> str:
+        u = self.label
+        figures = f"{self.figures} figure(s)" if self.figures else "figures not traced to it"
+        return (f"  {u.source} {u.field} {u.label!r}: {figures}, first at {self.document} "
+                f"{self.first_locator or u.place}; map it with `{u.suggestion}` in {u.mapping_file}")
+
+
+@dataclass
+class BuildSummary:
+    """What a build did, for the user and for tests."""
+
+    parsed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    observations: int = 0
+    skipped: list[tuple[str, str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    unclaimed: list[str] = field(default_factory=list)
+    # Documents that could not be read: (file names, the error naming file and place).
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    unmapped: list[UnmappedFound] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def lines(self) -> list[str]:
+        out = [f"parsed {len(self.parsed)} document(s), {self.observations} observation(s); "
+               f"{len(self.unchanged)} unchanged document(s) skipped"]
+        if self.skipped:
+            out.append(f"{len(self.skipped)} row(s) not imported:")
+            out += [f"  {name} {locator}: {reason}" for name, locator, reason in self.skipped[:50]]
+            if len(self.skipped) > 50:
+                out.append(f"  ... and {len(self.skipped) - 50} more")
+        if self.unmapped:
+            out.append(f"{len(self.unmapped)} label(s) no mapping covers yet (imported verbatim as not yet "
+                       "harmonised: policy_area UNMAPPED / metric unmapped):")
+            out += [u.line() for u in self.unmapped]
+        out += [f"note: {n}" for n in self.notes]
+        if self.unclaimed:
+            out.append(f"{len(self.unclaimed)} file(s) no collector reads: " + ", ".join(self.unclaimed[:10]))
+        if self.failed:
+            out.append(f"{len(self.failed)} document(s) FAILED and were not stored (any earlier version is kept):")
+            out += [f"  {error}" for _, error in self.failed]
+        return out
+
+
+def discover(root: Path, collectors: Mapping[str, Collector]) -> dict[str, list[Path]]:
+    """Assign every file under root to a collector: by a folder named after it, else by content."""
+    claimed: dict[str, list[Path]] = {cid: [] for cid in collectors}
+    root = Path(root)
+    files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+    for path in files:
+        if path.name.endswith(SIDECAR_SUFFIX) or path.name.startswith(".") or path.suffix.lower() in (".md",):
+            continue
+        folders = path.relative_to(root).parts[:-1] if root.is_dir() else ()
+        if any(part.startswith(".") for part in folders):  # hidden folders: e.g. a collect still staging a file
+            continue
+        # The outermost folder that names a source wins: `dsa-reports/x/` belongs to dsa-report, not to x.
+        owner = next((cid for part in folders for cid, c in collectors.items() if part in c.folder_names), None)
+        if owner and any(path.match(p) for p in collectors[owner].patterns):
+            claimed[owner].append(path)
+            continue
+        if owner:
+            continue
+        owner = next((cid for cid, c in collectors.items() if _sniffs(c, path)), None)
+        claimed.setdefault(owner or "", []).append(path)
+    for cid, collector in collectors.items():
+        claimed[cid] += [p for p in collector.builtin_files() if p not in claimed[cid]]
+    return claimed
+
+
+def _sniffs(collector: Collector, path: Path) -> bool:
+    """Whether a collector recognises a file; a file it cannot even sniff is simply not its."""
+    try:
+        return collector.sniff(path)
+    except (AtlasError, OSError, ValueError, LookupError):
+        return False
+
+
+def build(root: Path, db: Path, collectors: Mapping[str, Collector], *, only: list[str] | None = None,
+          strict: bool = False, progress: Progress = lambda message: None) -> BuildSummary:
+    """Parse every new or changed document under root into the store at db, each document atomically.
+
+    With `strict`, a document holding a label no mapping covers is refused (and named with all its labels)."""
+    root = Path(root)
+    if not root.exists():
+        raise AtlasError("no such folder", file=root)
+    summary = BuildSummary()
+    assigned = discover(root, collectors)
+    summary.unclaimed = [_relative(p, root) for p in assigned.pop("", [])]
+    with writing(db) as store:
+        for cid, files in assigned.items():
+            if not files or (only and cid not in only):
+                continue
+            collector = collectors[cid]
+            bundles = collector.bundles(files)
+            for number, bundle in enumerate(bundles, start=1):
+                names = ", ".join(p.name for p in bundle)
+                prefix = f"[{cid} {number}/{len(bundles)}] "
+                try:
+                    _build_bundle(store, collector, bundle, root, summary, strict=strict,
+                                  progress=lambda m, prefix=prefix: progress(prefix + m))
+                except AtlasError as exc:
+                    summary.failed.append((names, str(exc)))
+                    progress(f"FAILED {names}: {exc}")
+    return summary
+
+
+def _build_bundle(store: Store, collector: Collector, bundle: list[Path], root: Path, summary: BuildSummary, *,
+                  strict: bool, progress: Progress) -> None:
+    """Parse one bundle and store it in one transaction; raise an AtlasError naming the file when it cannot be."""
+    names = ", ".join(p.name for p in bundle)
+    fingerprint = collector.fingerprint()
+    docs = [register(p, collector.id) for p in bundle]
+    known = [store.known_document(d.sha256) for d in docs]
+    if all(k is not None and k["fingerprint"] == fingerprint for k in known):
+        summary.unchanged.append(names)
+        return
+    progress(names)
+    result = _parse(collector, docs)
+    df = _finish(result.observations, collector.id, docs)
+    found = unmapped_found(result, df, docs)
+    if strict and found:
+        listed = "; ".join(f"{u.label.field} {u.label.label!r} ({u.figures} figure(s), first at "
+                           f"{u.first_locator or u.label.place})" for u in found)
+        raise ParseError(f"--strict: {len(found)} label(s) no mapping covers: {listed}",
+                         file=", ".join(str(d.path) for d in docs), source=collector.id)
+    entries = []
+    for doc in docs:
+        doc_notes = [n for n in result.notes if doc.name in n] or (result.notes if len(docs) == 1 else [])
+        entries.append({"doc": doc, "relative_path": _relative(doc.path, root), "fingerprint": fingerprint,
+                        "meta": result.document_meta.get(doc.sha256), "notes": doc_notes})
+    skipped = [(s.document_sha256, s.locator, s.reason) for s in result.skipped]
+    by_name = {d.name: d.sha256 for d in docs}
+    unmapped_rows = [{"document_sha256": by_name.get(u.document, docs[0].sha256), "source": u.label.source,
+                      "field": u.label.field, "label": u.label.label, "figures": u.figures,
+                      "first_place": u.label.place, "first_locator": u.first_locator,
+                      "mapping_file": u.label.mapping_file, "suggestion": u.label.suggestion} for u in found]
+    store.replace_documents(entries, df, skipped=skipped, unmapped=unmapped_rows)
+    by_sha = {d.sha256: d.name for d in docs}
+    summary.skipped += [(by_sha.get(s, s[:12]), loc, why) for s, loc, why in skipped]
+    summary.notes += result.notes + text_notes(df, names)
+    summary.unmapped += found
+    summary.parsed.append(names)
+    summary.observations += len(df)
+
+
+def text_notes(df: pd.DataFrame, names: str) -> list[str]:
+    """A note for figures printed as words where a number was expected (kept verbatim, value empty)."""
+    texts = df[df["qualifier"] == TEXT]
+    if texts.empty:
+        return []
+    first = texts.iloc[0]
+    return [f"{names}: {len(texts)} figure(s) printed as words where a number was expected (kept in value_text, "
+            f"value empty, qualifier text), e.g. {first['locator']}: {first['value_text'][:120]!r}"]
+
+
+def unmapped_found(result: ParseResult, df: pd.DataFrame, docs) -> list[UnmappedFound]:
+    """Each unmapped label with the figures that carry it: its words as the policy or metric label, its slug as the
+    platform, or its text in the locator."""
+    out = []
+    names = {d.sha256: d.name for d in docs}
+    lower = {c: df[c].str.casefold() for c in ("policy_label", "metric_label", "locator", "breakdown")}
+    for u in result.unmapped:
+        text = u.label.casefold()
+        carries = (lower["policy_label"] == text) | (lower["metric_label"] == text)
+        if not carries.any():
+            carries = lower["locator"].str.contains(text, regex=False) | lower["breakdown"].str.contains(text, regex=False)
+        separator = next((s for s in (" / ", " | ") if s in text), None)
+        if not carries.any() and separator:  # looked up as 'group / label' (Discord's 'table / column', X's 'kind | column')
+            group, _, last = text.rpartition(separator)
+            carries = (((lower["metric_label"] == last) | (lower["policy_label"] == last))
+                       & lower["locator"].str.contains(group, regex=False))
+        if not carries.any():  # a service or organisation we do not list: its slug is the platform
+            carries = df["platform"] == slugify(u.label.label)
+        hits = df[carries]
+        first = hits.iloc[0] if len(hits) else None
+        document = names.get(first["document_sha256"], "") if first is not None else _file_name(u.file, docs)
+        out.append(UnmappedFound(u, document, len(hits), first["locator"] if first is not None else ""))
+    return out
+
+
+def _file_name(file: str, docs) -> str:
+    return next((d.name for d in docs if d.name in file), docs[0].name if docs else "")
+
+
+def _relative(path: Path, root: Path) -> str:
+    """A document's path as recorded: relative to the sources folder, or to the repo for built-in files."""
+    from reports import PACKAGE_DIR
+
+    for base in (root if root.is_dir() else root.parent, PACKAGE_DIR.parent):
+        if path.is_relative_to(base):
+            return str(path.relative_to(base))
+    return path.name
+
+
+def _parse(collector: Collector, docs) -> ParseResult:
+    """Run a collector; anything it raises that is not ours becomes a ParseError naming the file."""
+    try:
+        return collector.read(docs)
+    except AtlasError:
+        raise
+    except Exception as exc:  # a parser bug or a malformed file: name the file, keep the cause
+        raise ParseError(f"{type(exc).__name__}: {exc}", file=docs[0].path, source=collector.id) from exc
+
+
+def _finish(df: pd.DataFrame, source: str, docs) -> pd.DataFrame:
+    """Fill source, document and URL; validate; refuse one figure printed twice with two values."""
+    df = df.copy()
+    df["source"] = source
+    if len(docs) == 1:
+        doc = docs[0]
+        df["document_sha256"] = df["document_sha256"].replace("", doc.sha256).fillna(doc.sha256)
+    urls = {d.sha256: d.source_url for d in docs}
+    missing_url = df["source_url"].fillna("") == ""
+    df.loc[missing_url, "source_url"] = df.loc[missing_url, "document_sha256"].map(urls)
+    file = ", ".join(str(d.path) for d in docs)
+    df = validate(df, file=file, source=source)
+    keys = figure_keys(df)
+    df = df[~pd.concat([keys, df[["value", "document_sha256"]]], axis=1).duplicated()]
+    keys = figure_keys(df).assign(document_sha256=df["document_sha256"])
+    clash = df[keys.duplicated(keep=False)]
+    if not clash.empty:
+        first = clash.iloc[0]
+        where = ", ".join(clash[(clash[FIGURE_KEY] == first[FIGURE_KEY]).all(axis=1)]["locator"].head(4))
+        raise ValidationError(f"one figure printed with different values at {where}: "
+                              f"{first['metric_label']} / {first['policy_label']} / {first['period']}",
+                              file=file, source=source)
+    return df
+
+
+def store_parsed(db: Path, doc, observations: pd.DataFrame, *, relative_path: str, fingerprint: str,
+                 meta: dict | None = None, notes: list[str] | None = None) -> None:
+    """Add one parsed document and its observations atomically: a crash leaves the store as it was."""
+    with writing(db) as store:
+        store.replace_documents([{"doc": doc, "relative_path": relative_path, "fingerprint": fingerprint,
+                                  "meta": meta, "notes": notes}], observations)
+
+
+def stored_with_note(db: Path, source: str, name: str, note: str) -> bool:
+    """Whether the store holds a document of this source and name whose notes start with `note`."""
+    if not Path(db).exists():
+        return False
+    with Store(Path(db), read_only=True) as store:
+        return bool(store.con.execute("SELECT count(*) FROM documents WHERE source = ? AND name = ? "
+                                      "AND starts_with(notes, ?)", [source, name, note]).fetchall()[0][0])

@@ -1,0 +1,94 @@
+"""What every collector is: a pure parser from published files to rows of the common schema."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from reports.model.documents import Document, SourceCard, source_card
+from reports.model.vocab import MAPPINGS_DIR, Unmapped, recording_unmapped
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A row or table the collector read but did not import, and why (shown in the build summary)."""
+
+    document_sha256: str
+    locator: str
+    reason: str
+
+
+@dataclass
+class ParseResult:
+    """What a collector returns for one bundle of documents."""
+
+    observations: pd.DataFrame
+    skipped: list[Skipped] = field(default_factory=list)
+    # Findings a reader should know of (a total that does not add up, a corrected period, ...).
+    notes: list[str] = field(default_factory=list)
+    # Per document sha256: `edition` label, `edition_date` (orders editions; latest wins), `text` for display,
+    # and what the document says of itself where the source card can only say it generally: `publisher`,
+    # `published` (date), `title`.
+    document_meta: dict[str, dict] = field(default_factory=dict)
+    # Labels no mapping covers, met while parsing (filled by Collector.read).
+    unmapped: list[Unmapped] = field(default_factory=list)
+
+
+class Collector:
+    """Base for one source: set `id` (also its folder name under a sources dir) and implement `parse`.
+
+    `parse` must be pure: it reads only the documents' bytes and the repo's data files, never the network.
+    """
+
+    id: str = ""
+    # Bump when parsing logic changes, so a rebuild re-parses documents already in the store.
+    version: str = "1"
+    # File name patterns this collector reads inside its folder.
+    patterns: tuple[str, ...] = ("*",)
+    # Folder names (anywhere in a path under the sources dir) whose files belong to this collector;
+    # empty means just the id.
+    folders: tuple[str, ...] = ()
+
+    @property
+    def folder_names(self) -> tuple[str, ...]:
+        return self.folders or (self.id,)
+
+    def builtin_files(self) -> list[Path]:
+        """Files shipped in the repo that every build reads (e.g. hand-curated figures); default none."""
+        return []
+
+    @property
+    def card(self) -> SourceCard:
+        return source_card(self.id)
+
+    def sniff(self, path: Path) -> bool:
+        """Recognise a file of this source found outside its folder (default: never)."""
+        return False
+
+    def bundles(self, files: list[Path]) -> list[list[Path]]:
+        """Group files read together (default: each file on its own)."""
+        return [[f] for f in sorted(files)]
+
+    def parse(self, documents: list[Document]) -> ParseResult:
+        raise NotImplementedError
+
+    def read(self, documents: list[Document]) -> ParseResult:
+        """Parse, recording every label no mapping covers (what the build and the tests call)."""
+        with recording_unmapped() as found:
+            result = self.parse(documents)
+        result.unmapped = [*result.unmapped, *(u for u in found if u not in result.unmapped)]
+        return result
+
+    def fingerprint(self) -> str:
+        """Changes whenever the parser version or the source's mapping files change."""
+        digest = hashlib.sha256(f"{self.id}:{self.version}".encode())
+        for path in sorted((MAPPINGS_DIR / self.id).glob("*.csv")):
+            digest.update(path.read_bytes())
+        return digest.hexdigest()[:16]
+
+
+def edition_meta(label: str, edition_date: date, **extra) -> dict:
+    return {"edition": label, "edition_date": edition_date, **extra}

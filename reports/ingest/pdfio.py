@@ -1,0 +1,57 @@
+"""Open published PDFs with pdfplumber so that a damaged file fails with our error, wherever pdfminer notices."""
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pdfplumber
+from pdfminer.pdfparser import PDFSyntaxError
+from pdfminer.psexceptions import PSException
+from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
+
+# pdfminer parses lazily: a damaged page shows only when it is read, so the whole read is guarded.
+PDF_ERRORS = (MalformedPDFException, PdfminerException, PSException, PDFSyntaxError, KeyError, TypeError,
+              ValueError, AssertionError, IndexError, AttributeError)
+
+
+@contextmanager
+def open_pdf(data: bytes, *, file: str | Path) -> Iterator[pdfplumber.PDF]:
+    """A pdfplumber PDF over the bytes; any pdfminer failure while it is read becomes a ParseError naming the file."""
+    from reports.model.errors import ParseError
+
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+    except Exception as exc:  # pdfminer raises many types for bytes that are not a PDF
+        raise ParseError(f"not a readable PDF ({type(exc).__name__}: {exc})", file=file) from None
+    try:
+        with pdf:  # closing reads the pages too
+            yield pdf
+    except PDF_ERRORS as exc:
+        if not _raised_in_pdf_library(exc):
+            raise  # the collector's own error (a bug, or its own ParseError): kept as it is, with its cause
+        raise ParseError(f"damaged PDF ({type(exc).__name__}: {exc})", file=file) from exc
+
+
+# Where pdfminer and pdfplumber live: an error raised inside them is the PDF's fault, not the collector's.
+_PDF_LIBRARIES = tuple(str(Path(module.__file__).parent) for module in (pdfplumber, __import__("pdfminer")))
+
+
+def _raised_in_pdf_library(exc: BaseException) -> bool:
+    """Whether the innermost frame of the error's traceback is pdfminer's or pdfplumber's code."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and tb.tb_frame.f_code.co_filename.startswith(_PDF_LIBRARIES)
+
+
+def page_text(path: Path, page: int) -> str:
+    """The text of one page of a PDF file, or '' when it is not a readable PDF or has no such page (for sniffing)."""
+    if path.suffix.lower() != ".pdf":
+        return ""
+    try:
+        with pdfplumber.open(path) as pdf:
+            return (pdf.pages[page].extract_text() or "") if len(pdf.pages) > page else ""
+    except Exception:  # not a readable PDF: simply not this collector's
+        return ""

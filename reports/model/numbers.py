@@ -1,0 +1,87 @@
+"""Read numbers as publishers print them: "20,800,000", "98.90%", "4%-5%", "N/A", "--"."""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from reports.model.errors import ParseError
+
+# Cells that mean "no figure published"; kept distinct from an explicit zero.
+MISSING = {"", "n/a", "na", "--", "-", "—", "–", "none", "null", "nan", "not available", "x"}
+
+_NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
+_SPACED = re.compile(r"^[+-]?\d{1,3}([  \u202f]\d{3})+(\.\d+)?$")
+
+
+# The qualifier of a cell that holds words where a number was expected ("See our PDF report: https://..."): the
+# words are kept as value_text, the value stays empty, and the build notes it; never fatal.
+TEXT = "text"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A published number: its value, unit and how it was qualified ('' when exact)."""
+
+    value: float | None
+    unit: str = "count"
+    qualifier: str = ""
+
+
+def is_missing(text: object) -> bool:
+    """True when a cell holds no figure (empty, N/A, dashes)."""
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        return True
+    return str(text).strip().lower() in MISSING
+
+
+def parse_number(text: object, *, file: str | None = None, place: str | None = None) -> float | None:
+    """Parse a count such as "20,800,000" or "1 234"; None where no figure was published."""
+    if is_missing(text):
+        return None
+    if isinstance(text, int | float):
+        return float(text)
+    raw = str(text).strip().strip('"').strip()
+    if _NUMBER.match(raw):
+        return float(raw.replace(",", ""))
+    if _SPACED.match(raw):
+        return float(re.sub(r"[  \u202f]", "", raw))
+    raise ParseError(f"not a number: {text!r}", file=file, place=place)
+
+
+def parse_percent(text: object, *, file: str | None = None, place: str | None = None) -> float | None:
+    """Parse "98.90%" (or a bare 98.9) into the ratio 0.989; None where no figure was published."""
+    if is_missing(text):
+        return None
+    raw = str(text).strip()
+    if raw.endswith("%"):
+        raw = raw[:-1].strip()
+    value = parse_number(raw, file=file, place=place)
+    return None if value is None else round(value / 100, 12)
+
+
+def parse_figure(text: object, *, file: str | None = None, place: str | None = None,
+                 lenient: bool = False) -> list[Figure]:
+    """Parse any published cell into figures: a range such as "4%-5%" gives a lower and an upper one.
+
+    `lenient`: a cell that is not a number (a sentence, a note, a malformed figure) gives one figure with no value
+    and the qualifier `text` instead of an error, so the printed words are kept and flagged."""
+    if lenient:
+        try:
+            return parse_figure(text, file=file, place=place)
+        except ParseError:
+            return [Figure(None, "count", TEXT)]
+    if is_missing(text):
+        return []
+    raw = str(text).strip()
+    if "%" in raw and re.match(r"^[\d.,]+\s*%?\s*[-–]\s*[\d.,]+\s*%$", raw):
+        low, high = re.split(r"\s*[-–]\s*", raw, maxsplit=1)
+        return [Figure(parse_percent(low.rstrip("%") + "%", file=file, place=place), "ratio", "range_lower"),
+                Figure(parse_percent(high, file=file, place=place), "ratio", "range_upper")]
+    qualifier = ""
+    for prefix, name in (("<", "less_than"), (">", "more_than"), ("~", "approximate")):
+        if raw.startswith(prefix):
+            raw, qualifier = raw[1:].strip(), name
+    if raw.endswith("%"):
+        return [Figure(parse_percent(raw, file=file, place=place), "ratio", qualifier)]
+    return [Figure(parse_number(raw, file=file, place=place), "count", qualifier)]

@@ -1,0 +1,183 @@
+"""Vocabularies (platforms, policy areas, metrics) and per-source label mappings, all read from data files."""
+from __future__ import annotations
+
+import contextvars
+import csv
+import functools
+import io
+import re
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from reports import PACKAGE_DIR
+from reports.model.errors import AtlasError
+
+VOCAB_DIR = Path(__file__).resolve().parent / "vocabularies"
+MAPPINGS_DIR = PACKAGE_DIR / "mappings"
+# Reserved ids (../shared/DESIGN.md) for a label no mapping covers yet: the figure is kept with the publisher's
+# words verbatim and flagged, never summed or charted with harmonised figures.
+UNMAPPED_AREA = "UNMAPPED"
+UNMAPPED_METRIC = "unmapped"
+# What an unmapped row gives for each target column of a mapping file (other columns: empty).
+_UNMAPPED_TARGETS = {"policy_area": UNMAPPED_AREA, "metric": UNMAPPED_METRIC}
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(handle)]
+
+
+@functools.cache
+def vocabulary(name: str) -> dict[str, dict[str, str]]:
+    """One vocabulary (`platforms`, `policy_areas`, `metrics`) as {id: row}."""
+    path = VOCAB_DIR / f"{name}.csv"
+    rows = _read_csv(path)
+    key = next(iter(rows[0])) if rows else "id"
+    return {row[key]: row for row in rows}
+
+
+def platforms() -> dict[str, dict[str, str]]:
+    return vocabulary("platforms")
+
+
+def policy_areas() -> dict[str, dict[str, str]]:
+    return vocabulary("policy_areas")
+
+
+def metrics() -> dict[str, dict[str, str]]:
+    return vocabulary("metrics")
+
+
+def _normal(label: str) -> str:
+    return " ".join(str(label).split())
+
+
+@dataclass(frozen=True)
+class Unmapped:
+    """A label in a published file that no mapping covers: where it was met, and the mapping row that would map it."""
+
+    source: str
+    field: str  # the mapping it was looked up in (policy_areas, metrics, platforms, indicators, ...)
+    label: str
+    file: str
+    place: str
+    mapping_file: str
+    suggestion: str  # the CSV row to add to mapping_file, its targets in <angle brackets>
+
+    def describe(self) -> str:
+        return (f"{self.source} {self.field} {self.label!r} (first at {self.place or self.file}): "
+                f"add `{self.suggestion}` to {self.mapping_file}")
+
+
+_FOUND: contextvars.ContextVar[list[Unmapped] | None] = contextvars.ContextVar("unmapped_labels", default=None)
+
+
+@contextmanager
+def recording_unmapped() -> Iterator[list[Unmapped]]:
+    """Collect every unmapped label met while parsing (the build wraps each document's parse in this)."""
+    found: list[Unmapped] = []
+    token = _FOUND.set(found)
+    try:
+        yield found
+    finally:
+        _FOUND.reset(token)
+
+
+def record_unmapped(source: str, field: str, label: str, *, file=None, place=None, mapping_file: str = "",
+                    suggestion: str = "") -> None:
+    """Note one unmapped label (once per source, field and label) for the build summary and `tatlas unmapped`."""
+    found = _FOUND.get()
+    if found is None or any((u.source, u.field, u.label) == (source, field, label) for u in found):
+        return
+    found.append(Unmapped(source, field, label, str(file or ""), place or "", mapping_file, suggestion))
+
+
+def csv_line(cells: list[str]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(cells)
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A source's mapping from its own labels to our vocabulary: `reports/mappings/<source>/<kind>.csv`."""
+
+    source: str
+    kind: str
+    path: Path
+    rows: dict[str, dict[str, str]]
+
+    def lookup(self, label: str, *, file: str | Path | None = None, place: str | None = None) -> dict[str, str]:
+        """The mapped row for a label. A label no row covers is never fatal: it is recorded (file, place and the row
+        that would map it) and gets an unmapped row: the label verbatim, `UNMAPPED` / `unmapped` as policy area and
+        metric, a slug of it as platform, every other column empty."""
+        key = _normal(label)
+        row = self.rows.get(key) or self.rows.get(key.casefold())
+        if row is None:
+            return self.unmapped(label, file=file, place=place)
+        return row
+
+    @property
+    def columns(self) -> list[str]:
+        return list(next(iter(self.rows.values()))) if self.rows else ["label"]
+
+    @property
+    def relative_path(self) -> str:
+        return str(self.path.relative_to(PACKAGE_DIR.parent))
+
+    def unmapped(self, label: str, *, file=None, place=None) -> dict[str, str]:
+        """The row an unmapped label gets, after recording it."""
+        text = _normal(label)
+        columns = self.columns
+        suggestion = csv_line([text] + [f"<{c}>" if c in (*_UNMAPPED_TARGETS, "platform", "region") else ""
+                                        for c in columns[1:]])
+        record_unmapped(self.source, self.kind, text, file=file, place=place, mapping_file=self.relative_path,
+                        suggestion=suggestion)
+        row = {c: _UNMAPPED_TARGETS.get(c, "") for c in columns}
+        row[columns[0]] = text
+        if "platform" in row:
+            row["platform"] = slugify(text) or "unnamed"
+        row["unmapped"] = "yes"
+        return row
+
+    def __contains__(self, label: str) -> bool:
+        key = _normal(label)
+        return key in self.rows or key.casefold() in self.rows
+
+
+@functools.cache
+def mapping(source: str, kind: str) -> Mapping:
+    """Load `reports/mappings/<source>/<kind>.csv`; its first column is the source's label."""
+    path = MAPPINGS_DIR / source / f"{kind}.csv"
+    if not path.exists():
+        raise AtlasError(f"no mapping file {path}", source=source)
+    rows: dict[str, dict[str, str]] = {}
+    raw = _read_csv(path)
+    label_column = next(iter(raw[0])) if raw else "label"
+    for row in raw:
+        key = _normal(row[label_column])
+        rows[key] = row
+        rows.setdefault(key.casefold(), row)
+    _check_targets(path, raw)
+    return Mapping(source, kind, path, rows)
+
+
+def _check_targets(path: Path, rows: list[dict[str, str]]) -> None:
+    """A mapping may only point at ids our vocabularies know."""
+    checks = {"policy_area": policy_areas(), "metric": metrics(), "platform": platforms()}
+    for number, row in enumerate(rows, start=2):
+        for column, known in checks.items():
+            value = row.get(column)
+            if value and value not in known:
+                raise AtlasError(f"{column} {value!r} is not in reports/vocab", file=path, place=f"line {number}")
+
+
+def slugify(name: str) -> str:
+    """A lowercase ASCII slug of a name ('Some Company, Inc.' -> 'some-company-inc'); '' when nothing is left.
+
+    An organisation without a platform of ours keeps a slug of its name as its `platform`."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")

@@ -1,0 +1,1 @@
+"""Publish: what leaves the atlas. Exports, data packages, citations, charts and briefs."""

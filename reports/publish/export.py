@@ -1,0 +1,94 @@
+"""Exports of the latest observations: the contract columns first (../shared/DESIGN.md), then the licence
+each figure's source stated, then extras; every export also writes a Frictionless `datapackage.json`."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+import pandas as pd
+
+from reports.model.errors import AtlasError
+from reports.model.licences import licence_statement
+from reports.model.schema import CONTRACT_COLUMNS, EXTRA_COLUMNS, NO_LICENCE, UNMAPPED_AREA, UNMAPPED_METRIC
+from reports.model.selection import Selection
+from reports.publish.spreadsheet import write_csv, write_xlsx
+from reports.query.figures import select, sources_frame
+from reports.query.normalise import add_per_million
+from reports.store.database import Store
+
+FORMATS = ("csv", "parquet", "xlsx", "json")
+TEXT_FORMATS = ("csv", "json")  # those that can go to standard output
+# The licence travels with each figure, right after the contract columns; `harmonised` says which figures are the
+# publisher's own labels that no mapping covers yet.
+EXPORT_COLUMNS = CONTRACT_COLUMNS + ["license"] + EXTRA_COLUMNS + ["harmonised"]
+DATA_SHEET, SOURCES_SHEET = "data", "sources"
+XLSX_MAX_ROWS = 1_048_576  # a sheet's rows, the header included
+
+
+# -- what an export holds ------------------------------------------------------------------------------
+def export_frame(store: Store, selection: Selection | None = None, *, per_million: bool = False) -> pd.DataFrame:
+    """The latest figures of a selection in export order: contract columns, `license`, extras (and derived ones)."""
+    df = select(store, selection)
+    licences = store.query("SELECT sha256, license FROM documents")
+    by_document = {sha: licence_statement(text) for sha, text in zip(licences.sha256, licences.license, strict=True)}
+    df.insert(len(CONTRACT_COLUMNS), "license", df["document_sha256"].map(by_document).fillna(NO_LICENCE))
+    df["harmonised"] = harmonised(df)
+    if per_million:
+        df = add_per_million(store, df)
+    return df.reset_index(drop=True)
+
+
+def harmonised(df: pd.DataFrame) -> pd.Series:
+    """'yes', or 'not yet' for a figure whose policy or measure no mapping covers yet (its words kept verbatim)."""
+    unmapped = (df["policy_area"] == UNMAPPED_AREA) | (df["metric"] == UNMAPPED_METRIC)
+    return unmapped.map({True: "not yet", False: "yes"})
+
+
+# -- writing -------------------------------------------------------------------------------------------
+def write(df: pd.DataFrame, out: Path | TextIO, fmt: str, sources: pd.DataFrame | None = None) -> Path | TextIO:
+    """Write observations in one of FORMATS to a file or a text stream (standard output: csv and json only;
+    XLSX: a data sheet, and a sources sheet when given)."""
+    if not hasattr(out, "write"):
+        out.parent.mkdir(parents=True, exist_ok=True)
+    elif fmt not in TEXT_FORMATS:
+        raise AtlasError(f"{fmt} cannot go to a text stream: give a file (--out) or use {' or '.join(TEXT_FORMATS)}")
+    if fmt == "csv":
+        write_csv(df, out)
+    elif fmt == "parquet":
+        df.to_parquet(out, index=False)
+    elif fmt == "json":
+        df.to_json(out, orient="records", indent=1, force_ascii=False)
+    elif fmt == "xlsx":
+        if len(df) >= XLSX_MAX_ROWS:
+            raise AtlasError(f"{len(df)} figures do not fit in one XLSX sheet ({XLSX_MAX_ROWS - 1} rows at most): "
+                             "narrow the selection or use --format parquet or csv", file=out)
+        write_xlsx({DATA_SHEET: df, **({SOURCES_SHEET: sources} if sources is not None else {})}, out)
+    else:
+        raise AtlasError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}", file=out)
+    return out
+
+
+@dataclass
+class Exported:
+    """What an export wrote."""
+
+    data: Path
+    package: Path
+    rows: int
+    sources: int
+
+
+def export(store: Store, out: Path, fmt: str, selection: Selection | None = None, *,
+           per_million: bool = False) -> Exported:
+    """Write a selection's figures and, beside them, a `datapackage.json` describing and checksumming them."""
+    from reports.publish.package import check_output, package_path, write_package
+
+    check_output(out, store.path)
+    package_path(out)  # refuses before anything is written when no descriptor may be written
+    selection = selection or Selection()
+    df = export_frame(store, selection, per_million=per_million)
+    sources = sources_frame(store, df)
+    write(df, out, fmt, sources)
+    package = write_package(store, out, fmt, df, sources, selection)
+    return Exported(data=out, package=package, rows=len(df), sources=len(sources))

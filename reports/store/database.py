@@ -1,0 +1,335 @@
+"""The store: an embedded DuckDB database holding every version of every figure, with its document."""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from reports import data_home
+from reports.model.documents import Document
+from reports.model.errors import StoreError
+from reports.model.schema import COLUMNS, DOCUMENT_FIELDS, FIGURE_KEY, UNMAPPED_FIELDS, figure_key_sql, sql_columns
+from reports.store.locks import locked
+
+ENV_VAR = "TATLAS_DB"
+BUNDLED_DIR = Path(__file__).resolve().parent / "atlas"
+BUNDLE_TABLES = ("documents", "observations", "skipped", "latest", "unmapped")
+
+# The tables' columns come from the schema's declarations (reports/schema.py).
+DOCUMENT_COLUMNS = [f.name for f in DOCUMENT_FIELDS]
+# Labels compare without case: publishers recapitalise ('Violence And Incitement' / 'Violence and Incitement').
+_KEY = ", ".join(figure_key_sql())
+_O_KEY = ", ".join(figure_key_sql("o"))
+_EDITION_ORDER = ("d.edition_date DESC NULLS LAST, d.published DESC NULLS LAST, d.retrieved DESC NULLS LAST, "
+                  "d.first_seen DESC, o.document_sha256")
+
+
+def default_db_path() -> Path:
+    """`$TATLAS_DB`, else `$XDG_DATA_HOME/tatlas/atlas.duckdb` (~/.local/share/tatlas/atlas.duckdb)."""
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR]).expanduser()
+    return data_home() / "atlas.duckdb"
+
+
+def resolve_db(db: str | Path | None) -> Path:
+    """The store's path, symlinks resolved (a link to a store is that store: one lock, one file)."""
+    return (Path(db).expanduser() if db else default_db_path()).resolve()
+
+
+class Store:
+    """Read and write the atlas. Open a file with `Store(path)`, or the bundled atlas with `Store.bundled()`."""
+
+    def __init__(self, path: Path | None = None, *, read_only: bool = False):
+        self.path = path
+        try:
+            self.con = duckdb.connect(str(path) if path else ":memory:", read_only=read_only)
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot open the store ({exc})", file=path) from None
+        if not read_only:
+            self._create()
+
+    # -- opening ---------------------------------------------------------------------------------
+    @classmethod
+    def bundled(cls, directory: Path = BUNDLED_DIR) -> Store:
+        """The atlas committed with the project, loaded into memory (no build needed)."""
+        missing = [t for t in BUNDLE_TABLES if not (directory / f"{t}.parquet").exists()]
+        if missing:
+            raise StoreError(f"the bundled atlas lacks {missing}; run `tatlas bundle`", file=directory)
+        store = cls(None)
+        # `latest` ships materialised, so opening the bundle is a load, not a recomputation; every version of
+        # every figure is read from its Parquet file only when asked for (changes, provenance), so start is quick.
+        for table in BUNDLE_TABLES:
+            path = str(directory / f"{table}.parquet")
+            if table == "observations":
+                store.con.execute("DROP TABLE observations")
+                quoted = path.replace("'", "''")
+                store.con.execute(f"CREATE VIEW observations AS SELECT * FROM read_parquet('{quoted}')")
+            else:
+                store.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet(?)", [path])
+        store.label = "bundled atlas"
+        return store
+
+    @classmethod
+    def open(cls, db: str | Path | None = None, *, fallback_to_bundled: bool = True) -> Store:
+        """The store at --db / $TATLAS_DB / the default path; the bundled atlas where none was built yet."""
+        path = resolve_db(db)
+        if path.exists():
+            store = cls(path, read_only=True)
+            store.label = str(path)
+            return store
+        if db or not fallback_to_bundled:
+            raise StoreError("no store here; run `tatlas build` first", file=path)
+        return cls.bundled()
+
+    label = "store"
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- schema ----------------------------------------------------------------------------------
+    def _create(self) -> None:
+        self.con.execute(f"CREATE TABLE IF NOT EXISTS documents ({sql_columns(DOCUMENT_FIELDS)}, PRIMARY KEY (sha256))")
+        self.con.execute(f"CREATE TABLE IF NOT EXISTS observations ({sql_columns()})")
+        self.con.execute("CREATE TABLE IF NOT EXISTS skipped (document_sha256 VARCHAR, locator VARCHAR, "
+                         "reason VARCHAR)")
+        self.con.execute(f"CREATE TABLE IF NOT EXISTS unmapped ({sql_columns(UNMAPPED_FIELDS)})")
+        if not self._has_table("latest"):
+            self.refresh_latest()
+
+    def _has_table(self, name: str) -> bool:
+        return bool(self.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+                                     [name]).fetchall()[0][0])
+
+    # -- writing ---------------------------------------------------------------------------------
+    def known_document(self, sha256: str) -> dict | None:
+        row = self.con.execute("SELECT * FROM documents WHERE sha256 = ?", [sha256]).fetchdf()
+        return None if row.empty else row.iloc[0].to_dict()
+
+    def remove_document(self, sha256: str) -> None:
+        for table, column in (("observations", "document_sha256"), ("skipped", "document_sha256"),
+                              ("unmapped", "document_sha256"), ("documents", "sha256")):
+            self.con.execute(f"DELETE FROM {table} WHERE {column} = ?", [sha256])
+
+    @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """One atomic, durable change: committed whole when the block ends, rolled back whole when it raises (a
+        process killed inside it leaves nothing of it: DuckDB replays only committed transactions)."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    def replace_documents(self, entries: list[dict], observations: pd.DataFrame, *,
+                          skipped: list[tuple[str, str, str]] = (), unmapped: list[dict] = ()) -> None:
+        """Store one parsed bundle (its documents, figures, skipped rows and unmapped labels) in one transaction,
+        replacing any earlier parse of the same documents, and bring `latest` up to date for the figures touched."""
+        shas = [e["doc"].sha256 for e in entries]
+        with self.transaction():
+            keys = ", ".join(f"{expr} AS k{n}" for n, expr in enumerate(figure_key_sql()))
+            marks = ", ".join("?" for _ in shas)
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE touched AS SELECT DISTINCT {keys} FROM observations "
+                             f"WHERE document_sha256 IN ({marks})", shas)
+            for entry in entries:
+                self.add_document(**entry)
+            self.add_observations(observations)
+            self.add_skipped(list(skipped))
+            self.add_unmapped(list(unmapped))
+            if not observations.empty:
+                self.con.register("new_observations", observations[COLUMNS])
+                self.con.execute(f"INSERT INTO touched SELECT DISTINCT {keys} FROM new_observations")
+                self.con.unregister("new_observations")
+            self.refresh_latest(touched="touched")
+            self.con.execute("DROP TABLE touched")
+
+    def add_document(self, doc: Document, *, relative_path: str, fingerprint: str, meta: dict | None = None,
+                     notes: list[str] | None = None) -> None:
+        meta = meta or {}
+        previous = self.known_document(doc.sha256)
+        first_seen = previous["first_seen"] if previous else datetime.now(UTC).replace(tzinfo=None)
+        self.remove_document(doc.sha256)
+        row = {
+            "sha256": doc.sha256, "source": doc.source, "name": doc.name, "path": relative_path, "size": doc.size,
+            "media_type": doc.media_type, "source_url": doc.source_url,
+            # What the document says of itself (a DSA report names its provider and publication date) wins.
+            "publisher": meta.get("publisher") or doc.publisher, "license": doc.license,
+            "published": meta.get("published") or doc.published, "retrieved": doc.retrieved,
+            "title": meta.get("title") or doc.title,
+            "edition": meta.get("edition"), "edition_date": meta.get("edition_date"), "first_seen": first_seen,
+            "fingerprint": fingerprint, "text": meta.get("text"), "notes": "\n".join(notes or []) or None,
+        }
+        frame = pd.DataFrame([row], columns=DOCUMENT_COLUMNS)
+        self.con.register("new_document", frame)
+        self.con.execute("INSERT INTO documents BY NAME SELECT * FROM new_document")
+        self.con.unregister("new_document")
+
+    def add_observations(self, df: pd.DataFrame) -> None:
+        if df.empty:
+            return
+        self.con.register("new_observations", df[COLUMNS])
+        self.con.execute("INSERT INTO observations BY NAME SELECT * FROM new_observations")
+        self.con.unregister("new_observations")
+
+    def add_skipped(self, rows: list[tuple[str, str, str]]) -> None:
+        if rows:
+            self.con.executemany("INSERT INTO skipped VALUES (?, ?, ?)", rows)
+
+    def add_unmapped(self, rows: list[dict]) -> None:
+        if rows:
+            frame = pd.DataFrame(rows, columns=[f.name for f in UNMAPPED_FIELDS])
+            self.con.register("new_unmapped", frame)
+            self.con.execute("INSERT INTO unmapped BY NAME SELECT * FROM new_unmapped")
+            self.con.unregister("new_unmapped")
+
+    def refresh_latest(self, touched: str | None = None) -> None:
+        """Materialise `latest`: for each figure, the value in the newest edition that printed it.
+
+        With `touched` (a table of figure keys k0..kn), only those figures are recomputed: a write costs its own
+        size, not the store's."""
+        ranked = f"""
+            SELECT * EXCLUDE (version_rank) FROM (
+                SELECT o.*, row_number() OVER (PARTITION BY {_O_KEY}
+                                               ORDER BY {_EDITION_ORDER}) AS version_rank
+                FROM observations o JOIN documents d ON d.sha256 = o.document_sha256
+                {{where}})
+            WHERE version_rank = 1"""
+        if touched is None:
+            self.con.execute("CREATE OR REPLACE TABLE latest AS " + ranked.format(where=""))
+            return
+
+        def matches(alias: str) -> str:
+            pairs = " AND ".join(f"t.k{n} = {expr}" for n, expr in enumerate(figure_key_sql(alias)))
+            return f"EXISTS (SELECT 1 FROM {touched} t WHERE {pairs})"
+
+        self.con.execute(f"DELETE FROM latest WHERE {matches('latest')}")
+        self.con.execute(f"INSERT INTO latest BY NAME {ranked.format(where='WHERE ' + matches('o'))}")
+
+    def latest_is_current(self) -> tuple[int, int]:
+        """(figure versions missing from `latest`, rows of `latest` that are not the newest version or orphaned)."""
+        columns = ", ".join(COLUMNS)
+        fresh = f"""
+            SELECT {columns} FROM (
+                SELECT o.*, row_number() OVER (PARTITION BY {_O_KEY} ORDER BY {_EDITION_ORDER}) AS version_rank
+                FROM observations o JOIN documents d ON d.sha256 = o.document_sha256)
+            WHERE version_rank = 1"""
+        missing = self.con.execute(f"SELECT count(*) FROM ({fresh} EXCEPT ALL SELECT {columns} FROM latest)").fetchall()[0]
+        extra = self.con.execute(f"SELECT count(*) FROM (SELECT {columns} FROM latest EXCEPT ALL {fresh})").fetchall()[0]
+        return missing[0], extra[0]
+
+    # -- reading ---------------------------------------------------------------------------------
+    def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        return self.con.execute(sql, params or []).fetchdf()
+
+    def latest(self, where: str = "", params: list | None = None) -> pd.DataFrame:
+        """Latest observations, contract columns first, ordered for reading."""
+        sql = f"SELECT {', '.join(COLUMNS)} FROM latest {('WHERE ' + where) if where else ''} " \
+              "ORDER BY source, platform, metric, policy_area, region, breakdown, period_start, period_end, " \
+              "policy_label, metric_label, document_sha256, locator"  # a total order: the same store, the same bytes
+        return self.query(sql, params)
+
+    def documents(self) -> pd.DataFrame:
+        return self.query("SELECT * FROM documents ORDER BY source, edition_date NULLS LAST, name")
+
+    def changes(self, platform: str | None = None, source: str | None = None) -> pd.DataFrame:
+        """Figures whose value differs between consecutive editions: old and new value, both documents."""
+        filters, params = [], []
+        if platform:
+            filters.append("platform = ?")
+            params.append(platform)
+        if source:
+            filters.append("source = ?")
+            params.append(source)
+        where = ("WHERE " + " AND ".join(filters)) if filters else ""
+        return self.query(f"""
+            WITH versions AS (
+                SELECT o.*, d.edition, d.edition_date, d.first_seen, d.name AS document_name, d.source_url AS doc_url,
+                       row_number() OVER (PARTITION BY {_O_KEY}
+                                          ORDER BY {_EDITION_ORDER.replace('DESC', 'ASC')}) AS version
+                FROM observations o JOIN documents d ON d.sha256 = o.document_sha256
+                {where.replace('platform', 'o.platform').replace('source =', 'o.source =')}),
+            paired AS (
+                SELECT *, lag(value) OVER w AS old_value, lag(value_text) OVER w AS old_value_text,
+                       lag(document_sha256) OVER w AS old_document_sha256, lag(edition) OVER w AS old_edition,
+                       lag(document_name) OVER w AS old_document_name, lag(locator) OVER w AS old_locator,
+                       lag(metric_label) OVER w AS old_metric_label
+                FROM versions WINDOW w AS (PARTITION BY {_KEY} ORDER BY version))
+            SELECT {', '.join(FIGURE_KEY)}, metric_label, old_metric_label, period, old_value, value AS new_value,
+                   old_value_text, value_text AS new_value_text,
+                   unit, old_edition, edition AS new_edition, old_document_name, document_name AS new_document_name,
+                   old_document_sha256, document_sha256 AS new_document_sha256, old_locator, locator AS new_locator,
+                   first_seen AS new_first_seen
+            FROM paired
+            WHERE old_document_sha256 IS NOT NULL AND old_value IS DISTINCT FROM value
+            ORDER BY source, platform, metric, policy_label, breakdown, period_start, new_edition""", params)
+
+    def counts(self) -> dict[str, int]:
+        return {t: self.con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
+                for t in ("documents", "observations", "latest", "skipped")}
+
+    def unmapped(self) -> pd.DataFrame:
+        """Labels no mapping covers, once per source, field and label: the documents and figures that carry them
+        (in the latest edition that printed them), where first met, and the mapping row that would map them."""
+        return self.query("""
+            WITH dated AS (
+                SELECT u.*, d.name, coalesce(d.edition_date, CAST(d.first_seen AS DATE)) AS edition_order
+                FROM unmapped u JOIN documents d ON d.sha256 = u.document_sha256)
+            SELECT source, field, label, count(DISTINCT document_sha256) AS documents,
+                   arg_max(figures, (edition_order, name)) AS figures,
+                   arg_min(first_place, (edition_order, name)) AS first_place,
+                   arg_min(first_locator, (edition_order, name)) AS first_locator,
+                   arg_min(name, (edition_order, name)) AS first_document,
+                   any_value(mapping_file) AS mapping_file, any_value(suggestion) AS suggestion
+            FROM dated GROUP BY 1, 2, 3 ORDER BY 1, 2, 3""")
+
+    def carry_first_seen(self, previous: Path) -> None:
+        """Keep the date a document was first seen from an earlier bundle, so rebuilding does not renew it."""
+        old = previous / "documents.parquet"
+        if old.exists():
+            self.con.execute("UPDATE documents SET first_seen = old.first_seen FROM read_parquet(?) AS old "
+                             "WHERE old.sha256 = documents.sha256 AND old.first_seen < documents.first_seen",
+                             [str(old)])
+
+    def export_bundle(self, directory: Path) -> None:
+        """Write the tables as compressed Parquet, sorted so that the same build gives the same files."""
+        directory.mkdir(parents=True, exist_ok=True)
+        orders = {"documents": "source, name, sha256", "skipped": "document_sha256, locator, reason",
+                  "unmapped": "document_sha256, source, field, label",
+                  "latest": f"{', '.join(FIGURE_KEY)}, document_sha256, locator",
+                  "observations": f"{', '.join(FIGURE_KEY)}, document_sha256, locator"}
+        for table in BUNDLE_TABLES:
+            target = directory / f"{table}.parquet"
+            tmp = target.with_suffix(".parquet.tmp")
+            self.con.execute(f"COPY (SELECT * FROM {table} ORDER BY {orders[table]}) TO '{tmp}' "
+                             "(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 9, ROW_GROUP_SIZE 250000)")
+            os.replace(tmp, target)
+
+
+@contextmanager
+def writing(path: Path) -> Iterator[Store]:
+    """Open a store for changes, holding its lock. Each change is its own DuckDB transaction
+    (`Store.transaction`, `Store.replace_documents`), so a write costs its own size and a failure or a kill in
+    the middle of one leaves the store as the last committed change left it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with locked(path):
+        # Leftovers of the copy-then-rename writes of earlier versions.
+        for stale in (path.with_name(path.name + ".tmp"), path.with_name(path.name + ".tmp.wal")):
+            stale.unlink(missing_ok=True)
+        store = Store(path)
+        try:
+            yield store
+            store.con.execute("CHECKPOINT")
+        finally:
+            store.close()
