@@ -12,7 +12,8 @@ from reports.model.errors import AtlasError
 from reports.model.licences import licence_statement
 from reports.model.schema import CONTRACT_COLUMNS, EXTRA_COLUMNS, NO_LICENCE, UNMAPPED_AREA, UNMAPPED_METRIC
 from reports.model.selection import Selection
-from reports.publish.spreadsheet import write_csv, write_xlsx
+from reports.publish.package import check_output, package_path, write_package
+from reports.publish.spreadsheet import DATA_SHEET, SOURCES_SHEET, write_csv, write_xlsx
 from reports.query.figures import select, sources_frame
 from reports.query.normalise import add_per_million
 from reports.store.database import Store
@@ -22,7 +23,6 @@ TEXT_FORMATS = ("csv", "json")  # those that can go to standard output
 # The licence travels with each figure, right after the contract columns; `harmonised` says which figures are the
 # publisher's own labels that no mapping covers yet.
 EXPORT_COLUMNS = CONTRACT_COLUMNS + ["license"] + EXTRA_COLUMNS + ["harmonised"]
-DATA_SHEET, SOURCES_SHEET = "data", "sources"
 XLSX_MAX_ROWS = 1_048_576  # a sheet's rows, the header included
 
 
@@ -82,8 +82,6 @@ class Exported:
 def export(store: Store, out: Path, fmt: str, selection: Selection | None = None, *,
            per_million: bool = False) -> Exported:
     """Write a selection's figures and, beside them, a `datapackage.json` describing and checksumming them."""
-    from reports.publish.package import check_output, package_path, write_package
-
     check_output(out, store.path)
     package_path(out)  # refuses before anything is written when no descriptor may be written
     selection = selection or Selection()

@@ -23,7 +23,8 @@ from reports.model.schema import (
     Field,
 )
 from reports.model.selection import Selection
-from reports.publish.export import SOURCES_SHEET
+from reports.publish.spreadsheet import SOURCES_SHEET
+from reports.query.buildinfo import atlas_build
 from reports.store.database import Store
 
 PACKAGE_NAME = "datapackage.json"
@@ -111,8 +112,6 @@ def resource(name: str, path: Path, fmt: str, schema: dict, *, sheet: str | None
 def descriptor(store: Store, out: Path, fmt: str, df: pd.DataFrame, sources: pd.DataFrame,
                selection: Selection) -> dict:
     """The Data Package descriptor of one export."""
-    from reports.query.buildinfo import atlas_build
-
     build = atlas_build(store)
     # An unmapped measure is told apart by its label (reports.schema.figure_keys).
     key = FIGURE_KEY + (["metric_label"] if (df["metric"] == UNMAPPED_METRIC).any() else [])

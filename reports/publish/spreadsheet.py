@@ -12,6 +12,8 @@ from typing import TextIO
 
 import pandas as pd
 
+# The sheets of an XLSX export.
+DATA_SHEET, SOURCES_SHEET = "data", "sources"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d[\d,]*(\.\d+)?|\.\d+)%?")
 
