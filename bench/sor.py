@@ -43,8 +43,8 @@ def run_floor(dump: Path) -> int:
 
 
 def run_ours(dump: Path, engine: str = "duckdb") -> int:
+    from collectors.dsa_tdb.dumps import count_dump, parse_dump_name
     from collectors.dsa_tdb.engines import make_engine
-    from collectors.dsa_tdb.ingest import count_dump, parse_dump_name
 
     runner = make_engine(engine)
     try:
@@ -151,7 +151,7 @@ def measure(name: str, dump: Path) -> tuple[float, float, int]:
 
 def dump_of(rows: int, day: date, folder: Path) -> Path:
     """The synthetic dump of `rows` rows in `folder`, written unless already there."""
-    from collectors.dsa_tdb.synth import synth
+    from tatlas.sor_synth import synth
 
     dump = folder / f"sor-global-{day}-full.zip"
     truth = dump.with_name(dump.name + ".truth.json")

@@ -222,7 +222,7 @@ def bundle(sources, out):
 @db_option
 def sources(db):
     """List the sources: their cards, and how many documents and figures the store holds of each."""
-    from reports.model.documents import all_source_cards
+    from collectors import REGISTRY
     from reports.store.database import Store
 
     with Store.open(db) as store:
@@ -230,7 +230,7 @@ def sources(db):
         figures = store.query("SELECT source, count(*) AS figures FROM latest GROUP BY source")
     held = dict(zip(held.source, held.documents, strict=True))
     figures = dict(zip(figures.source, figures.figures, strict=True))
-    for sid, card in all_source_cards().items():
+    for sid, card in ((sid, c.card) for sid, c in REGISTRY.items()):
         click.echo(f"{sid}: {card.title} ({card.publisher}); {card.cadence}; licence: {card.license}; "
                    f"{held.get(sid, 0)} document(s), {figures.get(sid, 0)} figure(s)")
 

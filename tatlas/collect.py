@@ -22,7 +22,7 @@ def archive_option(func):
 @click.option("--dry-run", is_flag=True, help="Show what would be fetched; no network, no writes.")
 @click.option("--no-build", is_flag=True, help="Only fetch into the archive; do not build the store.")
 @click.option("--plan", "plan_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="Collect plan (default: reports/collect.toml, the known URLs and discovery rules).")
+              help="Collect plan (default: each source's collect.toml, the known URLs and discovery rules).")
 @archive_option
 @db_option
 def collect(sources, since, dry_run, no_build, plan_file, archive_dir, db):
@@ -30,7 +30,7 @@ def collect(sources, since, dry_run, no_build, plan_file, archive_dir, db):
     from collectors import REGISTRY
     from reports.fetch.archive import Archive, default_archive_path
     from reports.fetch.collect import collect as run_collect
-    from reports.fetch.collect import describe, load_plan, source_plans
+    from reports.fetch.collect import collectors_plan, describe, load_plan, source_plans
     from reports.fetch.http import Fetcher
     from reports.ingest.build import build as run_build
     from reports.store.database import resolve_db
@@ -38,7 +38,8 @@ def collect(sources, since, dry_run, no_build, plan_file, archive_dir, db):
 
     since_day = _day(since)
     archive = Archive(archive_dir or default_archive_path())
-    plans = source_plans(load_plan(plan_file), REGISTRY, list(sources) or None)
+    plan = load_plan(plan_file) if plan_file else collectors_plan(REGISTRY)
+    plans = source_plans(plan, REGISTRY, list(sources) or None)
     if dry_run:
         for line in describe(plans, archive, since=since_day):
             click.echo(line)

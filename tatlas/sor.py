@@ -22,14 +22,25 @@ def sor():
 @db_option
 def ingest(dumps, engine, master, db):
     """Verify each dump against its .sha1, stream it and store its counts; dumps already ingested are skipped."""
-    from collectors.dsa_tdb.ingest import ingest as run_ingest
     from reports.store.database import resolve_db
 
-    path = resolve_db(db)
-    summary = run_ingest(list(dumps), path, engine=engine, master=master,
-                         progress=lambda m: click.echo(m, err=True))
+    summary = ingest_dumps(list(dumps), resolve_db(db), engine=engine, master=master,
+                           progress=lambda m: click.echo(m, err=True))
     for line in summary.lines():
         click.echo(line)
+
+
+def ingest_dumps(paths: list[Path], db: Path, *, engine: str = "duckdb", master: str | None = None,
+                 progress=lambda message: None):
+    """Read each dump the store does not hold yet (collectors.dsa_tdb) and store it (reports.ingest)."""
+    from collectors.dsa_tdb.dumps import prepare_dumps
+    from collectors.dsa_tdb.stats import SOURCE_ID
+    from reports.ingest.build import ingest_prepared, stored_with_note
+
+    def known(name: str, sha1: str) -> bool:
+        return stored_with_note(db, SOURCE_ID, name, f"sha1={sha1}")
+
+    return ingest_prepared(db, prepare_dumps(paths, engine=engine, master=master, known=known, progress=progress))
 
 
 @sor.command()
@@ -40,7 +51,7 @@ def ingest(dumps, engine, master, db):
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
 def synth(rows, day, out, seed):
     """Write a synthetic dump in the real format (+ .sha1) and its true counts (<dump>.truth.json)."""
-    from collectors.dsa_tdb.synth import synth as run_synth
+    from tatlas.sor_synth import synth as run_synth
 
     day = day.date() if not isinstance(day, date) or hasattr(day, "hour") else day
     path = run_synth(rows, day, out, seed=seed, shared=DEFAULT_SOURCES)

@@ -37,7 +37,7 @@ def parse_real(source_id: str, *parts: str):
     from collectors import REGISTRY
     from reports.ingest.register import register
 
-    doc = register(shared(*parts), source_id)
+    doc = register(shared(*parts), REGISTRY[source_id].card)
     return doc, REGISTRY[source_id].read([doc])
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from collectors import REGISTRY
 from reports.model.documents import Document
 from reports.model.periods import day, half, quarter, year
 from reports.model.schema import frame, observation
@@ -25,6 +26,8 @@ def make_store(tmp_path: Path, rows_by_source: dict[str, list[dict]]) -> Store:
         doc = Document(path=tmp_path / f"{source}.csv", source=source, sha256=sha, size=1, media_type="text/csv",
                        source_url=SOURCE_URL, publisher="Publisher", license="none stated", title=f"{source} file")
         store.add_document(doc, relative_path=f"{source}.csv", fingerprint="f", meta={"edition": "E1"})
+        if source in REGISTRY:  # the card travels with the figures, as a build stores it
+            store.put_card(REGISTRY[source].card)
         df = frame(rows)
         df["source"] = source
         df["document_sha256"] = sha

@@ -131,7 +131,7 @@ def test_unmapped_lists_labels_no_mapping_covers_with_the_row_to_add(tmp_path):
     assert listed.exit_code == 0, listed.output
     assert "1 label(s) not yet harmonised" in listed.output
     assert "meta-cser policy_areas 'Hateful Speech Acts'" in listed.output
-    assert "`Hateful Speech Acts,<policy_area>,,` in reports/mappings/meta-cser/policy_areas.csv" in listed.output
+    assert "`Hateful Speech Acts,<policy_area>,,` in collectors/meta_cser/mappings/policy_areas.csv" in listed.output
 
 
 def test_serve_refuses_the_debugger_on_an_address_others_can_reach():

@@ -8,6 +8,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from collectors import REGISTRY
 from reports.ingest.build import build
 from reports.ingest.collector import Collector, ParseResult
 from reports.model import periods, vocab
@@ -55,23 +56,23 @@ def test_numbers_as_publishers_print_them():
 
 
 def test_every_mapping_points_at_known_vocabulary():
-    for folder in sorted(p for p in vocab.MAPPINGS_DIR.iterdir() if p.is_dir()):
-        for path in folder.glob("*.csv"):
-            vocab.mapping(folder.name, path.stem)  # raises on an unknown target
+    for collector in REGISTRY.values():
+        for path in (collector.folder / "mappings").glob("*.csv"):
+            collector.mapping(path.stem)  # raises on an unknown target
 
 
 def test_an_unmapped_label_is_kept_verbatim_and_recorded_with_the_fix():
     with vocab.recording_unmapped() as found:
-        row = vocab.mapping("meta-cser", "metrics").lookup("Content  Teleported", file="m.csv", place="line 3")
-        vocab.mapping("meta-cser", "metrics").lookup("Content Teleported", file="m.csv", place="line 9")
-        area = vocab.mapping("meta-cser", "policy_areas").lookup("Lunar Conduct", file="m.csv", place="line 4")
-        app = vocab.mapping("meta-cser", "platforms").lookup("Threads, by Meta", file="m.csv", place="line 5")
+        row = REGISTRY["meta-cser"].mapping("metrics").lookup("Content  Teleported", file="m.csv", place="line 3")
+        REGISTRY["meta-cser"].mapping("metrics").lookup("Content Teleported", file="m.csv", place="line 9")
+        area = REGISTRY["meta-cser"].mapping("policy_areas").lookup("Lunar Conduct", file="m.csv", place="line 4")
+        app = REGISTRY["meta-cser"].mapping("platforms").lookup("Threads, by Meta", file="m.csv", place="line 5")
     assert row["label"] == "Content Teleported" and row["metric"] == vocab.UNMAPPED_METRIC and row["breakdown"] == ""
     assert area["policy_area"] == vocab.UNMAPPED_AREA and app["platform"] == "threads-by-meta"
     assert [(u.field, u.label, u.place) for u in found] == [
         ("metrics", "Content Teleported", "line 3"), ("policy_areas", "Lunar Conduct", "line 4"),
         ("platforms", "Threads, by Meta", "line 5")]
-    assert found[0].mapping_file == "reports/mappings/meta-cser/metrics.csv"
+    assert found[0].mapping_file == "collectors/meta_cser/mappings/metrics.csv"
     assert found[0].suggestion == "Content Teleported,<metric>,,"
     assert found[2].suggestion == '"Threads, by Meta",<platform>,'
 
@@ -99,6 +100,7 @@ class _FixtureCollector(Collector):
     'boom' is bad input."""
 
     id = "meta-cser"  # borrows Meta's source card and mappings for provenance
+    folder = REGISTRY["meta-cser"].folder
 
     def parse(self, documents):
         (doc,) = documents
@@ -106,7 +108,7 @@ class _FixtureCollector(Collector):
         if text == "boom":
             raise ParseError("cannot read this", file=doc.path, place="line 1")
         value, _, label = text.partition(",")
-        area = vocab.mapping(self.id, "policy_areas").lookup(label or "Spam", file=doc.path, place="line 1")
+        area = self.mapping("policy_areas").lookup(label or "Spam", file=doc.path, place="line 1")
         return ParseResult(frame([_row(document_sha256="", value=float(value), locator=f"line 1 ({label})",
                                        policy_area=area["policy_area"], policy_label=label)]))
 
@@ -170,7 +172,7 @@ def test_an_unmapped_label_builds_flagged_and_strict_refuses_it_naming_them_all(
     assert [(u.label.label, u.figures) for u in summary.unmapped] == [("Lunar Conduct", 1), ("Orbital Hazards", 1)]
     text = "\n".join(summary.lines())
     assert "meta-cser policy_areas 'Lunar Conduct': 1 figure(s), first at b.csv line 1 (Lunar Conduct)" in text
-    assert "`Lunar Conduct,<policy_area>,,` in reports/mappings/meta-cser/policy_areas.csv" in text
+    assert "`Lunar Conduct,<policy_area>,,` in collectors/meta_cser/mappings/policy_areas.csv" in text
     with Store(db, read_only=True) as store:
         kept = store.latest().set_index("policy_label")
         assert kept.loc["Lunar Conduct", "policy_area"] == "UNMAPPED" and kept.loc["Lunar Conduct", "value"] == 6.0

@@ -6,27 +6,27 @@ import csv
 import pytest
 
 from collectors import REGISTRY
-from collectors.curated import COLUMNS, CURATED_DIR, Curated
+from collectors.curated.parser import COLUMNS
 from reports.ingest.register import register
 from reports.model.errors import ParseError
 from reports.model.schema import validate
 from tests.conftest import only_row as one
 from tests.conftest import shared
 
-TWITCH = CURATED_DIR / "twitch.csv"
+TWITCH = REGISTRY["curated-twitch"].folder / "figures.csv"
 
 
 @pytest.fixture(scope="module")
 def twitch():
     collector = REGISTRY["curated-twitch"]
     assert collector.builtin_files() == [TWITCH]
-    doc = register(TWITCH, "curated-twitch")
+    doc = register(TWITCH, REGISTRY["curated-twitch"].card)
     result = collector.parse([doc])
     return validate(result.observations.assign(source="curated-twitch", document_sha256=doc.sha256))
 
 
 @pytest.mark.parametrize("period, label, expected", [
-    ("2020-H1", "Hateful Conduct, Sexual Harassment, and Harassment", 19_532),  # twitch.csv line 2
+    ("2020-H1", "Hateful Conduct, Sexual Harassment, and Harassment", 19_532),  # figures.csv line 2
     ("2020-H2", "Spam and Other Community Guidelines Violations", 987_239),
     ("2021-H1", "Hateful Conduct, Sexual Harassment, and Harassment", 210_059),
     ("2022-H1", "Misinformation", 85),
@@ -41,7 +41,7 @@ def test_policy_labels_map_to_policy_areas(twitch):
     hate = one(twitch, period="2020-H1", policy_label="Hateful Conduct, Sexual Harassment, and Harassment")
     assert hate["policy_area"] == "STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH"
     assert hate["source_url"] == "https://safety.twitch.tv/s/article/Transparency-Reports#62020TransparencyReport"
-    assert "statista.com" in hate["locator"] and "twitch.csv line 2" in hate["locator"]
+    assert "statista.com" in hate["locator"] and "figures.csv line 2" in hate["locator"]
 
 
 def test_twitchs_own_counts_of_reports_to_ncmec(twitch):
@@ -81,7 +81,7 @@ def curated_file(tmp_path, *lines, folder="a"):
 
 
 def parse(path):
-    return Curated(path).parse([register(path, "curated-twitch")])
+    return REGISTRY["curated-twitch"].parse([register(path, REGISTRY["curated-twitch"].card)])
 
 
 def test_a_good_fixture_row_parses_with_its_printed_value(tmp_path):
@@ -110,7 +110,7 @@ def test_a_malformed_row_fails_naming_file_line_and_column(tmp_path, bad, column
 
 def test_an_unmapped_policy_label_is_flagged_and_a_repeated_figure_fails(tmp_path):
     path = curated_file(tmp_path, GOOD.replace("Child sexual exploitation and abuse", "Cheating"))
-    result = Curated(path).read([register(path, "curated-twitch")])
+    result = REGISTRY["curated-twitch"].read([register(path, REGISTRY["curated-twitch"].card)])
     assert [(u.field, u.label, u.place) for u in result.unmapped] == [
         ("policy_areas", "Cheating", "line 2, column policy_label")]
     row = one(result.observations, period="2024-H1")
@@ -151,7 +151,7 @@ def test_the_real_file_with_a_renamed_label_a_new_column_reordered_and_words_for
         writer = csv.DictWriter(handle, columns, lineterminator="\n")
         writer.writeheader()
         writer.writerows({**r, "reviewer": "second reader"} for r in rows)
-    result = Curated(path).read([register(path, "curated-twitch")])
+    result = REGISTRY["curated-twitch"].read([register(path, REGISTRY["curated-twitch"].card)])
     assert [(u.field, u.label) for u in result.unmapped] == [("policy_areas", "Harmful Misinformation Actors")]
     assert result.notes == ["twitch.csv: column(s) 'reviewer' not read"]
     df = result.observations

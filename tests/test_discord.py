@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from collectors.discord import Discord
+from collectors import REGISTRY
+from collectors.discord.parser import Discord
 from reports.ingest.build import build
 from reports.ingest.register import register
 from reports.model.errors import ParseError
@@ -85,7 +86,7 @@ def test_values_printed_one_row_low_are_realigned_with_a_note():
 
 
 def test_a_total_that_does_not_add_up_is_reported_not_replaced():
-    doc = register(FIXTURES / "discord-2024-q1.csv", "discord")
+    doc = register(FIXTURES / "discord-2024-q1.csv", REGISTRY["discord"].card)
     result = Discord().parse([doc])
     assert result.notes == ["discord-2024-q1.csv: table Warns, line 7: printed Total: Individual Accounts Warned 1,250 "
                             "but its rows add up to 1,200"]
@@ -175,7 +176,7 @@ def real_text(name: str) -> str:
 def read_text(tmp_path, file_name: str, text: str):
     path = tmp_path / file_name
     path.write_bytes(text.encode("utf-8"))
-    return Discord().read([register(path, "discord")])
+    return Discord().read([register(path, REGISTRY["discord"].card)])
 
 
 def edit(text: str, edits: dict) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from collectors import REGISTRY
-from collectors.dsa_report import indicator_rows, norm
+from collectors.dsa_report.parser import indicator_rows, norm
 from reports.ingest.register import register
 from reports.model.errors import ParseError
 from tests.conftest import only_row as one
@@ -38,7 +38,7 @@ def report_files(report: str) -> list[Path]:
 
 @functools.cache
 def parsed(report: str):
-    docs = [register(p, "dsa-report") for p in report_files(report)]
+    docs = [register(p, REGISTRY["dsa-report"].card) for p in report_files(report)]
     return docs, COLLECTOR.read(docs)
 
 
@@ -397,11 +397,12 @@ def test_merged_label_cells_are_noted():
     ("7_appeals_and_recidivism_Marketplace", 7, "marketplace"),
 ])
 def test_the_surface_is_what_a_name_adds_to_the_templates_part_name(tmp_path, name, part, surface):
-    from collectors.dsa_report import Report, Table, assign_surfaces, part_name
+    from collectors.dsa_report.parser import Report, Table, assign_surfaces, part_name
     from reports.model.periods import half
 
     assert part_name(name).part == part
-    table = Table(register(shared("dsa-reports", "x", "10_AMAR.csv"), "dsa-report"), name, [], 0, part=part, label=name)
+    doc = register(shared("dsa-reports", "x", "10_AMAR.csv"), REGISTRY["dsa-report"].card)
+    table = Table(doc, name, [], 0, part=part, label=name)
     assign_surfaces([table], Report("youtube", "YouTube", "Google", half(2025, 2), None))
     assert table.surface == surface
 
@@ -409,7 +410,7 @@ def test_the_surface_is_what_a_name_adds_to_the_templates_part_name(tmp_path, na
 @pytest.mark.parametrize("title, surface", [("Meldungen (Ads)", "ads"), ("Réclamations - Ads", "ads"),
                                             ("Moyens automatisés Ads", "ads"), ("Avisos", ""), ("Ads", "")])
 def test_a_sheet_name_may_name_the_surface(title, surface):
-    from collectors.dsa_report import trailing_surface
+    from collectors.dsa_report.parser import trailing_surface
 
     assert (trailing_surface(title) or "") == surface
 
@@ -466,7 +467,7 @@ def test_a_zip_of_the_parts(tmp_path):
         for path in report_files("snapchat"):
             out.write(path, f"report/{path.name}")
     assert COLLECTOR.sniff(archive)
-    doc = register(archive, "dsa-report")
+    doc = register(archive, REGISTRY["dsa-report"].card)
     result = COLLECTOR.read([doc])
     df = result.observations
     assert one(df, metric="active_recipients", region="EU")["value"] == 97_153_476
@@ -492,7 +493,7 @@ def test_an_xlsx_workbook_with_localised_sheet_names_out_of_order(tmp_path):
     workbook = tmp_path / "bericht.xlsx"
     book.save(workbook)
     assert COLLECTOR.sniff(workbook)
-    doc = register(workbook, "dsa-report")
+    doc = register(workbook, REGISTRY["dsa-report"].card)
     df = COLLECTOR.read([doc]).observations
     assert one(df, metric="active_recipients", region="EU")["value"] == 178_300_000
     assert one(df, metric="measures_automated", region="EU", breakdown="")["value"] == 220_217_619
@@ -522,7 +523,7 @@ def write_report(folder: Path, amar_rows: list[tuple[str, str]], *, encoding="ut
 
 
 def parse_folder(files: list[Path]):
-    return COLLECTOR.read([register(p, "dsa-report") for p in files])
+    return COLLECTOR.read([register(p, REGISTRY["dsa-report"].card) for p in files])
 
 
 def test_tolerates_filer_spellings(tmp_path):
@@ -550,8 +551,8 @@ def test_reads_windows_1252_text(tmp_path):
                    "own initiative,Modération « proactive » – 2025\n")
     path = tmp_path / "r" / "11_qualitative.csv"
     path.write_bytes(qualitative.encode("cp1252"))
-    doc = register(path, "dsa-report")
-    result = COLLECTOR.read([register(p, "dsa-report") for p in files] + [doc])
+    doc = register(path, REGISTRY["dsa-report"].card)
+    result = COLLECTOR.read([register(p, REGISTRY["dsa-report"].card) for p in files] + [doc])
     assert "Modération « proactive » – 2025" in result.document_meta[doc.sha256]["text"]
 
 
@@ -744,7 +745,7 @@ def part_file(folder: Path, stem: str) -> Path:
 
 
 def read_folder(folder: Path):
-    return COLLECTOR.read([register(p, "dsa-report") for p in sorted(folder.iterdir())])
+    return COLLECTOR.read([register(p, REGISTRY["dsa-report"].card) for p in sorted(folder.iterdir())])
 
 
 def base(report: str) -> dict:
@@ -1020,7 +1021,7 @@ def test_the_parts_as_a_workbook_with_localised_sheet_names(tmp_path):
               "10_AMAR": "Destinataires actifs", "11_qualitative": "Informations qualitatives"}
     workbook = write_workbook(report_files("facebook"), french, tmp_path / "rapport.xlsx")
     assert COLLECTOR.sniff(workbook)
-    result = COLLECTOR.read([register(workbook, "dsa-report")])
+    result = COLLECTOR.read([register(workbook, REGISTRY["dsa-report"].card)])
     assert figure_map(result.observations) == base("facebook")
     amar = one(result.observations, metric="active_recipients", region="BE")
     assert "sheet 'Destinataires actifs'" in amar["locator"]
@@ -1034,7 +1035,7 @@ def test_a_workbook_with_ads_sheets(tmp_path):
                "8_automated_means_Ads": "Medios automatizados Ads", "9_human_resources": "Recursos humanos",
                "10_AMAR": "Destinatarios", "11_qualitative": "Cualitativa"}
     workbook = write_workbook(report_files("youtube"), spanish, tmp_path / "informe.xlsx")
-    result = COLLECTOR.read([register(workbook, "dsa-report")])
+    result = COLLECTOR.read([register(workbook, REGISTRY["dsa-report"].card)])
     assert figure_map(result.observations) == base("youtube")
 
 
@@ -1044,7 +1045,7 @@ def test_the_parts_zipped(tmp_path):
         for path in report_files("youtube"):
             out.write(path, f"YouTube DSA report/{path.name}")
     assert COLLECTOR.sniff(archive)
-    result = COLLECTOR.read([register(archive, "dsa-report")])
+    result = COLLECTOR.read([register(archive, REGISTRY["dsa-report"].card)])
     assert figure_map(result.observations) == base("youtube")
 
 
@@ -1201,6 +1202,6 @@ def test_parts_named_with_a_number_and_a_dot(tmp_path):
     bundles = COLLECTOR.bundles(sorted(folder.iterdir()))
     assert sorted(len(b) for b in bundles) == [10, 11]
     for bundle in bundles:
-        result = COLLECTOR.read([register(p, "dsa-report") for p in bundle])
+        result = COLLECTOR.read([register(p, REGISTRY["dsa-report"].card) for p in bundle])
         report = "tiktok-2026-H1" if "H1 2026" in bundle[0].name else "tiktok-2025-H2"
         assert figure_map(result.observations) == base(report)

@@ -13,11 +13,12 @@ import duckdb
 import pandas as pd
 import pytest
 
+from collectors.dsa_tdb.dumps import V1_HEADER, V2_HEADER, count_dump, parse_dump_name
 from collectors.dsa_tdb.engines import make_engine
-from collectors.dsa_tdb.ingest import V1_HEADER, V2_HEADER, count_dump, ingest, parse_dump_name
-from collectors.dsa_tdb.synth import synth, write_dump
 from reports.model.errors import AtlasError, ParseError
 from reports.store.database import Store
+from tatlas.sor import ingest_dumps as ingest
+from tatlas.sor_synth import synth, write_dump
 from tests.conftest import needs_pyspark, shared
 
 KEYS = ["platform_name", "category", "cut", "val"]
@@ -95,7 +96,7 @@ def test_real_v1_rows_count_as_counted_by_hand(tmp_path):
     summary = ingest([dump], db)
     # By hand: 150 rows (50 per part); in part 00000-00000 the TikTok row with uuid
     # 03b1b1c9-a860-4bf6-afff-0d8f0d944871 appears twice verbatim, so 149 statements.
-    assert summary.ingested[0][1] == 149
+    assert summary.ingested[0][1]["statements"] == 149
     cat = "policy_area = 'STATEMENT_CATEGORY_{}' AND platform = '{}' AND breakdown = ''"
     # Rows per platform and category, counted from the three files (category column, platform_name column):
     assert value(db, cat.format("SCOPE_OF_PLATFORM_SERVICE", "google-shopping")) == 79
@@ -129,9 +130,9 @@ def test_real_v1_rows_count_as_counted_by_hand(tmp_path):
 def test_real_v2_rows_count_as_counted_by_hand(tmp_path):
     dump = real_dump(tmp_path, "2025-07-01", [["sor-global-2025-07-01-full-00000-00000.csv"]])
     db = tmp_path / "atlas.duckdb"
-    assert ingest([dump], db).ingested[0][1] == 50  # 50 rows, 50 distinct uuids
+    assert ingest([dump], db).ingested[0][1]["statements"] == 50  # 50 rows, 50 distinct uuids
     cat = "policy_area = 'STATEMENT_CATEGORY_{}' AND platform = '{}' AND breakdown = ''"
-    # 'Discord Netherlands B.V.' maps to discord (reports/mappings/dsa-tdb/platforms.csv).
+    # 'Discord Netherlands B.V.' maps to discord (collectors/dsa_tdb/mappings/platforms.csv).
     assert value(db, cat.format("PROTECTION_OF_MINORS", "discord")) == 4
     assert value(db, cat.format("ILLEGAL_OR_HARMFUL_SPEECH", "hotel-hideaway")) == 36
     assert value(db, cat.format("CYBER_VIOLENCE", "hotel-hideaway")) == 2
@@ -186,7 +187,7 @@ def test_ingest_is_incremental(tmp_path):
     assert len(ingest([dump], db).ingested) == 1
     before = store_state(db)
     again = ingest([dump], db)
-    assert again.skipped == [dump.name] and not again.ingested
+    assert [k.name for k in again.skipped] == [dump.name] and not again.ingested
     assert store_state(db) == before
 
 

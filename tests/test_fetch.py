@@ -10,7 +10,7 @@ from werkzeug import Response
 
 from collectors import REGISTRY
 from reports.fetch.archive import Archive
-from reports.fetch.collect import load_plan, source_plans, targets
+from reports.fetch.collect import collectors_plan, load_plan, source_plans, targets
 from reports.fetch.http import Fetcher, FetchError, FetchPolicy, check_content, filename_from, safe_name, sniff
 from reports.model.errors import AtlasError
 from tests.faults import tiny_pdf, zip_of
@@ -107,7 +107,7 @@ def test_content_checks_accept_real_kinds_and_refuse_others(tmp_path):
 
 
 def test_the_bundled_plan_is_valid_and_names_only_sure_urls():
-    plan = load_plan()
+    plan = collectors_plan(REGISTRY)
     plans = {p.id: p for p in source_plans(plan, REGISTRY)}
     assert plans["meta-cser"].folder == "meta-cser" and plans["ncmec-esp"].folder == "ncmec"
     assert plans["tiktok-cger"].manual and plans["x"].manual

@@ -16,7 +16,7 @@ DETAILED = "google-government-detailed-removal-requests.csv"
 
 
 def parse_path(path):
-    doc = register(path, "google-gov-removals")
+    doc = register(path, REGISTRY["google-gov-removals"].card)
     return doc, REGISTRY["google-gov-removals"].parse([doc])
 
 
@@ -113,7 +113,7 @@ DETAILED_HEAD = "Period Ending,Country/Region,CLDR Territory Code,Product,Reason
 
 
 def read_path(path):
-    doc = register(path, "google-gov-removals")
+    doc = register(path, REGISTRY["google-gov-removals"].card)
     return doc, REGISTRY["google-gov-removals"].read([doc])
 
 

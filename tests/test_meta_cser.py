@@ -233,7 +233,7 @@ def parse_text(tmp_path, text: str, name: str = "meta-2026-q2.csv"):
 
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
-    return REGISTRY["meta-cser"].read([register(path, "meta-cser")])
+    return REGISTRY["meta-cser"].read([register(path, REGISTRY["meta-cser"].card)])
 
 
 def figures(df):
@@ -256,7 +256,7 @@ def test_a_renamed_policy_is_kept_verbatim_and_flagged(tmp_path):
     _, baseline = parse("2026-q2")
     result = parse_text(tmp_path, real_2026().replace(",Bullying & Harassment,", ',"Bullying, Harassment & Threats",'))
     assert [(u.field, u.label) for u in result.unmapped] == [("policy_areas", "Bullying, Harassment & Threats")]
-    assert "reports/mappings/meta-cser/policy_areas.csv" in result.unmapped[0].mapping_file
+    assert "collectors/meta_cser/mappings/policy_areas.csv" in result.unmapped[0].mapping_file
     df = result.observations
     renamed = df[df.policy_label == "Bullying, Harassment & Threats"]
     assert set(renamed.policy_area) == {"UNMAPPED"} and len(renamed) == (baseline.observations.policy_label
@@ -352,5 +352,5 @@ def test_a_missing_column_fails_naming_it(tmp_path, header, missing):
     path = tmp_path / "meta.csv"
     path.write_text(header + "Facebook,Spam,Content Actioned,2024Q2,5\n", encoding="utf-8")
     with pytest.raises(ParseError) as caught:
-        REGISTRY["meta-cser"].read([register(path, "meta-cser")])
+        REGISTRY["meta-cser"].read([register(path, REGISTRY["meta-cser"].card)])
     assert "meta.csv: line 1: missing column(s) " + missing in str(caught.value)

@@ -93,7 +93,7 @@ def write_book(path, title: str, period_cell: str = "January - June 2024", secon
 
 
 def parse_file(path):
-    return REGISTRY["microsoft-dsc"].parse([register(path, "microsoft-dsc")])
+    return REGISTRY["microsoft-dsc"].parse([register(path, REGISTRY["microsoft-dsc"].card)])
 
 
 def test_own_fixture_parses_in_the_published_layout(tmp_path):
@@ -104,7 +104,7 @@ def test_own_fixture_parses_in_the_published_layout(tmp_path):
 
 def test_an_unmapped_table_title_is_kept_verbatim_and_flagged(tmp_path):
     path = write_book(tmp_path / "new.xlsx", "Grooming - Xbox Live")
-    result = REGISTRY["microsoft-dsc"].read([register(path, "microsoft-dsc")])
+    result = REGISTRY["microsoft-dsc"].read([register(path, REGISTRY["microsoft-dsc"].card)])
     assert [(u.field, u.label, u.place) for u in result.unmapped] == [("tables", "Grooming - Xbox Live", f"{SHEET}!C3")]
     assert "new.xlsx" in result.unmapped[0].file
     df = result.observations
@@ -128,7 +128,7 @@ def mutated(tmp_path, edition: str, change) -> object:
     change(book[SHEET])
     path = tmp_path / f"microsoft-{edition}.xlsx"
     book.save(path)
-    return REGISTRY["microsoft-dsc"].read([register(path, "microsoft-dsc")])
+    return REGISTRY["microsoft-dsc"].read([register(path, REGISTRY["microsoft-dsc"].card)])
 
 
 def by_cell(df):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from collectors import REGISTRY
-from collectors.ncmec_esp import slug
+from collectors.ncmec_esp.parser import slug
 from reports.ingest.register import register
 from reports.model.errors import ParseError
 from tests.conftest import only_row as value
@@ -105,7 +105,7 @@ def test_slugs_of_names_we_have_no_platform_for():
 def test_a_file_that_is_not_a_pdf_raises_a_parse_error_naming_it(tmp_path):
     bad = tmp_path / "ncmec-by-esp-2024.pdf"
     bad.write_bytes(b"%PDF-1.4 truncated")
-    doc = register(bad, "ncmec-esp")
+    doc = register(bad, REGISTRY["ncmec-esp"].card)
     with pytest.raises(ParseError, match="ncmec-by-esp-2024.pdf"):
         REGISTRY["ncmec-esp"].parse([doc])
 
@@ -122,7 +122,7 @@ def read_changed(monkeypatch, year: int, change):
         return change(self.page_number, [dict(w) for w in original(self, *args, **kwargs)])
 
     monkeypatch.setattr(Page, "extract_words", extract)
-    doc = register(shared("ncmec", f"ncmec-by-esp-{year}.pdf"), "ncmec-esp")
+    doc = register(shared("ncmec", f"ncmec-by-esp-{year}.pdf"), REGISTRY["ncmec-esp"].card)
     return REGISTRY["ncmec-esp"].read([doc])
 
 

@@ -159,7 +159,7 @@ def run_parser(cid: str, bundle: list[Path], scratch: Path, replace: dict[int, b
         target.write_bytes(replace.get(index, path.read_bytes()))
         paths.append(target)
     with deadline(seconds):
-        docs = [register(p, cid) for p in paths]
+        docs = [register(p, REGISTRY[cid].card) for p in paths]
         result = _parse(collector, docs)
         return _finish(result.observations, cid, docs)
 
@@ -220,7 +220,7 @@ def test_every_parser_refuses_foreign_files_with_our_error(cid):
             path.write_bytes(content)
             try:
                 with deadline(MIN_DEADLINE):
-                    docs = [register(path, cid)]
+                    docs = [register(path, REGISTRY[cid].card)]
                     result = _parse(collector, docs)
                     _finish(result.observations, cid, docs)
             except AtlasError as exc:

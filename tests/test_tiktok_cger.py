@@ -10,7 +10,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from collectors.tiktok_cger import TikTokCGER
+from collectors import REGISTRY
+from collectors.tiktok_cger.parser import TikTokCGER
 from reports.ingest.register import register
 from reports.model.schema import FIGURE_KEY
 from tests.conftest import only_row as value
@@ -109,7 +110,7 @@ def test_unmapped_label_is_kept_verbatim_and_names_file_and_line(tmp_path):
     path.write_text("\ufeffMetric,Period type,Period,Policy type,Issue,Task type,Task,Location,Market,Result\n"
                     "Accounts removed,Quarterly,Jul-Sep 2020,All,All,All,All,All,All,1.0\n"
                     "Accounts teleported,Quarterly,Jul-Sep 2020,All,All,All,All,All,All,2.0\n", encoding="utf-8")
-    result = TikTokCGER().read([register(path, "tiktok-cger")])
+    result = TikTokCGER().read([register(path, REGISTRY["tiktok-cger"].card)])
     (unmapped,) = result.unmapped
     assert (unmapped.field, unmapped.label) == ("metrics", "Accounts teleported") and unmapped.place.startswith("line 3,")
     row = value(result.observations, metric_label="Accounts teleported")
@@ -291,7 +292,7 @@ def write_csv(tmp_path, edition: str, change) -> tuple:
     path = folder / f"tiktok-{edition}.csv"
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         csv.writer(handle, lineterminator="\n").writerows(rows)
-    return path, TikTokCGER().read([register(path, "tiktok-cger")])
+    return path, TikTokCGER().read([register(path, REGISTRY["tiktok-cger"].card)])
 
 
 def replace_cells(column: int, old: str, new: str):
@@ -443,7 +444,7 @@ def write_workbook(tmp_path, change, edition: str = "2022-q2") -> tuple:
     folder.mkdir(exist_ok=True)
     path = folder / f"tiktok-{edition}.xlsx"
     book.save(path)
-    return path, TikTokCGER().read([register(path, "tiktok-cger")])
+    return path, TikTokCGER().read([register(path, REGISTRY["tiktok-cger"].card)])
 
 
 def in_sheet(df: pd.DataFrame, title: str) -> pd.Series:

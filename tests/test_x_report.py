@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from collectors import REGISTRY
-from collectors.x_report import ALL_BUT_SPAM, separate_differing_repeats
+from collectors.x_report.parser import ALL_BUT_SPAM, separate_differing_repeats
 from reports.ingest.build import discover
 from reports.ingest.register import register
 from reports.model.errors import ParseError
@@ -117,7 +117,7 @@ def test_dsa_reports_of_x_stay_with_the_dsa_collector():
 def test_a_file_that_is_not_a_pdf_raises_a_parse_error_naming_it(tmp_path):
     bad = tmp_path / "x-2025-h1.pdf"
     bad.write_bytes(b"not a pdf at all")
-    doc = register(bad, "x")
+    doc = register(bad, REGISTRY["x"].card)
     with pytest.raises(ParseError, match="x-2025-h1.pdf"):
         REGISTRY["x"].parse([doc])
 
@@ -148,21 +148,21 @@ def test_a_repeat_printed_with_a_different_value_is_kept_apart_with_a_note():
 
 @pytest.fixture(scope="module")
 def real_grids():
-    from collectors.x_report import read_grids
+    from collectors.x_report.parser import read_grids
 
-    return read_grids(register(shared("x", "x-2024-h1.pdf"), "x"))
+    return read_grids(register(shared("x", "x-2024-h1.pdf"), REGISTRY["x"].card))
 
 
 def read_changed(monkeypatch, real_grids, change):
     """Parse the real PDF with its extracted tables changed by `change(grids)` (a copy; the PDF is not touched)."""
     import copy
 
-    import collectors.x_report as x_report
+    import collectors.x_report.parser as x_report
 
     period, grids = copy.deepcopy(real_grids)
     change(grids)
     monkeypatch.setattr(x_report, "read_grids", lambda doc: (period, grids))
-    return REGISTRY["x"].read([register(shared("x", "x-2024-h1.pdf"), "x")])
+    return REGISTRY["x"].read([register(shared("x", "x-2024-h1.pdf"), REGISTRY["x"].card)])
 
 
 def grid(grids, page: int, title: str):
@@ -232,7 +232,7 @@ def test_an_added_method_column_and_a_new_country_row_are_read(monkeypatch, real
 
 
 def test_words_in_a_cell_and_new_tables_do_not_stop_the_report(monkeypatch, real_grids):
-    from collectors.x_report import Grid
+    from collectors.x_report.parser import Grid
 
     def change(grids):
         private = grid(grids, 11, "PRIVATE CONTENT")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -11,9 +12,13 @@ from reports.ingest.collector import Collector, ParseResult, edition_meta
 from reports.model.documents import Document
 from reports.model.errors import ParseError
 from reports.model.schema import DERIVED, coerce
-from reports.model.vocab import mapping, slugify
+from reports.model.vocab import mappings_in, slugify
 
 SOURCE_ID = "dsa-tdb"
+# This source's folder: its card, its label mappings (mappings/*.csv) and its download plan.
+FOLDER = Path(__file__).resolve().parent
+label_mapping = mappings_in(SOURCE_ID, FOLDER / "mappings")
+
 METRIC_LABEL = "statements of reasons"
 STATS_COLUMNS = ["start_date", "end_date", "tag", "platform", "category", "column", "entity", "variant", "text",
                  "count", "min", "mean", "max"]
@@ -32,7 +37,7 @@ NO_VALUE = "none"
 
 def platform_slug(name: str) -> str:
     """Our slug for a platform name in the database: the mapping file for known ones, else a slug of the name."""
-    known = mapping(SOURCE_ID, "platforms")
+    known = label_mapping("platforms")
     if name in known:
         return known.lookup(name)["platform"]
     slug = slugify(name)

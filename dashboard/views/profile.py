@@ -9,7 +9,6 @@ from dashboard import figures
 from dashboard.components import GRAPH_CONFIG, definition_list, safe_link
 from dashboard.data import Atlas, key_series_state, trend_data
 from dashboard.views.trends import trend_chart
-from reports.model.documents import all_source_cards
 from reports.query import analysis
 
 
@@ -52,7 +51,7 @@ def _card_body(card, metrics: str) -> list:
 
 def source_cards(atlas: Atlas, platform: str):
     """One card per source holding this platform: format, cadence, licence, caveats, definition changes."""
-    cards = all_source_cards()
+    cards = atlas.store.source_cards()
     out = []
     for r in analysis.platform_sources(atlas.store, platform).to_dict("records"):
         card = cards.get(r["source"])

@@ -78,7 +78,7 @@ def render_trends(atlas: Atlas, state: ViewState):
 def csv_download(atlas: Atlas, state: ViewState) -> dict:
     """The plotted rows with each one's source URL, document, locator and citation."""
     df, _message = trend_data(atlas, state, full=True)
-    out = analysis.with_citations(df.drop(columns=["series"], errors="ignore")) if not df.empty else df
+    out = analysis.with_citations(atlas.store, df.drop(columns=["series"], errors="ignore")) if not df.empty else df
     name = f"transparency-atlas-{state.metric}-{state.policy_area}-{state.mode}.csv".lower()
     return dcc.send_data_frame(out.to_csv, name, index=False)
 

@@ -1,4 +1,22 @@
-"""Collect: fetch each source's published files into the snapshot archive, verified, then build from it."""
+"""Collect: fetch each source's published files into the snapshot archive, verified, then build from it.
+
+Where a source's files are published is data: `collect.toml` in the source's folder (`collectors/<source>/`), with
+  page        the publisher's page for the files (always; shown for manual sources)
+  folder      archive folder (default: the registered collector's folder, else the id)
+  manual      true when no stable download URL is known: collect names the page instead of guessing
+  expect      csv | text | zip | dump | xlsx | pdf | parquet: what the file must look like (HTML error pages,
+              re-encoded text, broken ZIPs and PDFs are refused before anything is archived); dump is a ZIP of
+              ZIPs as large as a day of the EU DSA Transparency Database
+  table_hint  for PDFs: a phrase the page carrying the table prints (the file is refused without it)
+  validate    parse each new file with the source's collector before archiving it (default true)
+  max_bytes   size cap per file (default 2 GiB)
+  publisher, license   for the provenance sidecar: what these files carry (default: the source card's)
+  files       fixed URLs: { url, name (used when the server suggests none), date (release date, for --since) }
+  daily       a dated release every day: { url (with {date}), checksum (URL with {url}), first, lookback_days,
+              max_days }; collect fetches the days after the newest one archived (or the last lookback_days)
+Only URLs we are sure of are listed; everything else is manual. `tatlas collect --plan FILE` reads another plan
+of the same keys, one `[sources.<source id>]` table per source.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -11,10 +29,8 @@ from pathlib import Path
 from reports.fetch.archive import Archive
 from reports.fetch.http import Fetcher, NotPublished, check_content, safe_name
 from reports.ingest.collector import Collector
-from reports.model.documents import source_card
 from reports.model.errors import AtlasError, ParseError
 
-PLAN_FILE = Path(__file__).resolve().parent / "collect.toml"
 PLAN_KEYS = {"page", "folder", "manual", "expect", "table_hint", "validate", "max_bytes", "publisher", "license",
              "files", "daily"}
 Progress = Callable[[str], None]
@@ -69,9 +85,9 @@ class CollectSummary:
         return out
 
 
-def load_plan(path: Path | None = None) -> dict[str, dict]:
-    """The collect plan (reports/collect.toml, or another file of the same form)."""
-    path = Path(path or PLAN_FILE)
+def load_plan(path: Path) -> dict[str, dict]:
+    """A collect plan file: one `[sources.<source id>]` table per source."""
+    path = Path(path)
     try:
         with path.open("rb") as handle:
             data = tomllib.load(handle)
@@ -79,12 +95,27 @@ def load_plan(path: Path | None = None) -> dict[str, dict]:
         raise AtlasError(f"unreadable collect plan ({exc})", file=path) from None
     sources = data.get("sources", {})
     for sid, entry in sources.items():
-        unknown = set(entry) - PLAN_KEYS
-        if unknown:
-            raise AtlasError(f"unknown keys {sorted(unknown)}", file=path, place=f"[sources.{sid}]")
-        if not entry.get("page"):
-            raise AtlasError("every source needs its `page`", file=path, place=f"[sources.{sid}]")
+        check_entry(entry, file=path, place=f"[sources.{sid}]")
     return sources
+
+
+def collectors_plan(collectors: Mapping[str, Collector]) -> dict[str, dict]:
+    """The plan the sources declare, each in the `collect.toml` of its folder."""
+    plan = {}
+    for sid, collector in collectors.items():
+        entry = collector.download_plan()
+        if entry is not None:
+            check_entry(entry, file=collector.folder / "collect.toml", place="")
+            plan[sid] = entry
+    return plan
+
+
+def check_entry(entry: dict, *, file: Path, place: str) -> None:
+    unknown = set(entry) - PLAN_KEYS
+    if unknown:
+        raise AtlasError(f"unknown keys {sorted(unknown)}", file=file, place=place or None)
+    if not entry.get("page"):
+        raise AtlasError("every source needs its `page`", file=file, place=place or None)
 
 
 def source_plans(plan: Mapping[str, dict], collectors: Mapping[str, Collector],
@@ -195,7 +226,7 @@ def fetch_target(target: Target, archive: Archive, fetcher: Fetcher, collector: 
             verify_checksum(staged, target, fetcher, stage, label)
         if collector is not None and target.validate:
             validate_with_collector(staged, collector, label)
-        provenance = _provenance(target, fetched, name)
+        provenance = _provenance(target, fetched, name, collector)
         path, created = archive.commit(staged, target.folder, provenance)
         archive.remember(target.url, validators)
         if not created:
@@ -229,7 +260,7 @@ def validate_with_collector(path: Path, collector: Collector, label: str) -> Non
     if collector.bundles([path]) != [[path]]:
         return  # read together with other files: the build checks it in its bundle
     try:
-        doc = register(path, collector.id)
+        doc = register(path, collector.card)
         result = _parse(collector, [doc])
         _finish(result.observations, collector.id, [doc])
     except AtlasError as exc:
@@ -239,14 +270,11 @@ def validate_with_collector(path: Path, collector: Collector, label: str) -> Non
         raise
 
 
-def _provenance(target: Target, fetched, name: str) -> dict:
+def _provenance(target: Target, fetched, name: str, collector: Collector | None) -> dict:
     """The sidecar: what was fetched, from where, when, and under which licence."""
     # The plan names what these particular files carry; the source card covers the source as a whole.
-    try:
-        card = source_card(target.source)
-        publisher, license_ = card.publisher, card.license
-    except AtlasError:
-        publisher, license_ = "", ""
+    card = collector.card if collector is not None else None
+    publisher, license_ = (card.publisher, card.license) if card is not None else ("", "")
     publisher, license_ = target.publisher or publisher, target.license or license_
     return {
         "url": target.url, "final_url": fetched.final_url, "redirects": fetched.redirects,

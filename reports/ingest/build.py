@@ -6,7 +6,7 @@ previous version in the store exactly as it was, while every other document is s
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +14,7 @@ import pandas as pd
 
 from reports.ingest.collector import Collector, ParseResult
 from reports.ingest.register import SIDECAR_SUFFIX, register
+from reports.model.documents import Document, SourceCard
 from reports.model.errors import AtlasError, ParseError, ValidationError
 from reports.model.numbers import TEXT
 from reports.model.schema import FIGURE_KEY, figure_keys, validate
@@ -96,8 +97,9 @@ def discover(root: Path, collectors: Mapping[str, Collector]) -> dict[str, list[
             continue
         if owner:
             continue
-        owner = next((cid for cid, c in collectors.items() if _sniffs(c, path)), None)
-        claimed.setdefault(owner or "", []).append(path)
+        # By content: the one source that recognises the file; a file several claim is given to none, and listed.
+        owners = [cid for cid, c in collectors.items() if _sniffs(c, path)]
+        claimed.setdefault(owners[0] if len(owners) == 1 else "", []).append(path)
     for cid, collector in collectors.items():
         claimed[cid] += [p for p in collector.builtin_files() if p not in claimed[cid]]
     return claimed
@@ -145,7 +147,7 @@ def _build_bundle(store: Store, collector: Collector, bundle: list[Path], root: 
     """Parse one bundle and store it in one transaction; raise an AtlasError naming the file when it cannot be."""
     names = ", ".join(p.name for p in bundle)
     fingerprint = collector.fingerprint()
-    docs = [register(p, collector.id) for p in bundle]
+    docs = [register(p, collector.card) for p in bundle]
     known = [store.known_document(d.sha256) for d in docs]
     if all(k is not None and k["fingerprint"] == fingerprint for k in known):
         summary.unchanged.append(names)
@@ -170,7 +172,7 @@ def _build_bundle(store: Store, collector: Collector, bundle: list[Path], root: 
                       "field": u.label.field, "label": u.label.label, "figures": u.figures,
                       "first_place": u.label.place, "first_locator": u.first_locator,
                       "mapping_file": u.label.mapping_file, "suggestion": u.label.suggestion} for u in found]
-    store.replace_documents(entries, df, skipped=skipped, unmapped=unmapped_rows)
+    store.replace_documents(entries, df, card=collector.card, skipped=skipped, unmapped=unmapped_rows)
     by_sha = {d.sha256: d.name for d in docs}
     summary.skipped += [(by_sha.get(s, s[:12]), loc, why) for s, loc, why in skipped]
     summary.notes += result.notes + text_notes(df, names)
@@ -263,12 +265,56 @@ def _finish(df: pd.DataFrame, source: str, docs) -> pd.DataFrame:
     return df
 
 
-def store_parsed(db: Path, doc, observations: pd.DataFrame, *, relative_path: str, fingerprint: str,
-                 meta: dict | None = None, notes: list[str] | None = None) -> None:
-    """Add one parsed document and its observations atomically: a crash leaves the store as it was."""
-    with writing(db) as store:
-        store.replace_documents([{"doc": doc, "relative_path": relative_path, "fingerprint": fingerprint,
-                                  "meta": meta, "notes": notes}], observations)
+@dataclass
+class Prepared:
+    """A document read outside the build (a daily dump of the EU DSA Transparency Database), ready to store."""
+
+    document: Document
+    observations: pd.DataFrame
+    relative_path: str
+    fingerprint: str
+    meta: dict | None = None
+    notes: list[str] = field(default_factory=list)
+    facts: dict = field(default_factory=dict)  # what the user is told of it (e.g. how many statements it held)
+    card: SourceCard | None = None
+
+
+@dataclass(frozen=True)
+class Known:
+    """A document the store already holds, so it was not read again."""
+
+    name: str
+    reason: str
+
+
+@dataclass
+class IngestSummary:
+    """What an ingest of prepared documents did, one by one."""
+
+    ingested: list[tuple[str, dict, int]] = field(default_factory=list)  # name, facts, observations
+    skipped: list[Known] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        out = [f"ingested {name}: " + "".join(f"{v} {k}, " for k, v in facts.items()) + f"{rows} observation(s)"
+               for name, facts, rows in self.ingested]
+        out += [f"skipped {k.name}: {k.reason}" for k in self.skipped]
+        return out
+
+
+def ingest_prepared(db: Path, items: Iterable[Prepared | Known]) -> IngestSummary:
+    """Store prepared documents as they come, each in its own transaction: a crash loses at most the one in hand,
+    and a rerun resumes. The one place, with the build, where the store is written."""
+    summary = IngestSummary()
+    for item in items:
+        if isinstance(item, Known):
+            summary.skipped.append(item)
+            continue
+        with writing(db) as store:
+            store.replace_documents([{"doc": item.document, "relative_path": item.relative_path,
+                                      "fingerprint": item.fingerprint, "meta": item.meta, "notes": item.notes}],
+                                    item.observations, card=item.card)
+        summary.ingested.append((item.document.name, item.facts, len(item.observations)))
+    return summary
 
 
 def stored_with_note(db: Path, source: str, name: str, note: str) -> bool:

@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import hashlib
+import sys
+import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
-from reports.model.documents import Document, SourceCard, source_card
-from reports.model.vocab import MAPPINGS_DIR, Unmapped, recording_unmapped
+from reports.model.documents import Document, SourceCard, load_card
+from reports.model.errors import AtlasError
+from reports.model.vocab import Mapping, Unmapped, load_mapping, recording_unmapped
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,9 @@ class ParseResult:
 class Collector:
     """Base for one source: set `id` (also its folder name under a sources dir) and implement `parse`.
 
-    `parse` must be pure: it reads only the documents' bytes and the repo's data files, never the network.
+    A source is one folder, `collectors/<package>/`: its parser, `card.toml` (the source card), `mappings/*.csv`
+    (its labels to our vocabulary) and `collect.toml` (where its files are published). `parse` must be pure: it
+    reads only the documents' bytes and the folder's data files, never the network.
     """
 
     id: str = ""
@@ -61,8 +66,28 @@ class Collector:
         return []
 
     @property
+    def folder(self) -> Path:
+        """The source's folder: the package its class is defined in."""
+        return Path(sys.modules[type(self).__module__].__file__).resolve().parent
+
+    @property
     def card(self) -> SourceCard:
-        return source_card(self.id)
+        return load_card(self.folder / "card.toml", self.id)
+
+    def mapping(self, kind: str) -> Mapping:
+        """The source's mapping of one kind of label: `mappings/<kind>.csv` in its folder."""
+        return load_mapping(self.id, self.folder / "mappings" / f"{kind}.csv")
+
+    def download_plan(self) -> dict | None:
+        """Where `tatlas collect` fetches the source's files: `collect.toml` in its folder (None: not collected)."""
+        path = self.folder / "collect.toml"
+        if not path.exists():
+            return None
+        try:
+            with path.open("rb") as handle:
+                return tomllib.load(handle)
+        except tomllib.TOMLDecodeError as exc:
+            raise AtlasError(f"unreadable collect plan ({exc})", file=path, source=self.id) from None
 
     def sniff(self, path: Path) -> bool:
         """Recognise a file of this source found outside its folder (default: never)."""
@@ -85,7 +110,7 @@ class Collector:
     def fingerprint(self) -> str:
         """Changes whenever the parser version or the source's mapping files change."""
         digest = hashlib.sha256(f"{self.id}:{self.version}".encode())
-        for path in sorted((MAPPINGS_DIR / self.id).glob("*.csv")):
+        for path in sorted((self.folder / "mappings").glob("*.csv")):
             digest.update(path.read_bytes())
         return digest.hexdigest()[:16]
 

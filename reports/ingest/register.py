@@ -8,7 +8,7 @@ import mimetypes
 from datetime import date, datetime
 from pathlib import Path
 
-from reports.model.documents import MEDIA_TYPES, Document, source_card
+from reports.model.documents import MEDIA_TYPES, Document, SourceCard
 from reports.model.errors import AtlasError
 
 SIDECAR_SUFFIX = ".provenance.json"
@@ -51,10 +51,10 @@ def read_sidecar(path: Path) -> dict:
         raise AtlasError(f"unreadable provenance sidecar ({exc})", file=sidecar) from None
 
 
-def register(path: Path, source_id: str) -> Document:
-    """Checksum a file and gather its provenance: the sidecar first, then the source card's facts for it."""
+def register(path: Path, card: SourceCard) -> Document:
+    """Checksum a file of a source and gather its provenance: the sidecar first, then the source card's facts."""
     path = Path(path)
-    card = source_card(source_id)
+    source_id = card.id
     sidecar = read_sidecar(path)
     sha = sha256_file(path)
     facts = {**card.document_facts(path.name, sha), **{k: v for k, v in sidecar.items() if v not in (None, "")}}

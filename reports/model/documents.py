@@ -7,10 +7,8 @@ from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
-from reports import PACKAGE_DIR
 from reports.model.errors import AtlasError
 
-SOURCES_DIR = PACKAGE_DIR / "sources"
 MEDIA_TYPES = {
     ".csv": "text/csv",
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -23,7 +21,9 @@ MEDIA_TYPES = {
 
 @dataclass(frozen=True)
 class SourceCard:
-    """What we know about a source: publisher, format, cadence, licence, caveats (`reports/sources/<id>.toml`)."""
+    """What we know about a source: publisher, format, cadence, licence, caveats (`collectors/<source>/card.toml`).
+
+    It travels with the figures: the build stores each source's card in the store beside its documents."""
 
     id: str
     title: str
@@ -45,21 +45,27 @@ class SourceCard:
 
 
 @cache
-def source_card(source_id: str) -> SourceCard:
-    path = SOURCES_DIR / f"{source_id}.toml"
+def load_card(path: Path, source_id: str) -> SourceCard:
+    """A source card from its TOML file; its `id` must be the source's."""
     if not path.exists():
-        raise AtlasError(f"no source card {path}", source=source_id)
+        raise AtlasError("no source card", file=path, source=source_id)
     with path.open("rb") as handle:
-        data = tomllib.load(handle)
-    known = {f for f in SourceCard.__dataclass_fields__}
-    unknown = set(data) - known
+        try:
+            data = tomllib.load(handle)
+        except tomllib.TOMLDecodeError as exc:
+            raise AtlasError(f"unreadable source card ({exc})", file=path, source=source_id) from None
+    return card_from(data, file=path, source_id=source_id)
+
+
+def card_from(data: dict, *, file: str | Path = "", source_id: str = "") -> SourceCard:
+    """A source card from its fields (a TOML file's, or the JSON the store keeps)."""
+    unknown = set(data) - set(SourceCard.__dataclass_fields__)
     if unknown:
-        raise AtlasError(f"unknown fields {sorted(unknown)}", file=path)
-    return SourceCard(**data)
-
-
-def all_source_cards() -> dict[str, SourceCard]:
-    return {p.stem: source_card(p.stem) for p in sorted(SOURCES_DIR.glob("*.toml"))}
+        raise AtlasError(f"unknown fields {sorted(unknown)}", file=file, source=source_id)
+    card = SourceCard(**data)
+    if source_id and card.id != source_id:
+        raise AtlasError(f"the card names the source {card.id!r}, not {source_id!r}", file=file, source=source_id)
+    return card
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ from reports import PACKAGE_DIR
 from reports.model.errors import AtlasError
 
 VOCAB_DIR = Path(__file__).resolve().parent / "vocabularies"
-MAPPINGS_DIR = PACKAGE_DIR / "mappings"
 # Reserved ids (../shared/DESIGN.md) for a label no mapping covers yet: the figure is kept with the publisher's
 # words verbatim and flagged, never summed or charted with harmonised figures.
 UNMAPPED_AREA = "UNMAPPED"
@@ -103,7 +102,7 @@ def csv_line(cells: list[str]) -> str:
 
 @dataclass(frozen=True)
 class Mapping:
-    """A source's mapping from its own labels to our vocabulary: `reports/mappings/<source>/<kind>.csv`."""
+    """A source's mapping from its own labels to our vocabulary: `collectors/<source>/mappings/<kind>.csv`."""
 
     source: str
     kind: str
@@ -126,7 +125,8 @@ class Mapping:
 
     @property
     def relative_path(self) -> str:
-        return str(self.path.relative_to(PACKAGE_DIR.parent))
+        root = PACKAGE_DIR.parent
+        return str(self.path.relative_to(root)) if self.path.is_relative_to(root) else str(self.path)
 
     def unmapped(self, label: str, *, file=None, place=None) -> dict[str, str]:
         """The row an unmapped label gets, after recording it."""
@@ -148,10 +148,20 @@ class Mapping:
         return key in self.rows or key.casefold() in self.rows
 
 
+def mappings_in(source: str, folder: Path):
+    """`mapping(kind)` for one source: its mapping files live in `folder` (`collectors/<source>/mappings/`)."""
+    folder = Path(folder)
+
+    def mapping(kind: str) -> Mapping:
+        return load_mapping(source, folder / f"{kind}.csv")
+
+    return mapping
+
+
 @functools.cache
-def mapping(source: str, kind: str) -> Mapping:
-    """Load `reports/mappings/<source>/<kind>.csv`; its first column is the source's label."""
-    path = MAPPINGS_DIR / source / f"{kind}.csv"
+def load_mapping(source: str, path: Path) -> Mapping:
+    """Load one mapping file; its first column is the source's label, the file's name is the kind of label."""
+    kind = path.stem
     if not path.exists():
         raise AtlasError(f"no mapping file {path}", source=source)
     rows: dict[str, dict[str, str]] = {}
@@ -172,7 +182,8 @@ def _check_targets(path: Path, rows: list[dict[str, str]]) -> None:
         for column, known in checks.items():
             value = row.get(column)
             if value and value not in known:
-                raise AtlasError(f"{column} {value!r} is not in reports/vocab", file=path, place=f"line {number}")
+                raise AtlasError(f"{column} {value!r} is not in reports/model/vocabularies", file=path,
+                                 place=f"line {number}")
 
 
 def slugify(name: str) -> str:

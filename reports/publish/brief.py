@@ -13,7 +13,6 @@ import plotly
 import plotly.offline
 from markupsafe import Markup
 
-from reports.model.documents import all_source_cards
 from reports.model.errors import AtlasError
 from reports.model.selection import Selection
 from reports.publish.charts import MAX_SERIES, build_figure
@@ -81,7 +80,7 @@ def series_section(store: Store, platform: str, key) -> Section:
                 f"(`tatlas export --platform {platform} --source {key.source} --metric {key.metric}`).")
         rows = rows[rows["series"].isin(lines.index[:MAX_SERIES])]
     title = f"{analysis.metric_name(key.metric)}: {analysis.policy_area_name(key.policy_area)}"
-    fig = build_figure(store, rows, title=title, subtitle=analysis.source_title(key.source))
+    fig = build_figure(store, rows, title=title, subtitle=analysis.source_title(store, key.source))
     fig.update_layout(width=None, autosize=True)
     chart_html = fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False,
                                                                              "responsive": True})
@@ -113,7 +112,7 @@ def gather(store: Store, platform: str, policy_areas: list[str] | None = None) -
     brief.coverage = analysis.coverage(store, platform)
     brief.sources = sources_frame(store, documents_of(brief))
     shown = list(dict.fromkeys(brief.sources["source"]))
-    cards = all_source_cards()
+    cards = store.source_cards()
     brief.cards = [cards[s] for s in shown if s in cards]
     start = min(s.rows["period_start"].min() for s in brief.sections)
     end = max(s.rows["period_end"].max() for s in brief.sections)

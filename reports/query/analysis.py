@@ -16,7 +16,6 @@ from pathlib import Path
 import pandas as pd
 
 from reports.model import vocab
-from reports.model.documents import all_source_cards, source_card
 from reports.model.errors import AtlasError
 from reports.model.schema import NO_LICENCE
 from reports.model.selection import Selection
@@ -104,13 +103,10 @@ def policy_area_name(code: str) -> str:
     return _labels("policy_areas").get(code, code)
 
 
-def source_title(source_id: str) -> str:
-    """The source card's publisher and title, or the id where no card exists."""
-    try:
-        card = source_card(source_id)
-    except AtlasError:
-        return source_id
-    return f"{card.publisher}, {card.title}"
+def source_title(store: Store, source_id: str) -> str:
+    """The source card's publisher and title, or the id where the store holds no card."""
+    card = store.source_card(source_id)
+    return f"{card.publisher}, {card.title}" if card is not None else source_id
 
 
 # -- what the store holds ---------------------------------------------------------------------------------
@@ -505,7 +501,7 @@ def platform_sources(store: Store, platform: str) -> pd.DataFrame:
                              min(l.period_start) AS first_period_start, max(l.period_end) AS last_period_end,
                              string_agg(DISTINCT l.metric, ', ' ORDER BY l.metric) AS metrics
                       FROM latest l WHERE l.platform = ? GROUP BY l.source ORDER BY l.source""", [platform])
-    cards = all_source_cards()
+    cards = store.source_cards()
     df["title"] = [cards[s].title if s in cards else s for s in df["source"]]
     return df
 
@@ -564,22 +560,19 @@ def provenance(store: Store, figure: dict) -> dict:
     if df.empty:
         return {}
     row = {k: (None if (not isinstance(v, str) and pd.isna(v)) else v) for k, v in df.iloc[0].to_dict().items()}
-    try:
-        card = source_card(row["source"])
-        row["caveats"] = list(card.caveats)
-        row["citation"] = card.citation
-    except AtlasError:
-        row["caveats"], row["citation"] = [], ""
+    card = store.source_card(row["source"])
+    row["caveats"] = list(card.caveats) if card is not None else []
+    row["citation"] = card.citation if card is not None else ""
     return row
 
 
-def with_citations(df: pd.DataFrame) -> pd.DataFrame:
+def with_citations(store: Store, df: pd.DataFrame) -> pd.DataFrame:
     """Plotted rows ready to download: dates as ISO text, plus each source's citation and licence."""
     df = df.copy()
     for column in ("period_start", "period_end"):
         if column in df:
             df[column] = pd.to_datetime(df[column]).dt.strftime("%Y-%m-%d")
-    cards = all_source_cards()
+    cards = store.source_cards()
     df["citation"] = [cards[s].citation or cards[s].title if s in cards else s for s in df.get("source", [])]
     df["license"] = [cards[s].license if s in cards else "" for s in df.get("source", [])]
     return df

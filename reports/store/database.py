@@ -1,9 +1,11 @@
 """The store: an embedded DuckDB database holding every version of every figure, with its document."""
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,14 +13,14 @@ import duckdb
 import pandas as pd
 
 from reports import data_home
-from reports.model.documents import Document
+from reports.model.documents import Document, SourceCard, card_from
 from reports.model.errors import StoreError
 from reports.model.schema import COLUMNS, DOCUMENT_FIELDS, FIGURE_KEY, UNMAPPED_FIELDS, figure_key_sql, sql_columns
 from reports.store.locks import locked
 
 ENV_VAR = "TATLAS_DB"
 BUNDLED_DIR = Path(__file__).resolve().parent / "atlas"
-BUNDLE_TABLES = ("documents", "observations", "skipped", "latest", "unmapped")
+BUNDLE_TABLES = ("documents", "observations", "skipped", "latest", "unmapped", "sources")
 
 # The tables' columns come from the schema's declarations (reports/schema.py).
 DOCUMENT_COLUMNS = [f.name for f in DOCUMENT_FIELDS]
@@ -104,6 +106,7 @@ class Store:
         self.con.execute("CREATE TABLE IF NOT EXISTS skipped (document_sha256 VARCHAR, locator VARCHAR, "
                          "reason VARCHAR)")
         self.con.execute(f"CREATE TABLE IF NOT EXISTS unmapped ({sql_columns(UNMAPPED_FIELDS)})")
+        self.con.execute("CREATE TABLE IF NOT EXISTS sources (id VARCHAR PRIMARY KEY, card VARCHAR)")
         if not self._has_table("latest"):
             self.refresh_latest()
 
@@ -133,12 +136,15 @@ class Store:
             raise
         self.con.execute("COMMIT")
 
-    def replace_documents(self, entries: list[dict], observations: pd.DataFrame, *,
+    def replace_documents(self, entries: list[dict], observations: pd.DataFrame, *, card: SourceCard | None = None,
                           skipped: list[tuple[str, str, str]] = (), unmapped: list[dict] = ()) -> None:
-        """Store one parsed bundle (its documents, figures, skipped rows and unmapped labels) in one transaction,
-        replacing any earlier parse of the same documents, and bring `latest` up to date for the figures touched."""
+        """Store one parsed bundle (its documents, figures, skipped rows and unmapped labels, and its source's card)
+        in one transaction, replacing any earlier parse of the same documents, and bring `latest` up to date for the
+        figures touched."""
         shas = [e["doc"].sha256 for e in entries]
         with self.transaction():
+            if card is not None:
+                self.put_card(card)
             keys = ", ".join(f"{expr} AS k{n}" for n, expr in enumerate(figure_key_sql()))
             marks = ", ".join("?" for _ in shas)
             self.con.execute(f"CREATE OR REPLACE TEMP TABLE touched AS SELECT DISTINCT {keys} FROM observations "
@@ -154,6 +160,18 @@ class Store:
                 self.con.unregister("new_observations")
             self.refresh_latest(touched="touched")
             self.con.execute("DROP TABLE touched")
+
+    def put_card(self, card: SourceCard) -> None:
+        """Keep a source's card with its figures, so whatever reads the store can show it (caveats, licence)."""
+        self.con.execute("INSERT OR REPLACE INTO sources VALUES (?, ?)", [card.id, json.dumps(asdict(card))])
+
+    def source_cards(self) -> dict[str, SourceCard]:
+        """The cards of the sources the store holds, by id."""
+        rows = self.con.execute("SELECT id, card FROM sources ORDER BY id").fetchall()
+        return {sid: card_from(json.loads(text), source_id=sid) for sid, text in rows}
+
+    def source_card(self, source_id: str) -> SourceCard | None:
+        return self.source_cards().get(source_id)
 
     def add_document(self, doc: Document, *, relative_path: str, fingerprint: str, meta: dict | None = None,
                      notes: list[str] | None = None) -> None:
@@ -305,7 +323,7 @@ class Store:
     def export_bundle(self, directory: Path) -> None:
         """Write the tables as compressed Parquet, sorted so that the same build gives the same files."""
         directory.mkdir(parents=True, exist_ok=True)
-        orders = {"documents": "source, name, sha256", "skipped": "document_sha256, locator, reason",
+        orders = {"documents": "source, name, sha256", "skipped": "document_sha256, locator, reason", "sources": "id",
                   "unmapped": "document_sha256, source, field, label",
                   "latest": f"{', '.join(FIGURE_KEY)}, document_sha256, locator",
                   "observations": f"{', '.join(FIGURE_KEY)}, document_sha256, locator"}

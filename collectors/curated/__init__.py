@@ -1,0 +1,1 @@
+"""Curated sources: figures transcribed by hand where a publisher offers no data file (the shared reader)."""

@@ -1,0 +1,121 @@
+"""Curated sources: figures transcribed by hand from pages that offer no data file (e.g. Twitch's reports).
+
+A curated source is a folder like any other source's, `collectors/curated_<name>/`, holding `figures.csv` (one row
+per published figure with its citation), `card.toml`, `mappings/policy_areas.csv` and `collect.toml`; its collector
+id is `curated-<name>` and it is registered with one line in collectors/registry.py. Every build reads the
+figures, validated like any published document: a bad row fails naming the file, the line and the column.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+from reports.ingest.collector import Collector, ParseResult, edition_meta
+from reports.ingest.textio import csv_records, decode_text
+from reports.model.documents import Document
+from reports.model.errors import ParseError
+from reports.model.numbers import TEXT, parse_figure
+from reports.model.periods import parse_period
+from reports.model.schema import BREAKDOWN_PATTERN, REGION_PATTERN, UNITS, frame, observation
+from reports.model.vocab import Mapping, metrics, platforms
+
+COLUMNS = ["platform", "period", "metric", "metric_label", "policy_label", "value", "unit", "region", "breakdown",
+           "source_url", "locator", "transcribed_from", "note"]
+REQUIRED = [c for c in COLUMNS if c not in ("policy_label", "breakdown", "note")]
+
+
+class Curated(Collector):
+    """One curated source: the folder holding its `figures.csv`, card and mappings; its id is `curated-<name>`."""
+
+    version = "2"
+    patterns = ("*.csv",)
+
+    def __init__(self, folder: Path):
+        self._folder = Path(folder).resolve()
+        self.id = "curated-" + self._folder.name.removeprefix("curated_").replace("_", "-")
+
+    @property
+    def folder(self) -> Path:
+        return self._folder
+
+    def builtin_files(self) -> list[Path]:
+        return [self.folder / "figures.csv"]
+
+    def parse(self, documents: list[Document]) -> ParseResult:
+        """Check every row against our vocabularies and formats, map its policy label, keep its citation."""
+        (doc,) = documents
+        text = decode_text(doc.read_bytes(), file=doc.path)
+        csv_records(text, file=doc.path)  # refuses a file cut short inside a quoted field
+        reader = csv.DictReader(io.StringIO(text))
+        check_header(reader.fieldnames, doc)
+        extra = [c for c in reader.fieldnames or [] if c not in COLUMNS]
+        notes = [f"{doc.name}: column(s) {', '.join(repr(c) for c in extra)} not read"] if extra else []
+        rows, seen = [], {}
+        for number, record in enumerate(reader, start=2):
+            row = curated_row(self.mapping("policy_areas"), {k: (v or "").strip() for k, v in record.items()
+                                                             if k is not None}, record.get(None), doc, number)
+            key = (row["platform"], row["period"], row["region"], row["policy_label"], row["metric"],
+                   row["metric_label"], row["breakdown"])
+            if key in seen:
+                raise ParseError(f"the same figure is already given on line {seen[key]}", file=doc.path,
+                                 place=f"line {number}", source=self.id)
+            seen[key] = number
+            rows.append(row)
+        if not rows:
+            raise ParseError("no figures", file=doc.path, source=self.id)
+        last = max(r["period_end"] for r in rows)
+        return ParseResult(frame(rows), notes=notes, document_meta={doc.sha256: edition_meta("curated", last)})
+
+
+def check_header(fieldnames: list[str] | None, doc: Document) -> None:
+    missing = [c for c in COLUMNS if c not in (fieldnames or [])]
+    if missing:
+        raise ParseError(f"missing column(s) {', '.join(missing)}; a curated file has {','.join(COLUMNS)}",
+                         file=doc.path, place="line 1")
+
+
+def curated_row(areas: Mapping, rec: dict[str, str], extra: list | None, doc: Document, line: int) -> dict:
+    """One curated figure as an observation; the first problem found is raised naming line and column."""
+    source = areas.source
+    def fail(column: str, message: str):
+        raise ParseError(message, file=doc.path, place=f"line {line}, column {column}", source=source)
+
+    if extra:
+        fail(COLUMNS[-1], f"more cells than columns ({extra!r}); quote values that contain commas")
+    for column in REQUIRED:
+        if not rec.get(column):
+            fail(column, f"{column} is empty")
+    if rec["platform"] not in platforms():
+        fail("platform", f"platform {rec['platform']!r} is not in reports/model/vocabularies/platforms.csv")
+    if rec["metric"] not in metrics():
+        fail("metric", f"metric {rec['metric']!r} is not in reports/model/vocabularies/metrics.csv")
+    if rec["unit"] not in UNITS:
+        fail("unit", f"unit {rec['unit']!r} is not one of {', '.join(sorted(UNITS))}")
+    if not re.fullmatch(REGION_PATTERN, rec["region"]):
+        fail("region", f"region {rec['region']!r} is not GLOBAL, EU, EEA, a country code or a language code")
+    if not re.fullmatch(BREAKDOWN_PATTERN, rec["breakdown"]):
+        fail("breakdown", f"breakdown {rec['breakdown']!r} is not key=value;key=value")
+    if not re.match(r"^https?://", rec["source_url"]):
+        fail("source_url", f"source_url {rec['source_url']!r} is not a web address")
+    place = f"line {line}, column "
+    period = parse_period(rec["period"], file=str(doc.path), place=place + "period")
+    # words transcribed where the page printed no number are kept as text (qualifier text, no value)
+    figures = parse_figure(rec["value"], file=str(doc.path), place=place + "value", lenient=True)
+    if len(figures) != 1 or (figures[0].value is None and figures[0].qualifier != TEXT):
+        fail("value", f"value {rec['value']!r} is not one published figure")
+    (figure,) = figures
+    if figure.qualifier != TEXT and (figure.unit == "ratio" and rec["unit"] != "ratio"
+                                     or figure.unit == "count" and rec["unit"] == "ratio"):
+        fail("unit", f"value {rec['value']!r} does not read as unit {rec['unit']!r}")
+    area = "ALL"
+    if rec["policy_label"]:
+        area = areas.lookup(rec["policy_label"], file=doc.path, place=place + "policy_label")["policy_area"]
+    return observation(
+        platform=rec["platform"], period=period, metric=rec["metric"], metric_label=rec["metric_label"],
+        policy_area=area, policy_label=rec["policy_label"], value=figure.value, unit=rec["unit"],
+        value_text=rec["value"], qualifier=figure.qualifier, region=rec["region"], breakdown=rec["breakdown"],
+        source_url=rec["source_url"],
+        locator=f"{rec['locator']}; transcribed from {rec['transcribed_from']} ({doc.name} line {line})")
+

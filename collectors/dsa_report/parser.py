@@ -1,0 +1,1295 @@
+"""EU DSA harmonised transparency reports (Implementing Regulation (EU) 2024/2835, Annex I): CSV parts, a ZIP of
+them, or an XLSX workbook with one sheet per part. Parts are recognised by their content, never by name alone.
+
+The template fixes the structure (a part's header, its label columns, its indicator and scope columns); what
+filers print in it varies, so the reader follows the structure and keeps whatever words it does not know verbatim
+and flagged: an unknown service gets a slug of its name, an unknown indicator the metric `unmapped`, an unknown
+category code the policy area `UNMAPPED`, an unknown scope region EU with `scope=<its words>`, and a sentence where
+a number belongs is kept as text. A table published for another surface of the service (YouTube's `_Ads` files)
+carries `surface=<surface>` in its breakdown."""
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+
+from reports.ingest.collector import Collector, ParseResult, Skipped, edition_meta
+from reports.ingest.safezip import iter_files, open_zip
+from reports.ingest.textio import decode_text
+from reports.model import vocab
+from reports.model.documents import Document
+from reports.model.errors import ParseError
+from reports.model.numbers import TEXT, Figure, parse_figure
+from reports.model.periods import Period, period_from_name, span
+from reports.model.schema import frame, observation, parse_breakdown
+from reports.model.vocab import mappings_in
+
+SOURCE = "dsa-report"
+# This source's folder: its card, its label mappings (mappings/*.csv) and its download plan.
+FOLDER = Path(__file__).resolve().parent
+label_mapping = mappings_in(SOURCE, FOLDER / "mappings")
+
+PART_NAMES = {1: "report identification", 2: "category names", 3: "member-state orders", 4: "notices",
+              5: "own-initiative measures (illegal content)", 6: "own-initiative measures (terms and conditions)",
+              7: "complaints, disputes and suspensions", 8: "automated means", 9: "human resources",
+              10: "average monthly active recipients", 11: "qualitative information"}
+# The template's own file names (`4_notices.csv`, `..._Part_10_AMAR.csv`) and filers' spellings of them
+# (`10. AMAR.csv`, `3_member_states_order.csv`, `9_human resources.csv`), longest first: after the part's number and
+# name, the rest of a file or sheet name (`_Ads`, ` - Ads`, ` (Ads)`) names the surface a table is for.
+PART_STEMS = {1: ("report identification", "summary"), 2: ("categories names", "category names", "categories"),
+              3: ("member states orders", "member state orders", "member states order", "member states"),
+              4: ("notices",), 5: ("own initiative illegal",), 6: ("own initiative tc",),
+              7: ("appeals and recidivism",), 8: ("automated means",), 9: ("human resources",), 10: ("amar",),
+              11: ("qualitative",)}
+# A part's number before its name: `4_`, `10. `, `10 `.
+PART_NUMBER = re.compile(r"(?<![0-9])(\d{1,2})(_|\.\s*|\s+)")
+# Words a name may end with that do not name a surface: a copy number, a draft, a period, or a version (Amazon
+# publishes `6_own_initiative_TC_version2.csv` beside `6_own_initiative_TC.csv`: the later version stands).
+VERSION = re.compile(r"^(?:v|ver|version|rev|revision)[\s._-]*(\d+)$|^(updated|corrected|revised|amended)$", re.I)
+NAME_NOISE = re.compile(r"^(\d+|copy|kopie|final|draft|[hq]\d|s\d)$", re.I)
+DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T].*)?$")
+ROW_PERIOD = re.compile(r"^(\d{4})[-/.](\d{2})[-/.](\d{2})\s*/\s*(\d{4})[-/.](\d{2})[-/.](\d{2})$")
+# Two numbers joined by a dash, as filers print a range where the template asks for one figure ("0.998 - 0.999").
+RANGE = re.compile(r"^([<>~]?\s*\d[\d.,]*\s*%?)\s*[-–]\s*(\d[\d.,]*\s*%?)$")
+# The template's placeholder for "the other member states / languages" (`[...]`), left in by some filers.
+PLACEHOLDER = re.compile(r"\[\s*(\.{2,}|…)\s*\]")
+CATEGORY_CODE = re.compile(r"^STATEMENT_CATEGORY_[A-Z0-9_]+$")
+KEYWORD_CODE = re.compile(r"^KEYWORD_[A-Z0-9_]+$")
+TEMPLATE_OTHER = 'text to detail the "other" keyword.'
+ROUNDED = "rounded"  # a qualifier of the schema: a figure printed rounded ('124.1M')
+# Unit words a filer may state in a figure's contextual information, as hours per unit.
+STATED_UNITS = {"minutes": 1 / 60, "hours": 1.0, "days": 24.0}
+# Legal-form words a service or provider name may carry ("Pinterest Europe Limited" is Pinterest).
+LEGAL_FORM = re.compile(r"[\s,]+(limited|ltd\.?|inc\.?|llc|l\.l\.c\.|plc|b\.\s?v\.?|n\.\s?v\.?|gmbh|ag|se|s\.?a\.?|s\.?a\.?s\.?|"
+                        r"s\.?(a|à)\.?\s?r\.?\s?l\.?|s\.?r\.?l\.?|unlimited company|ulc|company|co\.?|ireland|europe|eu|"
+                        r"international|technology|technologies)$", re.I)
+
+
+def norm(text: object) -> str:
+    """A label as compared: whitespace collapsed, case folded."""
+    return " ".join(str(text or "").split()).casefold()
+
+
+def flat(text: object) -> str:
+    """A label as compared where filers vary hyphens and underscores too ('own initiative' is 'Own-initiative')."""
+    return re.sub(r"[\s\-_]+", " ", str(text or "")).strip().casefold()
+
+
+@dataclass
+class Table:
+    """One part as published: a CSV file, a CSV inside a ZIP, or a worksheet."""
+
+    doc: Document
+    name: str
+    rows: list[list[str]]
+    order: int
+    part: int | None = None
+    label: str = ""  # the name it was published under: a file or member name without suffix, or a sheet's title
+    surface: str = ""  # '' for the service itself, else the surface the table is for ('ads')
+    offset: int = 0  # rows above the header (a title) left out: row numbers in locators count from the file's top
+
+    def __post_init__(self) -> None:
+        at = header_row(self.rows)
+        if at:
+            self.rows, self.offset = self.rows[at:], self.offset + at
+
+    def numbered(self) -> list[tuple[int, list[str]]]:
+        """The data rows with their row numbers, padded to the header's width."""
+        width = len(self.header)
+        return [(number, row + [""] * (width - len(row)))
+                for number, row in enumerate(self.rows[1:], start=2 + self.offset)]
+
+    @property
+    def header(self) -> list[str]:
+        return self.rows[0] if self.rows else []
+
+    def where(self, row: int | None = None, column: str | None = None) -> str:
+        """The place of a cell: part, table (file, member or sheet), row and column."""
+        place = f"part {self.part} ({PART_NAMES.get(self.part or 0, '?')}), {self.name}"
+        if row is not None:
+            place += f", row {row}"
+        if column is not None:
+            place += f", column {column!r}"
+        return place
+
+
+@dataclass
+class Report:
+    """What part 1 says about a report, and what parsing it gathers."""
+
+    platform: str
+    service: str
+    provider: str
+    period: Period
+    published: date | None
+    rows: list[dict] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+    def skip(self, table: Table, locator: str, reason: str) -> None:
+        self.skipped.append(Skipped(table.doc.sha256, locator, reason))
+
+
+@dataclass
+class Scope:
+    """Where a figure applies, from its scope cell: region, breakdown, and a policy area where the scope is one."""
+
+    region: str
+    breakdown: dict[str, str] = field(default_factory=dict)
+    policy_area: str = "ALL"
+    policy_label: str = ""
+
+
+# -- reading ---------------------------------------------------------------------------------------------------
+
+def decode(data: bytes, name: str) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252 as some filers save it; anything else is an error."""
+    return decode_text(data, file=name, allow_cp1252=True)
+
+
+def csv_rows(text: str) -> list[list[str]]:
+    """The rows of a CSV text, without rows that are entirely empty."""
+    try:
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:
+        raise ParseError(f"not a readable CSV ({exc})") from None
+    return [row for row in rows if any(cell.strip() for cell in row)]
+
+
+def cell_text(value: object) -> str:
+    """A worksheet cell as the text a CSV of it would hold."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value)
+
+
+def xlsx_sheets(data: bytes, name: str) -> list[tuple[str, list[list[str]]]]:
+    """Every worksheet of a workbook as (sheet name, rows)."""
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged workbook
+        raise ParseError(f"not a readable XLSX workbook ({type(exc).__name__}: {exc})", file=name) from None
+    sheets = []
+    for sheet in book.worksheets:
+        rows = [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        sheets.append((sheet.title, [r for r in rows if any(c.strip() for c in r)]))
+    book.close()
+    return sheets
+
+
+def read_tables(doc: Document) -> list[Table]:
+    """The tables one document holds: itself (CSV), its members (ZIP) or its sheets (XLSX)."""
+    data = doc.read_bytes()
+    return tables_from_bytes(doc, doc.name, data)
+
+
+def tables_from_bytes(doc: Document, name: str, data: bytes) -> list[Table]:
+    suffix = Path(name).suffix.lower()
+    stem = Path(name.split(":")[-1]).stem
+    if suffix == ".csv":
+        try:
+            return [Table(doc, name, csv_rows(decode(data, name)), 0, label=stem)]
+        except ParseError as exc:
+            raise ParseError(exc.message, file=doc.path, place=name if name != doc.name else None) from None
+    if suffix == ".xlsx":
+        return [Table(doc, f"{name} sheet {title!r}", rows, number, label=title)
+                for number, (title, rows) in enumerate(xlsx_sheets(data, name))]
+    if suffix == ".zip":
+        archive = open_zip(io.BytesIO(data), name=str(doc.path))
+        tables: list[Table] = []
+        for info, member in sorted(iter_files(archive, name=str(doc.path)), key=lambda m: natural(m[0].filename)):
+            if Path(info.filename).suffix.lower() in (".csv", ".xlsx") and not Path(info.filename).name.startswith("."):
+                for table in tables_from_bytes(doc, f"{name}:{info.filename}", member):
+                    table.order = len(tables)
+                    tables.append(table)
+        return tables
+    raise ParseError(f"not a CSV, XLSX or ZIP file ({suffix or 'no suffix'})", file=doc.path)
+
+
+def natural(text: str) -> list:
+    """Sort key putting `10_AMAR` after `9_human_resources`."""
+    return [int(piece) if piece.isdigit() else piece.casefold() for piece in re.split(r"(\d+)", text)]
+
+
+# -- names: part number, report prefix, surface -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PartName:
+    """What a file or sheet name says: the text before the part's number, the number, and what follows the
+    template's name of the part (None where the name does not use the template's name)."""
+
+    prefix: str
+    part: int
+    suffix: str | None
+
+
+def part_name(stem: str) -> PartName | None:
+    """`DSA report - 6_own_initiative_TC_Ads` -> prefix 'DSA report - ', part 6, suffix '_Ads'; `Pinterest - H2 DSA
+    Transparency Report - 10. AMAR` -> part 10. A number followed by `_` but not by a part's name gives the part
+    without a suffix (the last such number); other numbers ('H1 2026') are not parts."""
+    fallback = None
+    for m in PART_NUMBER.finditer(stem):
+        number = int(m[1])
+        if number not in PART_STEMS:
+            continue
+        rest = stem[m.end():]
+        for words in PART_STEMS[number]:
+            if hit := re.match(r"[\s_\-.]*".join(map(re.escape, words.split())) + r"(?![A-Za-z])", rest, re.I):
+                return PartName(stem[:m.start()], number, rest[hit.end():])
+        if m[2] == "_" and not (m.start() and stem[m.start() - 1].isalpha()):
+            fallback = PartName(stem[:m.start()], number, None)
+    return fallback
+
+
+def name_words(text: str) -> str:
+    """A name's tail without the separators and brackets around it: ' - Ads', '_Ads', ' (Ads)' -> 'Ads'."""
+    return " ".join(text.strip(" _-–.()[]{}").split())
+
+
+@functools.cache
+def surface_labels() -> dict[str, str]:
+    """The surface words of `surfaces.csv` (normalised) and the surface each names."""
+    mapping = label_mapping("surfaces")
+    return {flat(label): row["surface"] for label, row in mapping.rows.items()}
+
+
+def surface_of(words: str, table: Table, report: Report) -> str:
+    """The surface a name's tail names: from surfaces.csv, else (recorded as unmapped) a slug of the words; none
+    for a copy number, version or period (`(1)`, `_v2`, `_2025-H2`) or the service's own name (`_YouTube`)."""
+    words = name_words(words)
+    tokens = [t for t in re.split(r"[\s_\-–()]+", words) if t]
+    if not tokens or all(NAME_NOISE.match(t) or VERSION.match(t) for t in tokens) or period_from_name(words) is not None:
+        return ""
+    if vocab.slugify(words) in (report.platform, vocab.slugify(report.service)) or known_platform(words) == report.platform:
+        return ""
+    if flat(words) in surface_labels():
+        return surface_labels()[flat(words)]
+    row = label_mapping("surfaces").lookup(words, file=table.doc.path, place=table.where())
+    return row["surface"] if not row.get("unmapped") else (vocab.slugify(words) or "other")
+
+
+def trailing_surface(label: str) -> str | None:
+    """A surface word of surfaces.csv ending a name that does not follow the template's part names (a sheet
+    'Meldungen (Ads)', 'Notices - Ads'), else None."""
+    tails = []
+    if m := re.search(r"[(\[]([^()\[\]]+)[)\]]\s*$", label):
+        tails.append(m[1])
+    if m := re.search(r"(?:^|[\s_\-–])([^\s_\-–()\[\]]+)\s*$", label):
+        tails.append(m[1])
+    for tail in tails:
+        if flat(tail) in surface_labels() and flat(tail) != flat(label):
+            return surface_labels()[flat(tail)]
+    return None
+
+
+def version_of(table: Table) -> int:
+    """The version a table's name states (`_version2`, `_v3`, `_updated`: 2 and up), else 1."""
+    named = part_name(table.label)
+    tail = named.suffix if named is not None and named.suffix is not None else table.label
+    version = 1
+    for token in re.split(r"[\s_\-–()]+", tail):
+        if m := VERSION.match(token):
+            version = max(version, int(m[1]) if m[1] else 2)
+    return version
+
+
+def assign_surfaces(tables: list[Table], report: Report) -> None:
+    """Set each table's surface from its name: the tail after the template's part name (`6_own_initiative_TC_Ads`),
+    a surface word ending the name (`Meldungen (Ads)`), or what its name adds to another table's of the same part
+    (`Eigeninitiative AGB` and `Eigeninitiative AGB Werbung`)."""
+    for table in tables:
+        if table.part is None or table.part == 1:
+            continue
+        named = part_name(table.label)
+        if named is not None and named.suffix is not None:
+            table.surface = surface_of(named.suffix, table, report)
+            continue
+        if (surface := trailing_surface(table.label)) is not None:
+            table.surface = surface
+            continue
+        for other in tables:
+            if other is not table and other.part == table.part and other.label \
+                    and table.label.casefold().startswith(other.label.casefold()) and len(table.label) > len(other.label):
+                table.surface = surface_of(table.label[len(other.label):], table, report)
+                break
+
+
+# -- recognising parts ------------------------------------------------------------------------------------------
+
+def column(header: list[str], *prefixes: str) -> int | None:
+    """The index of the first header cell starting with one of the prefixes (compared normalised)."""
+    cells = [norm(c) for c in header]
+    for prefix in prefixes:
+        for index, cell in enumerate(cells):
+            if cell.startswith(prefix):
+                return index
+    return None
+
+
+def identify(table: Table) -> int | None:
+    """The template part a table is, from its header and indicators; 56 = part 5 or 6 (decided by order)."""
+    header = table.header
+    cells = [norm(c) for c in header]
+    if column(header, "number of orders to act against illegal content") is not None:
+        return 3
+    if column(header, "number of notices received") is not None:
+        return 4
+    if column(header, "number of measures taken at the provider") is not None:
+        if column(header, "category of illegal content") is not None:
+            return 5
+        if column(header, "category of incompatibility") is not None:
+            return 6
+        return 56
+    if column(header, "category description") is not None:
+        return 2
+    if "indicator" in cells and "value" in cells:
+        at = cells.index("indicator")
+        indicators = " | ".join(norm(row[at]) for row in table.rows[1:] if len(row) > at)
+        if "name of the service provider" in indicators or "starting date of reporting period" in indicators:
+            return 1
+        if "scope" in cells:
+            for part, words in ((10, "average monthly active recipients"), (9, "moderators"), (8, "automated means"),
+                                (7, "complaint")):
+                if words in indicators:
+                    return part
+            # Indicators reworded: the template's section names, then the part's number in the file or sheet name.
+            if "section" in cells:
+                at = cells.index("section")
+                sections = " | ".join(norm(row[at]) for row in table.rows[1:] if len(row) > at)
+                for part, words in ((10, "amar"), (9, "human resources"), (8, "automated means"),
+                                    (7, "internal complaints mechanism")):
+                    if words in sections:
+                        return part
+            named = part_name(table.label)
+            return named.part if named is not None and named.part in (7, 8, 9, 10) else None
+        elif indicators:
+            return 11
+    if column(header, "category of ") is not None and (named := part_name(table.label)) and named.part in (3, 4, 5, 6):
+        return named.part  # a category table whose indicator columns are all reworded: its number in its name
+    return None
+
+
+def is_header(row: list[str]) -> bool:
+    """A row that can head a part of the template (whatever else is missing from it)."""
+    cells = {norm(c) for c in row}
+    return ({"indicator", "value"} <= cells or "category description" in cells
+            or any(c.startswith("category of ") for c in cells))
+
+
+def header_row(rows: list[list[str]]) -> int:
+    """Where a table's header is: the first row (0) unless a title or note stands above it (within ten rows)."""
+    if not rows or is_header(rows[0]):
+        return 0
+    return next((i for i, row in enumerate(rows[:10]) if is_header(row)), 0)
+
+
+def looks_like_part(header: list[str]) -> bool:
+    """A header row of the EU template (any part), for sniffing files found outside the source's folder."""
+    cells = {norm(c) for c in header}
+    if "category description" in cells and "category label" in cells:
+        return True
+    return "service" in cells and ("indicator" in cells or column(header, "category of ") is not None)
+
+
+def header_is_part(head: bytes, name: str) -> bool:
+    """Whether one of the first lines of a CSV's bytes is a header of the EU template."""
+    for line in head.lstrip().split(b"\n")[:10]:
+        rows = csv_rows(decode(line, name)) if line.strip() else []
+        if rows and looks_like_part(rows[0]):
+            return True
+    return False
+
+
+def assign_parts(tables: list[Table]) -> None:
+    """Set each table's part; parts 5 and 6 with a localised category header go by file name, then order."""
+    for table in tables:
+        table.part = identify(table)
+    for table in [t for t in tables if t.part == 56]:
+        named = part_name(table.label)
+        if named and named.part in (5, 6):
+            table.part = named.part
+    undecided = [t for t in tables if t.part == 56]
+    taken = {t.part for t in tables}
+    for table, part in zip(sorted(undecided, key=lambda t: (t.doc.name, t.order)), [p for p in (5, 6) if p not in taken],
+                           strict=False):
+        table.part = part
+    for table in tables:
+        if table.part == 56:
+            raise ParseError("a third own-initiative table: cannot tell whether it is part 5 or 6",
+                             file=table.doc.path, place=table.name)
+
+
+def repeated_tables(tables: list[Table], report: Report) -> set[int]:
+    """Tables that repeat a part for the same surface: an identical copy is skipped with a note; two different
+    tables of one part and surface are an error (one would silently replace the other's figures)."""
+    groups: dict[tuple[int, str], list[Table]] = defaultdict(list)
+    for table in tables:
+        if table.part in range(3, 11):
+            groups[(table.part, table.surface)].append(table)
+    repeats: set[int] = set()
+    for (part, surface), group in groups.items():
+        what = f"part {part}" + (f" for surface {surface!r}" if surface else "")
+        group = sorted(group, key=version_of, reverse=True)  # a later version first: it stands
+        first = group[0]
+        for other in group[1:]:
+            repeats.add(id(other))
+            if [[c.strip() for c in r] for r in other.rows] == [[c.strip() for c in r] for r in first.rows]:
+                report.skip(other, other.name, f"repeats {first.name} ({what}) cell for cell")
+                report.note(f"{other.name}: repeats {first.name} ({what}) cell for cell; read once")
+            elif version_of(first) > version_of(other):
+                report.skip(other, other.name, f"superseded by {first.name}, a later version of {what}")
+                report.note(f"{other.name}: superseded by {first.name} (version {version_of(first)} of {what}); only "
+                            "the later version is imported")
+            else:
+                raise ParseError(f"two different tables of {what}: {first.name} and {other.name}; a report gives each "
+                                 "part once per surface (name another surface's file with its suffix, e.g. `_Ads`, "
+                                 "or a later version with `_version2`)", file=other.doc.path, place=other.name,
+                                 source=SOURCE)
+    return repeats
+
+
+# -- mappings ---------------------------------------------------------------------------------------------------
+
+@functools.cache
+def indicator_rows() -> dict[tuple[int, str, str], dict[str, str]]:
+    """`indicators.csv` keyed by (part, indicator, scope), all normalised; scope '' covers any geographic scope."""
+    table = label_mapping("indicators")  # validates the metric ids against the vocabulary
+    with table.path.open(newline="", encoding="utf-8") as handle:
+        return {(int(r["part"]), norm(r["indicator"]), norm(r["scope"])): {k: (v or "").strip() for k, v in r.items()}
+                for r in csv.DictReader(handle)}
+
+
+def indicator(part: int, label: str, scope: str, *, file, place) -> dict[str, str]:
+    """The metric, unit and breakdown of a template indicator. One no row covers is recorded and kept as the metric
+    `unmapped` (its words as the metric label, its unit as printed: `unit` '')."""
+    rows = indicator_rows()
+    row = rows.get((part, norm(label), norm(scope))) or rows.get((part, norm(label), ""))
+    if row is not None:
+        return row
+    mapping = label_mapping("indicators")
+    text = " ".join(label.split())
+    shown = f"{text}: {' '.join(scope.split())}" if part == 7 and scope else text
+    vocab.record_unmapped(SOURCE, "indicators", shown, file=file, place=place, mapping_file=mapping.relative_path,
+                          suggestion=vocab.csv_line([text, str(part), scope if part == 7 else "", "<metric>", "<unit>",
+                                                     "", ""]))
+    return {"indicator": text, "part": str(part), "scope": scope, "metric": vocab.UNMAPPED_METRIC, "unit": "",
+            "breakdown": "", "unmapped": "yes"}
+
+
+def scopes() -> vocab.Mapping:
+    return label_mapping("scopes")
+
+
+def languages() -> vocab.Mapping:
+    return label_mapping("languages")
+
+
+@functools.cache
+def scope_index() -> dict[str, dict[str, str]]:
+    """scopes.csv keyed by `flat` label, so 'own initiative  ' finds 'Own-initiative'."""
+    return {flat(label): row for label, row in scopes().rows.items()}
+
+
+MEMBER_STATES = frozenset({"AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT",
+                           "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE"})
+
+
+def member_state(label: str) -> str | None:
+    """The ISO code of a member state printed as a scope (EL is the EU's code for Greece), else None."""
+    row = scope_index().get(flat(label))
+    return row["region"] if row is not None and row["region"] in MEMBER_STATES else None
+
+
+def total_scope(label: str) -> dict[str, str] | None:
+    """The region and breakdown of a total or qualifier scope (TOTAL, Total number, Own-initiative, NAM ...)."""
+    row = scope_index().get(flat(label))
+    return row if row is not None and row["region"] not in MEMBER_STATES else None
+
+
+def category_area(code: str, *, file, place) -> str:
+    """The policy area of a STATEMENT_CATEGORY_ code; one our vocabulary lacks is recorded and UNMAPPED."""
+    if code in vocab.policy_areas():
+        return code
+    vocab.record_unmapped(SOURCE, "policy_areas", code, file=file, place=place,
+                          mapping_file="reports/model/vocabularies/policy_areas.csv",
+                          suggestion=vocab.csv_line([code, "<label>", "<description>", ""]))
+    return vocab.UNMAPPED_AREA
+
+
+def flagged_scope(table: Table, scope: str, report: Report, place: str) -> Scope:
+    """A scope that is neither a total, a member state nor a language: kept (region EU, `scope=<its words>`),
+    recorded as unmapped and noted."""
+    scopes().lookup(scope, file=table.doc.path, place=place)
+    report.note(f"{table.where()}: scope {scope!r} is neither a total, a member state nor a language; "
+                f"kept with region EU and breakdown scope={scope}")
+    return Scope("EU", {"scope": " ".join(scope.split())})
+
+
+def geographic_scope(table: Table, scope: str, report: Report, place: str) -> Scope:
+    """EU for a total scope, the member state's code for a member state, else a flagged scope."""
+    if (total := total_scope(scope)) is not None:
+        return Scope(total["region"], parse_breakdown(total["breakdown"]))
+    if (state := member_state(scope)) is not None:
+        return Scope(state)
+    return flagged_scope(table, scope, report, place)
+
+
+def resolve_scopes(table: Table, rows: list[tuple[int, str, str]], report: Report) -> dict[tuple[str, str], Scope]:
+    """What each scope of a part 8, 9 or 10 means, per indicator (rows: row number, indicator, scope): totals and
+    qualifiers (scopes.csv), statement categories (some filers give part 8's accuracy per category), member states,
+    languages (8 and 9: decided per indicator, as filers count measures per member state and accuracy per language
+    in one part); placeholders are left out. A scope is named by the first row that prints it."""
+    groups: dict[str, dict[str, int]] = defaultdict(dict)
+    for number, label, scope in rows:
+        if scope and label and not PLACEHOLDER.search(scope):
+            groups[norm(label)].setdefault(scope, number)
+    out: dict[tuple[str, str], Scope] = {}
+    for label, first in groups.items():
+        geographic = []
+        for scope, number in first.items():
+            if (total := total_scope(scope)) is not None:
+                out[(label, scope)] = Scope(total["region"], parse_breakdown(total["breakdown"]))
+            elif CATEGORY_CODE.match(scope):
+                area = category_area(scope, file=table.doc.path, place=table.where(number, "Scope"))
+                out[(label, scope)] = Scope("EU", {}, area, scope)
+            else:
+                geographic.append(scope)
+        places = {scope: table.where(first[scope], "Scope") for scope in geographic}
+        if table.part in (8, 9):
+            resolved = language_scopes(table, geographic, report, places)
+        else:
+            resolved = {scope: geographic_scope(table, scope, report, places[scope]) for scope in geographic}
+        out.update({(label, scope): where for scope, where in resolved.items()})
+    return out
+
+
+def language_scopes(table: Table, labels: list[str], report: Report, places: dict[str, str]) -> dict[str, Scope]:
+    """The scopes one indicator of a part the template asks per language (8, 9) is given for.
+
+    Filers give languages as codes or names, member-state codes standing for languages (TikTok: CZ, EN), or member
+    states instead of languages (Snap, TikTok; Booking.com in lowercase): scopes that are all member states, not all
+    of them language codes, are member states (noted); otherwise each is read as a language, a member state, or
+    kept flagged."""
+    def is_code(label: str) -> bool:
+        return label in languages() and languages().lookup(label)["kind"] == "code"
+
+    if labels and all(member_state(s) for s in labels) and not all(is_code(s) for s in labels):
+        report.note(f"{table.where()}: scopes {', '.join(labels[:3])}{' ...' if len(labels) > 3 else ''} are member "
+                    "states where the template asks for languages; stored per member state")
+        return {s: Scope(member_state(s) or "EU") for s in labels}
+    out: dict[str, Scope] = {}
+    aliases = []
+    for scope in labels:
+        if scope in languages():
+            row = languages().lookup(scope)
+            if row["kind"] == "country_code":
+                aliases.append(scope)
+            out[scope] = Scope(row["language"], {"region_kind": "language"})
+        elif (state := member_state(scope)) is not None:
+            out[scope] = Scope(state)
+        else:
+            out[scope] = flagged_scope(table, scope, report, places[scope])
+    if aliases:
+        report.note(f"{table.where()}: languages named by member-state codes ({', '.join(aliases)}); read through "
+                    "languages.csv")
+    return out
+
+
+# -- values -----------------------------------------------------------------------------------------------------
+
+def figures(cell: str, unit: str, report: Report, *, file, place) -> list[tuple[float | None, str, str]]:
+    """The figures of one cell as (value, unit, qualifier), in the indicator's unit ('' for an unmapped indicator:
+    the unit as printed). Empty stays one gap (None), zero stays 0.0; two numbers joined by a dash are a range
+    (qualifiers range_lower / range_upper); words where a number belongs are kept as text (value None, qualifier
+    `text`), and so is a number the indicator's unit cannot hold (a percentage where a count belongs)."""
+    text = cell.strip().strip('"').strip()
+    if not text:
+        return [(None, unit or "count", "")]
+    pairs = None
+    if m := RANGE.match(text):
+        try:
+            low, high = parse_figure(m[1], file=file, place=place), parse_figure(m[2], file=file, place=place)
+            if len(low) == 1 and len(high) == 1 and low[0].unit == high[0].unit and low[0].value <= high[0].value:
+                pairs = [(low[0], "range_lower"), (high[0], "range_upper")]
+        except ParseError:
+            pairs = None
+    if pairs is None:
+        pairs = [(fig, fig.qualifier) for fig in parse_figure(text, file=file, place=place, lenient=True)]
+        if len(pairs) == 1 and pairs[0][1] == TEXT and (local := european_number(text)) is not None:
+            pairs = [(fig, fig.qualifier) for fig in parse_figure(local, file=file, place=place)]
+            report.note(f"{place}: {text!r} read with a decimal comma or dots between thousands ({local})")
+        elif len(pairs) == 1 and pairs[0][1] == TEXT and (scaled := scaled_number(text)) is not None:
+            pairs = [(Figure(scaled, "count", ROUNDED), ROUNDED)]
+            report.note(f"{place}: {text!r} read as {scaled:,.0f} (a figure rounded to thousands, millions or billions)")
+    if not pairs:  # N/A, '-': printed as missing, kept as a gap with its words
+        return [(None, unit or "count", "")]
+    out = []
+    for fig, qualifier in pairs:
+        fig_unit = unit or ("ratio" if fig.unit == "ratio" else "count")
+        if qualifier == TEXT:
+            out.append((None, fig_unit, TEXT))
+        elif fig_unit == "ratio" and fig.unit == "count" and fig.value is not None and fig.value > 1:
+            report.note(f"{place}: {text!r} is above 1 without a % sign, where a ratio belongs; kept as printed "
+                        "(value empty, qualifier text)")
+            out.append((None, fig_unit, TEXT))
+        elif fig_unit != "ratio" and fig.unit == "ratio":
+            report.note(f"{place}: a percentage {text!r} where a {fig_unit} figure belongs; kept as printed "
+                        "(value empty, qualifier text)")
+            out.append((None, fig_unit, TEXT))
+        else:
+            out.append((fig.value, fig_unit, qualifier))
+    return out
+
+
+def european_number(text: str) -> str | None:
+    """A number printed the continental way, where that is the only reading: '1.234.567' (dots between thousands),
+    '0,98' or '12,5' (a decimal comma: thousands come in threes), '1.234,5', '1 234' with a non-breaking space;
+    else None."""
+    t = re.sub(r"[\u00a0\u202f\u2009]", " ", text).strip()
+    number, percent = (t[:-1].strip(), "%") if t.endswith("%") else (t, "")
+    if re.fullmatch(r"\d{1,3}(\.\d{3}){2,}", number):
+        return number.replace(".", "") + percent
+    if re.fullmatch(r"\d{1,3}(\.\d{3})+,\d+", number) or re.fullmatch(r"\d+,(\d{1,2}|\d{4,})", number):
+        return number.replace(".", "").replace(",", ".") + percent
+    if t != text.strip() and re.fullmatch(r"\d{1,3}( \d{3})+", number):
+        return number.replace(" ", "") + percent
+    return None
+
+
+SCALE = {"k": 3, "thousand": 3, "m": 6, "mn": 6, "mio": 6, "million": 6, "millions": 6, "b": 9, "bn": 9, "billion": 9}
+
+
+def scaled_number(text: str) -> float | None:
+    """A figure printed with its magnitude in words or letters ('124.1M', '2.5 million', '3K'), else None."""
+    m = re.fullmatch(r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.,]\d+)?)\s*([A-Za-z]+)\.?", text.strip())
+    if not m or m[2].casefold() not in SCALE:
+        return None
+    number = m[1].replace(",", "") if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", m[1]) else m[1].replace(",", ".")
+    return float(Decimal(number).scaleb(SCALE[m[2].casefold()]))
+
+
+def stated_hours(*contexts: str) -> tuple[float, str]:
+    """Hours per printed unit when contextual information states the unit (`in days`), else the template's hours."""
+    for text in contexts:
+        for word, factor in STATED_UNITS.items():
+            if re.search(rf"\b(in|of)\s+{word}\b", text or "", re.I):
+                return factor, word
+    return 1.0, ""
+
+
+def row_period(cell: str, report: Report, table: Table, *, place) -> None:
+    """A row's reporting period must be the template placeholder, empty, or part 1's period; one printed in a form
+    we cannot read is noted (part 1's period stands), one that differs is an error (a bundle mixing reports)."""
+    text = cell.strip()
+    if not text or "YYYY" in text.upper():
+        return
+    m = ROW_PERIOD.match(text)
+    try:
+        start, end = date(int(m[1]), int(m[2]), int(m[3])), date(int(m[4]), int(m[5]), int(m[6]))
+    except (TypeError, ValueError):  # not the template's form, or no such date (Booking.com: 2026-06-31 ... 06-57)
+        key = f"{table.where()}: reporting period"
+        if not any(n.startswith(key) for n in report.notes):
+            report.note(f"{key} {text!r} (and any like it in this table) cannot be read as a period; part 1's "
+                        f"period ({report.period.start}/{report.period.end}) is used")
+        return
+    if (start, end) != (report.period.start, report.period.end):
+        raise ParseError(f"reporting period {text} differs from part 1's {report.period.start}/{report.period.end}",
+                         file=table.doc.path, place=place)
+
+
+def date_readings(text: str) -> list[date]:
+    """The dates a printed date can be: one for `2025-07-01`, `2025/07/01` or `1 July 2025`; two for `01/07/2025`
+    (day first, then month first), one where only one of those is a date; none for anything else."""
+    t = text.strip()
+    if m := DATE.match(t):
+        try:
+            return [date(int(m[1]), int(m[2]), int(m[3]))]
+        except ValueError:
+            return []
+    if m := re.match(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{4})(?:[ T].*)?$", t):
+        out = []
+        for day_, month_ in ((int(m[1]), int(m[2])), (int(m[2]), int(m[1]))):
+            try:
+                out.append(date(int(m[3]), month_, day_))
+            except ValueError:
+                continue
+        return list(dict.fromkeys(out))
+    if re.search(r"[A-Za-z]{3}", t) and re.search(r"\d{4}", t):
+        from dateutil import parser as dateparser
+
+        try:
+            return [dateparser.parse(t, dayfirst=True, default=datetime(1900, 1, 1)).date()]
+        except (ValueError, OverflowError):
+            return []
+    return []
+
+
+def reporting_span(start_text: str, end_text: str) -> tuple[date, date] | None:
+    """Part 1's start and end dates, read the one way that makes a reporting period (start before end, whole
+    months first); None when they cannot be read."""
+    pairs = [(s, e) for s in date_readings(start_text) for e in date_readings(end_text) if s <= e]
+    if not pairs:
+        return None
+    return min(pairs, key=lambda p: (p[0].day != 1, (p[1] + timedelta(days=1)).day != 1, (p[1] - p[0]).days > 366))
+
+
+def printed_periods(tables: list[Table]) -> set[tuple[date, date]]:
+    """The reporting periods the parts' rows print (`2025-07-01/2025-12-31`)."""
+    out = set()
+    for table in tables:
+        cells = [norm(c) for c in table.header]
+        if "reporting period" in cells:
+            at = cells.index("reporting period")
+            for row in table.rows[1:]:
+                if len(row) > at and (m := ROW_PERIOD.match(row[at].strip())):
+                    try:
+                        out.add((date(int(m[1]), int(m[2]), int(m[3])), date(int(m[4]), int(m[5]), int(m[6]))))
+                    except ValueError:
+                        continue
+    return out
+
+
+# -- the parts --------------------------------------------------------------------------------------------------
+
+def name_forms(name: str) -> list[str]:
+    """A service or provider name, then the same without legal-form words ('Pinterest Europe Limited' ->
+    'Pinterest Europe' -> 'Pinterest')."""
+    forms = [" ".join(name.split())]
+    while (shorter := LEGAL_FORM.sub("", forms[-1]).strip(" ,")) and shorter != forms[-1]:
+        forms.append(shorter)
+    return forms
+
+
+def known_platform(name: str) -> str | None:
+    """The platform a service name maps to in platforms.csv (tolerating case, spacing and legal-form words)."""
+    mapping = label_mapping("platforms")
+    for form in name_forms(name):
+        if form in mapping:
+            return mapping.lookup(form)["platform"]
+    return None
+
+
+def platform_of(label: str, *, file, place) -> str:
+    """The platform a service is, or (recorded as unmapped, field platforms) a slug of its name without legal-form
+    words ('Booking.com' -> booking-com, 'Zalando SE' -> zalando)."""
+    known = known_platform(label)
+    if known is not None:
+        return known
+    row = label_mapping("platforms").lookup(label, file=file, place=place)
+    return vocab.slugify(name_forms(label)[-1]) or row["platform"]
+
+
+def is_blank_template(table: Table) -> bool:
+    """Part 1 as the template prints it (`Text`, `YYYY-MM-DD`), before any filer fills it in."""
+    cells = [norm(c) for c in table.header]
+    at_value = cells.index("value")
+    return all(norm(row[at_value] if len(row) > at_value else "") in ("", "text", "yyyy-mm-dd") for row in table.rows[1:])
+
+
+def is_template_table(table: Table) -> bool:
+    """A part as the template prints it: every reporting period the placeholder `YYYY-MM-DD/YYYY-MM-DD` (part 2,
+    which has none, is the same in the template as in a filed report)."""
+    if table.part == 1:
+        return is_blank_template(table)
+    cells = [norm(c) for c in table.header]
+    if "reporting period" not in cells:
+        return table.part == 2
+    at = cells.index("reporting period")
+    return all("yyyy" in norm(row[at]) or not row[at].strip() for row in table.rows[1:] if len(row) > at)
+
+
+def read_identification(table: Table, tables: list[Table]) -> Report:
+    """Part 1: service, provider, reporting period and publication date. Dates are read in any common form; where
+    part 1's cannot be read, the one reporting period the other parts' rows print stands in (noted)."""
+    header = [norm(c) for c in table.header]
+    file = table.doc.path
+    at_indicator, at_value = header.index("indicator"), header.index("value")
+    at_service = header.index("service") if "service" in header else None
+    facts: dict[str, str] = {}
+    service = ""
+    for row in table.rows[1:]:
+        cells = row + [""] * (len(header) - len(row))
+        facts[norm(cells[at_indicator])] = cells[at_value].strip()
+        if at_service is not None and cells[at_service].strip() and not service:
+            service = " ".join(cells[at_service].split())
+
+    def fact(name: str, required: bool = True) -> str:
+        value = facts.get(name, "")
+        if required and not value:
+            raise ParseError(f"part 1 does not give the {name!r}", file=file, place=table.where())
+        return value
+
+    provider = " ".join(fact("name of the service provider", required=not service).split())
+    notes = []
+    start_text = fact("starting date of reporting period", required=False)
+    end_text = fact("ending date of reporting period", required=False)
+    dates = reporting_span(start_text, end_text)
+    if dates is None:
+        printed = printed_periods([t for t in tables if t is not table])
+        if len(printed) != 1:
+            raise ParseError(f"cannot read part 1's reporting period ({start_text!r} to {end_text!r}) and the other "
+                             f"parts print {len(printed)} reporting period(s)", file=file,
+                             place=table.where(column="Value"))
+        dates = printed.pop()
+        notes.append(f"{table.where()}: reporting period {start_text!r} to {end_text!r} cannot be read; the period "
+                     f"the other parts print ({dates[0]}/{dates[1]}) is used")
+    start, end = dates
+    published_text = fact("date of the publication of the report", required=False)
+    readings = date_readings(published_text)
+    published = readings[0] if readings else None
+    if published_text and not readings:
+        notes.append(f"{table.where()}: publication date {published_text!r} cannot be read; left empty")
+    label = service or provider
+    platform = platform_of(label, file=file, place=table.where(column="Service" if service else "Value"))
+    try:
+        period = span(start, end)
+    except ParseError as exc:
+        raise ParseError(exc.message, file=file, place=table.where()) from None
+    return Report(platform=platform, service=label, provider=provider, period=period, published=published, notes=notes)
+
+
+def has_figures(table: Table, columns: list[int]) -> bool:
+    """Whether any figure column holds something (a part left as the empty template has none)."""
+    return any(row[i].strip() for row in table.rows[1:] for i in columns if i < len(row))
+
+
+def fill_down(rows: list[tuple[int, list[str]]], columns: list[int], has_content: Callable[[list[str]], bool]) -> int:
+    """Give a blank label cell the value above it where its row holds a figure or scope (filers merge the cells
+    of a label column over the rows it covers, and a CSV keeps only the first); returns how many cells were filled."""
+    above: dict[int, str] = {}
+    filled = 0
+    for _, row in rows:
+        content = has_content(row)
+        for i in columns:
+            if row[i].strip():
+                above[i] = row[i]
+            elif content and i in above:
+                row[i] = above[i]
+                filled += 1
+    return filled
+
+
+def check_row(table: Table, row: list[str], number: int, report: Report, *, width: int, at_service: int | None,
+              at_period: int | None, unlabelled: list[int] = ()) -> None:
+    """A data row's common checks: a value outside the header's columns is left out (and listed), the row's
+    service and period must be the report's."""
+    for i in [i for i in range(width, len(row)) if row[i].strip()] + [i for i in unlabelled if row[i].strip()]:
+        place = table.where(number, f"#{i + 1}")
+        report.skip(table, place, f"a value {row[i].strip()[:80]!r} in a column without a header")
+        report.note(f"{place}: a value {row[i].strip()[:80]!r} in a column without a header; not imported")
+    check_service(table, row, at_service, report, number)
+    if at_period is not None:
+        row_period(row[at_period], report, table, place=table.where(number, table.header[at_period]))
+
+
+def check_service(table: Table, row: list[str], at: int | None, report: Report, number: int) -> None:
+    """A row naming a service must name the report's service: another known platform is an error (a bundle must
+    not mix two reports); a name we do not know is noted and its figures stored under part 1's service."""
+    if at is None or at >= len(row) or not row[at].strip():
+        return
+    name = " ".join(row[at].split())
+    if norm(name) in (norm(report.service), norm(report.provider)):
+        return
+    known = known_platform(name)
+    if known == report.platform:
+        return
+    if known is not None and known_platform(report.service) is not None:
+        raise ParseError(f"service {name!r} is not the report's service {report.service!r}", file=table.doc.path,
+                         place=table.where(number, "Service"))
+    report.note(f"{table.where()}: rows name the service {name!r} where part 1 names {report.service!r}; stored under "
+                f"part 1's service ({report.platform})")
+
+
+def add(report: Report, table: Table, *, number: int, label: str, cell: str, spec: dict[str, str], region: str,
+        breakdown: dict[str, str], policy_area: str, policy_label: str, what: str, contexts: tuple[str, ...]) -> None:
+    """The observations of one cell (one, or two for a range), with the cell's place as their locator."""
+    place = table.where(number, label)
+    parts = {**parse_breakdown(spec["breakdown"]), **breakdown}
+    if table.surface:
+        parts["surface"] = table.surface
+    for value, unit, qualifier in figures(cell, spec["unit"], report, file=table.doc.path, place=place):
+        if unit == "hours" and value is not None:
+            factor, word = stated_hours(*contexts)
+            if factor != 1.0:
+                value = round(value * factor, 6)
+                report.note(f"{place}: the filer states this time in {word}; stored in hours")
+        bound = {"range_lower": {"bound": "lower"}, "range_upper": {"bound": "upper"}}.get(qualifier, {})
+        report.rows.append(observation(
+            platform=report.platform, period=report.period, metric=spec["metric"], metric_label=" ".join(label.split()),
+            value=value, unit=unit, region=region, policy_area=policy_area, policy_label=policy_label,
+            breakdown={**parts, **bound}, value_text=cell.strip(), qualifier=qualifier,
+            document_sha256=table.doc.sha256, locator=f"{place} ({what})"))
+
+
+def read_categories(table: Table, report: Report) -> None:
+    """Parts 3-6: one row per category (and scope, in part 3), one column per indicator."""
+    header = table.header
+    file = table.doc.path
+    at_category = column(header, "category of ")
+    if at_category is None:
+        report.skip(table, table.where(1 + table.offset), "no 'Category of ...' column: the rows cannot be told apart")
+        report.note(f"{table.where(1 + table.offset)}: no 'Category of ...' column; the part is not imported")
+        return
+    at_other = column(header, "description of the sub-category")
+    at_scope = column(header, "scope")
+    at_service = column(header, "service")
+    at_period = column(header, "reporting period")
+    at_applicability, at_section = column(header, "applicability"), column(header, "section")
+    # Columns left of the category (applicability, service, period, a filer's category label, whatever a filer
+    # typed into their header cell) are labels; the indicators follow the category.
+    structural = {at_applicability, at_section, at_service, at_period, at_category, at_other, at_scope,
+                  *range(at_category)}
+    values: list[tuple[int, str, dict[str, str], int | None]] = []
+    for index, label in enumerate(header):
+        key = norm(label)
+        if index in structural or key.startswith("contextual information") or not key:
+            continue
+        spec = indicator(table.part, label, "", file=file, place=table.where(1 + table.offset, label))
+        if spec["metric"]:
+            values.append((index, label, spec, column(header, f"contextual information on {key}")))
+    if not values:
+        report.skip(table, table.where(1 + table.offset), "no indicator columns")
+        return
+    if not has_figures(table, [index for index, *_ in values]):
+        report.skip(table, table.where(), "part left as the empty template (no figures)")
+        return
+    width = len(header)
+    rows = table.numbered()
+    labels = [i for i in (at_applicability, at_section, at_service, at_period) if i is not None]
+    if at_scope is not None:
+        labels.append(at_category)  # category x scope: the category cell may be merged over its scopes
+
+    def has_content(row: list[str]) -> bool:
+        return any(row[i].strip() for i, *_ in values) or (at_scope is not None and bool(row[at_scope].strip()))
+
+    if filled := fill_down(rows, labels, has_content):
+        report.note(f"{table.where()}: {filled} blank label cell(s) below a filled one (merged cells) read as the "
+                    "value above")
+    first_context: dict[int, str] = {}
+    parent_area, parent_label = "", ""
+    keywords = label_mapping("keywords")
+    unlabelled = [i for i, label in enumerate(header) if not norm(label) and i not in structural]
+    for number, row in rows:
+        check_row(table, row, number, report, width=width, at_service=at_service, at_period=at_period,
+                  unlabelled=unlabelled)
+        code = row[at_category].strip()
+        scope = row[at_scope].strip() if at_scope is not None else ""
+        place = table.where(number, header[at_category])
+        if not code or (at_scope is not None and not scope):
+            if has_content(row) and any(row[i].strip() for i, *_ in values):
+                report.skip(table, table.where(number), f"figures in a row without a {'category' if not code else 'scope'}")
+                report.note(f"{table.where(number)}: figures in a row without a {'category' if not code else 'scope'}; "
+                            "not imported")
+            continue
+        breakdown: dict[str, str] = {}
+        if norm(code) == "total":
+            area, parent_area, parent_label = "ALL", "", ""
+        elif CATEGORY_CODE.match(code):
+            area = parent_area = category_area(code, file=file, place=place)
+            parent_label = code
+        elif KEYWORD_CODE.match(code):
+            breakdown["keyword"] = code
+            known = code in keywords and not keywords.lookup(code).get("unmapped")
+            if not known:
+                keywords.lookup(code, file=file, place=place)  # records it
+            if known and parent_area and parent_area != vocab.UNMAPPED_AREA:
+                area = parent_area
+            else:
+                area = vocab.UNMAPPED_AREA
+                if parent_label:
+                    breakdown["category"] = parent_label
+                if not parent_label:
+                    report.note(f"{place}: keyword {code} before any STATEMENT_CATEGORY row; kept as UNMAPPED")
+            other = row[at_other].strip() if at_other is not None else ""
+            if code == "KEYWORD_OTHER" and other and norm(other) != TEMPLATE_OTHER:
+                breakdown["other"] = " ".join(other.split())
+        else:
+            # Neither TOTAL nor a template code (a category by name, a filer's own code): kept verbatim, flagged.
+            vocab.record_unmapped(SOURCE, "policy_areas", code, file=file, place=place,
+                                  mapping_file="reports/model/vocabularies/policy_areas.csv",
+                                  suggestion=vocab.csv_line([code, "<label>", "<description>", ""]))
+            area = parent_area = vocab.UNMAPPED_AREA
+            parent_label = code
+        if at_scope is not None and PLACEHOLDER.search(scope) and not any(row[i].strip() for i, *_ in values):
+            report.skip(table, table.where(number), f"the template's placeholder scope {scope!r} left without a figure")
+            continue
+        where = Scope("EU") if at_scope is None else geographic_scope(table, scope, report,
+                                                                      table.where(number, header[at_scope]))
+        for index, label, spec, at_context in values:
+            context = row[at_context] if at_context is not None else ""
+            if at_context is not None and index not in first_context:
+                first_context[index] = context
+            add(report, table, number=number, label=label, cell=row[index], spec=spec, region=where.region,
+                breakdown={**where.breakdown, **breakdown}, policy_area=area, policy_label=code,
+                what=f"{code}" + (f", {scope}" if scope else ""), contexts=(context, first_context.get(index, "")))
+
+
+def repeated_rows(rows: list[tuple[int, list[str]]], at_indicator: int, at_scope: int, at_context: int | None,
+                  table: Table, report: Report) -> dict[int, dict[str, str]]:
+    """Rows giving one indicator for one scope more than once, told apart by their contextual information where
+    it differs (YouTube's accuracy 'for Videos' and 'for Comments'): {row number: {'detail': <its words>}}."""
+    seen: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
+    for number, row in rows:
+        if row[at_indicator].strip() and row[at_scope].strip():
+            context = " ".join(row[at_context].split()) if at_context is not None else ""
+            seen[(norm(row[at_indicator]), norm(row[at_scope]))].append((number, context))
+    out: dict[int, dict[str, str]] = {}
+    for (label, scope), hits in seen.items():
+        contexts = [c for _, c in hits]
+        if len(hits) > 1 and all(contexts) and len(set(contexts)) == len(contexts):
+            out.update({number: {"detail": context} for number, context in hits})
+            report.note(f"{table.where()}: rows {', '.join(str(n) for n, _ in hits)} give {label!r} for {scope!r} more "
+                        "than once; told apart by their contextual information (detail=)")
+    return out
+
+
+def read_indicators(table: Table, report: Report) -> None:
+    """Parts 7-10: one row per indicator and scope, with one value."""
+    header = table.header
+    file = table.doc.path
+    cells = [norm(c) for c in header]
+    at_indicator, at_scope, at_value = cells.index("indicator"), cells.index("scope"), cells.index("value")
+    at_context = column(header, "contextual information")
+    at_service = column(header, "service")
+    at_period = column(header, "reporting period")
+    width = len(header)
+    rows = table.numbered()
+    if not has_figures(table, [at_value]):
+        report.skip(table, table.where(), "part left as the empty template (no figures)")
+        return
+    labels = [i for i in (column(header, "applicability"), at_service, at_period, column(header, "section"),
+                          at_indicator) if i is not None]
+    if filled := fill_down(rows, labels, lambda row: bool(row[at_value].strip() or row[at_scope].strip())):
+        report.note(f"{table.where()}: {filled} blank label cell(s) below a filled one (merged cells) read as the "
+                    "value above")
+    resolved = {} if table.part == 7 else resolve_scopes(
+        table, [(n, r[at_indicator].strip(), r[at_scope].strip()) for n, r in rows], report)
+    details = repeated_rows(rows, at_indicator, at_scope, at_context, table, report)
+    for number, row in rows:
+        check_row(table, row, number, report, width=width, at_service=at_service, at_period=at_period)
+        label, scope, cell = row[at_indicator].strip(), row[at_scope].strip(), row[at_value]
+        if not scope or not label:
+            missing = "indicator" if not label else "scope"
+            if cell.strip():
+                report.skip(table, table.where(number, "Value"), f"a figure without an {missing}")
+                report.note(f"{table.where(number, 'Value')}: a figure without an {missing}; not imported")
+            else:
+                report.skip(table, table.where(number), f"row without {missing} nor figure")
+            continue
+        if table.part != 7 and PLACEHOLDER.search(scope):
+            if placeholder_row(table, rows, number, row, scope, at_indicator, at_value, report):
+                continue
+            where = flagged_scope(table, scope, report, table.where(number, "Scope"))
+        else:
+            where = Scope("EU") if table.part == 7 else resolved[(norm(label), scope)]
+        spec = indicator(table.part, label, scope, file=file, place=table.where(number, "Indicator"))
+        context = row[at_context] if at_context is not None else ""
+        # In part 7 the scope column names the figure within its indicator ('Median time', 'Decisions upheld').
+        what = f"{label.strip()}, {scope}"
+        label = f"{label}: {scope}" if table.part == 7 and norm(scope) != norm(label) else label
+        add(report, table, number=number, label=label, cell=cell, spec=spec, region=where.region,
+            breakdown={**where.breakdown, **details.get(number, {})}, policy_area=where.policy_area,
+            policy_label=where.policy_label, what=what, contexts=(context,))
+
+
+def placeholder_row(table: Table, rows: list[tuple[int, list[str]]], number: int, row: list[str], scope: str,
+                    at_indicator: int, at_value: int, report: Report) -> bool:
+    """Whether a row whose scope is the template's placeholder `[...]` is left out: when it holds no figure, or only
+    the words the other rows of its indicator hold (YouTube's part 10 gives one sentence for every scope)."""
+    cell = row[at_value].strip()
+    if not cell:
+        report.skip(table, table.where(number), f"the template's placeholder scope {scope!r} left without a figure")
+        return True
+    same = [n for n, other in rows if n != number and norm(other[at_indicator]) == norm(row[at_indicator])
+            and other[at_value].strip() == cell]
+    if same and parse_figure(cell, lenient=True)[0].qualifier == TEXT:
+        report.skip(table, table.where(number), f"the template's placeholder scope {scope!r} holding only the words of "
+                                                f"row {same[0]} ({cell[:60]!r})")
+        return True
+    return False
+
+
+def read_qualitative(table: Table) -> str:
+    """Part 11: the free-text answers, kept as the document's text."""
+    cells = [norm(c) for c in table.header]
+    at_indicator, at_value = cells.index("indicator"), cells.index("value")
+    blocks = []
+    for row in table.rows[1:]:
+        row = row + [""] * (len(cells) - len(row))
+        if row[at_value].strip() and norm(row[at_value]) != "free text":
+            blocks.append(f"{row[at_indicator].strip()}\n{row[at_value].strip()}")
+    return "\n\n".join(blocks)
+
+
+def settle_repeats(report: Report) -> None:
+    """One figure printed twice in a report: the same value is kept once (noted); different values are kept apart
+    as `entry=1`, `entry=2` ... (noted), never one silently replacing the other."""
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for index, row in enumerate(report.rows):
+        metric = row["metric"] if row["metric"] != vocab.UNMAPPED_METRIC else f"unmapped:{row['metric_label'].casefold()}"
+        groups[(row["region"], row["policy_area"], row["policy_label"].casefold(), metric, row["breakdown"])].append(index)
+    drop: set[int] = set()
+    for indices in groups.values():
+        if len(indices) < 2:
+            continue
+        rows = [report.rows[i] for i in indices]
+        first = rows[0]
+        places = ", ".join(r["locator"].rsplit(" (", 1)[0] for r in rows[:3])
+        if all(r["value_text"] == first["value_text"] for r in rows):
+            drop.update(indices[1:])
+            report.note(f"{places}: one figure printed {len(rows)} times with the same value; kept once")
+            continue
+        for k, row in enumerate(rows, start=1):
+            row["breakdown"] = f"{row['breakdown']};entry={k}" if row["breakdown"] else f"entry={k}"
+        report.note(f"{places}: one figure printed {len(rows)} times with different values; kept apart as entry=1 "
+                    f"... entry={len(rows)}")
+    if drop:
+        report.rows = [row for i, row in enumerate(report.rows) if i not in drop]
+
+
+# -- the collector ----------------------------------------------------------------------------------------------
+
+class DSAReport(Collector):
+    id = SOURCE
+    version = "2"
+    patterns = ("*.csv", "*.CSV", "*.xlsx", "*.XLSX", "*.zip", "*.ZIP")
+    folders = ("dsa-reports",)
+
+    def sniff(self, path: Path) -> bool:
+        """A CSV, XLSX or ZIP whose header is one of the EU template's parts."""
+        suffix = path.suffix.lower()
+        try:
+            if suffix == ".csv":
+                with path.open("rb") as handle:
+                    return header_is_part(handle.read(8192), path.name)
+            if suffix == ".xlsx":
+                return any(rows and looks_like_part(rows[0]) for _, rows in xlsx_sheets(path.read_bytes(), path.name))
+            if suffix == ".zip":
+                archive = open_zip(path, name=str(path))
+                for info, data in iter_files(archive, name=str(path)):
+                    if info.filename.lower().endswith(".csv") and header_is_part(data[:8192], info.filename):
+                        return True
+                return False
+        except (ParseError, OSError, IndexError):
+            return False
+        return False
+
+    def bundles(self, files: list[Path]) -> list[list[Path]]:
+        """One report per bundle: a ZIP or XLSX alone; CSV parts grouped by folder and file-name prefix (a table for
+        another surface, `6_own_initiative_TC_Ads.csv`, shares its report's prefix), and by reporting period where
+        one prefix holds several reports. Parts whose prefix holds no part 1 join their folder's only report."""
+        groups: dict[tuple, list[Path]] = {}
+        for path in sorted(files):
+            if path.suffix.lower() != ".csv":
+                groups[(path,)] = [path]
+                continue
+            named = part_name(path.stem)
+            prefix = named.prefix.strip(" -_") if named else path.stem
+            groups.setdefault((path.parent, prefix), []).append(path)
+        with_part_1 = defaultdict(list)
+        for key, paths in groups.items():
+            if len(key) == 2 and any((n := part_name(p.stem)) and n.part == 1 for p in paths):
+                with_part_1[key[0]].append(key)
+        for key in list(groups):
+            if len(key) == 2 and key not in with_part_1.get(key[0], []) and len(with_part_1.get(key[0], [])) == 1:
+                groups[with_part_1[key[0]][0]] += groups.pop(key)
+        out = []
+        for paths in groups.values():
+            out += split_by_period(sorted(paths)) if len(paths) > 1 else [paths]
+        return out
+
+    def parse(self, documents: list[Document]) -> ParseResult:
+        """Read every part of one report: part 1 first, then the figures, then part 11's text."""
+        tables = [t for doc in documents for t in read_tables(doc)]
+        assign_parts(tables)
+        firsts = [t for t in tables if t.part == 1]
+        if (firsts and all(is_blank_template(t) for t in firsts)) or (not firsts and all(map(is_template_table, tables))):
+            # The Commission's empty template (or parts of one) found beside real reports: nothing to import.
+            skipped = [Skipped(t.doc.sha256, t.name, "the EU's empty template, not a filed report") for t in tables]
+            return ParseResult(frame([]), skipped=skipped,
+                               document_meta={d.sha256: edition_meta("template", date(2025, 7, 1)) for d in documents})
+        if len(firsts) != 1:
+            names = ", ".join(d.name for d in documents)
+            raise ParseError(f"expected one part 1 (report identification), found {len(firsts)}", file=names,
+                             source=SOURCE)
+        report = read_identification(firsts[0], tables)
+        assign_surfaces(tables, report)
+        repeats = repeated_tables(tables, report)
+        texts: dict[str, list[str]] = {}
+        for table in tables:
+            if id(table) in repeats:
+                continue
+            if table.part in (3, 4, 5, 6):
+                read_categories(table, report)
+            elif table.part in (7, 8, 9, 10):
+                read_indicators(table, report)
+            elif table.part == 11:
+                texts.setdefault(table.doc.sha256, []).append(read_qualitative(table))
+            elif table.part == 2:
+                report.skip(table, table.where(), "part 2 holds the filer's category names, not figures")
+            elif table.part is None:
+                report.skip(table, table.name, "not a part of the EU template")
+        settle_repeats(report)
+        published = report.published or report.period.end
+        title = f"{report.service} transparency report under the DSA, {report.period.label}"
+        meta = {doc.sha256: edition_meta(report.period.label, published, publisher=report.provider or report.service,
+                                         published=report.published, title=title,
+                                         text="\n\n".join(texts[doc.sha256]) if doc.sha256 in texts else None)
+                for doc in documents}
+        return ParseResult(frame(report.rows), skipped=report.skipped, notes=report.notes, document_meta=meta)
+
+
+def file_period(path: Path) -> tuple | None:
+    """A CSV part's reporting period as printed (part 1's dates or the first row's period), for grouping."""
+    try:
+        rows = csv_rows(decode(path.read_bytes(), path.name))
+    except (ParseError, OSError):
+        return None
+    if not rows:
+        return None
+    table = Table(None, path.name, rows, 0)  # type: ignore[arg-type]
+    cells = [norm(c) for c in rows[0]]
+    if identify(table) == 1:
+        facts = {norm(r[cells.index("indicator")]): r[cells.index("value")].strip() for r in rows[1:]
+                 if len(r) > max(cells.index("indicator"), cells.index("value"))}
+        dates = reporting_span(facts.get("starting date of reporting period", ""),
+                               facts.get("ending date of reporting period", ""))
+        return tuple((d.year, d.month, d.day) for d in dates) if dates else None
+    if "reporting period" in cells:
+        for row in rows[1:]:
+            cell = row[cells.index("reporting period")] if len(row) > cells.index("reporting period") else ""
+            if m := ROW_PERIOD.match(cell.strip()):
+                return ((int(m[1]), int(m[2]), int(m[3])), (int(m[4]), int(m[5]), int(m[6])))
+    return None
+
+
+def split_by_period(paths: list[Path]) -> list[list[Path]]:
+    """Split CSV parts sharing a prefix into reports by reporting period; parts without one join the only report."""
+    periods = {path: file_period(path) for path in paths}
+    known = sorted({p for p in periods.values() if p is not None})
+    if len(known) <= 1:
+        return [paths]
+    unplaced = [p.name for p, period in periods.items() if period is None]
+    if unplaced:
+        raise ParseError(f"parts of {len(known)} reports share one file-name prefix and these give no reporting "
+                         f"period: {', '.join(unplaced)}", file=paths[0].parent, source=SOURCE)
+    return [[p for p in paths if periods[p] == period] for period in known]

@@ -1,0 +1,290 @@
+"""Google's government requests to remove content: the summary CSV (requests and items by period, country,
+requestor, product and reason) and the detailed CSV (requests by period ending, country, product and reason).
+
+Both files are read whole with pandas and turned into rows column by column (no per-row Python), because
+together they hold about 38,000 lines and 160,000 figures.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from reports.ingest.collector import Collector, ParseResult, Skipped, edition_meta
+from reports.ingest.textio import check_complete, decode_text
+from reports.model.documents import Document
+from reports.model.errors import ParseError
+from reports.model.numbers import TEXT
+from reports.model.periods import half, parse_period
+from reports.model.schema import COLUMNS, coerce
+from reports.model.vocab import csv_line, mappings_in, metrics, record_unmapped
+
+SOURCE = "google-gov-removals"
+# This source's folder: its card, its label mappings (mappings/*.csv) and its download plan.
+FOLDER = Path(__file__).resolve().parent
+label_mapping = mappings_in(SOURCE, FOLDER / "mappings")
+
+SUMMARY_HEADER = ["time_period", "country", "cldr_territory", "requestor", "product", "reason", "number_of_requests",
+                  "items_requested_removal", "items_removed_legal", "items_removed_policy", "items_content_not_found",
+                  "items_not_enough_info", "items_no_action_taken", "items_content_already_removed"]
+DETAILED_HEADER = ["Period Ending", "Country/Region", "CLDR Territory Code", "Product", "Reason", "Total"]
+# Each file's label columns (compared without case, spaces or punctuation) under common names; every other column
+# is a figure column (its name mapped in metrics.csv), or, where its cells are mostly not numbers, a further label
+# column read into the breakdown.
+DIMENSIONS = {
+    "summary": {"time_period": "period", "country": "country", "cldr_territory": "territory",
+                "requestor": "requestor", "product": "product", "reason": "reason"},
+    "detailed": {"Period Ending": "period", "Country/Region": "country", "CLDR Territory Code": "territory",
+                 "Product": "product", "Reason": "reason"},
+}
+# The column that tells the two files apart.
+KIND_BY = {"summary": "time_period", "detailed": "Period Ending"}
+# A product no mapping covers is one of Google's: platform google, the product named in the breakdown.
+PUBLISHER = "google"
+
+
+def header_key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", str(name).lower())
+
+
+class GoogleGovRemovals(Collector):
+    id = SOURCE
+    version = "2"
+    patterns = ("*.csv",)
+
+    def sniff(self, path) -> bool:
+        if path.suffix.lower() != ".csv":
+            return False
+        with path.open(encoding="utf-8-sig", errors="replace") as handle:
+            keys = {header_key(h) for h in next(csv.reader([handle.readline()]), [])}
+        return any({header_key(d) for d in dims} <= keys for dims in DIMENSIONS.values())
+
+    def parse(self, documents: list[Document]) -> ParseResult:
+        """Read one of the two files whole, map countries, products and reasons, and melt figures into rows."""
+        (doc,) = documents
+        raw, kind, figure_columns, extra = read_table(doc)
+        table = raw.rename(columns=extra.renames)
+        table["line"] = table.index + 2
+        if kind == "summary":
+            table = attach_summary_periods(table, doc)
+        else:
+            table = attach_detailed_periods(table, doc)
+        table = attach_regions(table, doc)
+        skipped = [Skipped(doc.sha256, f"line {line}", reason)
+                   for line, reason in table.loc[table["region"] == "", ["line", "region_note"]].itertuples(index=False)]
+        table = table[table["region"] != ""]
+        table = attach_products(table, doc)
+        table = attach_policy_areas(table, doc)
+        rows = melt_figures(table, kind, figure_columns, extra.labels, doc)
+        check_unique(rows, doc)
+        last = table["period_end"].max().date()
+        label = half(last.year, 1 if last.month <= 6 else 2).label
+        notes = [f"{doc.name}: column(s) {', '.join(repr(c) for c in extra.labels)} read as labels into the "
+                 "breakdown (their cells are not counts)"] if extra.labels else []
+        return ParseResult(coerce(rows[COLUMNS]), skipped=skipped, notes=notes,
+                           document_meta={doc.sha256: edition_meta(label, last)})
+
+
+@dataclass
+class Columns:
+    """How a file's columns are read: renames to our common names, and label columns we do not know."""
+
+    renames: dict[str, str]
+    labels: list[str]
+
+
+def read_table(doc: Document) -> tuple[pd.DataFrame, str, list[str], Columns]:
+    """The whole CSV as text cells; which of the two files it is, its figure columns and any unknown label column."""
+    text = decode_text(doc.read_bytes(), file=doc.path)
+    check_complete(text, file=doc.path)
+    try:
+        table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise ParseError(f"not a readable CSV ({exc})", file=doc.path) from None
+    header = [str(h) for h in table.columns]
+    table.columns = header
+    keys = {header_key(h): h for h in header}
+    kind = next((k for k, column in KIND_BY.items() if header_key(column) in keys), None)
+    if kind is None:
+        raise ParseError(f"header {header} is neither Google's summary ({','.join(SUMMARY_HEADER)}) nor its detailed "
+                         f"file ({','.join(DETAILED_HEADER)})", file=doc.path, place="line 1")
+    missing = [d for d in DIMENSIONS[kind] if header_key(d) not in keys]
+    if missing:
+        raise ParseError(f"missing column(s) {', '.join(missing)} of Google's {kind} file; the header is {header}",
+                         file=doc.path, place="line 1")
+    renames = {keys[header_key(d)]: common for d, common in DIMENSIONS[kind].items()}
+    # Line numbers are index + 2 only while no cell spans lines; refuse rather than cite wrong lines.
+    multiline = table.apply(lambda column: column.str.contains("\n", regex=False)).any(axis=1)
+    if multiline.any():
+        raise ParseError("a cell spans several lines; line numbers would be wrong", file=doc.path,
+                         place=f"record {int(multiline.idxmax()) + 1}")
+    known = label_mapping("metrics")
+    figures, labels = [], []
+    for column in header:
+        if column in renames:
+            continue
+        if column in known or mostly_counts(table[column]):
+            figures.append(column)
+        else:
+            labels.append(column)
+            record_unmapped(SOURCE, "columns", column, file=doc.path, place="line 1",
+                            mapping_file=known.relative_path,
+                            suggestion=f"a column of labels, not counts: read into the breakdown as "
+                                       f"{breakdown_key(column)}=; map it in the collector if it names a dimension")
+    if not figures:
+        raise ParseError(f"no figure columns in the header {header}", file=doc.path, place="line 1")
+    return table, kind, figures, Columns(renames, labels)
+
+
+def mostly_counts(cells: pd.Series) -> bool:
+    """A column of counts: most of its filled cells are whole numbers (a few words among them are kept as text)."""
+    filled = cells.str.strip()
+    filled = filled[filled != ""]
+    return not filled.empty and filled.str.fullmatch(r"\d+").mean() >= 0.5
+
+
+def breakdown_key(column: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", column.lower()).strip("_") or "column"
+
+
+def first_line(table: pd.DataFrame, mask: pd.Series) -> str:
+    return f"line {int(table.loc[mask, 'line'].iloc[0])}"
+
+
+def attach_summary_periods(table: pd.DataFrame, doc: Document) -> pd.DataFrame:
+    """'January - June 2025' -> the half year; each distinct label is parsed once."""
+    parsed = {}
+    for text in table["period"].unique():
+        parsed[text] = parse_period(text, file=str(doc.path), place=first_line(table, table["period"] == text))
+    return with_periods(table, parsed)
+
+
+def attach_detailed_periods(table: pd.DataFrame, doc: Document) -> pd.DataFrame:
+    """'2011-06-30' -> the half year ending that day; any other day is an error."""
+    parsed = {}
+    for text in table["period"].unique():
+        place = first_line(table, table["period"] == text)
+        try:
+            ending = date.fromisoformat(text)
+        except ValueError:
+            raise ParseError(f"Period Ending {text!r} is not a date (YYYY-MM-DD)", file=doc.path, place=place) from None
+        if (ending.month, ending.day) not in ((6, 30), (12, 31)):
+            raise ParseError(f"Period Ending {text!r} does not end a half year", file=doc.path, place=place)
+        parsed[text] = half(ending.year, 1 if ending.month == 6 else 2)
+    return with_periods(table, parsed)
+
+
+def with_periods(table: pd.DataFrame, parsed: dict) -> pd.DataFrame:
+    table = table.copy()
+    table["period_label"] = table["period"].map({k: p.label for k, p in parsed.items()})
+    table["period_start"] = pd.to_datetime(table["period"].map({k: p.start for k, p in parsed.items()}))
+    table["period_end"] = pd.to_datetime(table["period"].map({k: p.end for k, p in parsed.items()}))
+    return table
+
+
+def attach_regions(table: pd.DataFrame, doc: Document) -> pd.DataFrame:
+    """Google's country name and territory code -> our region (regions.csv); non-countries get a breakdown.
+
+    A pair no row covers is flagged and filed under Google's own territory code where it is a two-letter one (the
+    region it names), else under GLOBAL with the country as printed in the breakdown."""
+    path = label_mapping("regions").path
+    regions = pd.read_csv(path, dtype=str, keep_default_na=False).rename(columns={
+        "label": "country", "cldr_territory": "territory", "breakdown": "region_breakdown", "note": "region_note"})
+    merged = table.merge(regions, on=["country", "territory"], how="left", validate="many_to_one")
+    unmapped = merged["region"].isna()
+    for (country, territory), group in merged[unmapped].groupby(["country", "territory"], sort=False):
+        code = territory.strip().upper()
+        two_letters = bool(re.fullmatch(r"[A-Z]{2}", code))
+        record_unmapped(SOURCE, "regions", country, file=doc.path, place=f"line {group['line'].iloc[0]}",
+                        mapping_file=label_mapping("regions").relative_path,
+                        suggestion=csv_line([country, territory, "<region>", "", ""]))
+        merged.loc[group.index, "region"] = code if two_letters else "GLOBAL"
+        merged.loc[group.index, "region_breakdown"] = "" if two_letters else "country=" + clean(group["country"])
+        merged.loc[group.index, "region_note"] = ""
+    return merged
+
+
+def label_lookup(table: pd.DataFrame, column: str, kind: str, doc: Document) -> dict[str, dict[str, str]]:
+    """Map each distinct label once; an unmapped one fails naming the first line it appears on."""
+    labels = label_mapping(kind)
+    return {text: labels.lookup(text, file=doc.path, place=first_line(table, table[column] == text))
+            for text in table[column].unique()}
+
+
+def attach_products(table: pd.DataFrame, doc: Document) -> pd.DataFrame:
+    """A product that is a platform of ours (YouTube) becomes the platform; any other is a breakdown of google, and
+    so is one no mapping covers (flagged)."""
+    found = label_lookup(table, "product", "products", doc)
+    table = table.copy()
+    table["platform"] = table["product"].map({k: PUBLISHER if row.get("unmapped") else row["platform"]
+                                              for k, row in found.items()})
+    table["product_breakdown"] = table["product"].where(table["platform"] == PUBLISHER, "")
+    return table
+
+
+def attach_policy_areas(table: pd.DataFrame, doc: Document) -> pd.DataFrame:
+    """Google's reason -> our policy area; the reason itself stays the policy label."""
+    found = label_lookup(table, "reason", "policy_areas", doc)
+    table = table.copy()
+    table["policy_area"] = table["reason"].map({k: row["policy_area"] for k, row in found.items()})
+    return table
+
+
+def clean(values: pd.Series) -> pd.Series:
+    """Breakdown values may not hold the separators ';' and '='."""
+    return values.str.strip().str.replace(";", ",", regex=False).str.replace("=", ":", regex=False)
+
+
+def joined(parts: list[pd.Series]) -> pd.Series:
+    """`key=value;key=value` from per-row parts, where an empty part is left out."""
+    result = parts[0]
+    for part in parts[1:]:
+        separator = pd.Series(";", index=result.index).where((result != "") & (part != ""), "")
+        result = result + separator + part
+    return result
+
+
+def melt_figures(table: pd.DataFrame, kind: str, figure_columns: list[str], label_columns: list[str],
+                 doc: Document) -> pd.DataFrame:
+    """One row per figure column and line, all columns built at once; a cell that is not a whole number keeps its
+    words (qualifier text, no value)."""
+    figure_map = label_mapping("metrics")
+    dimensions = [clean(table["requestor"]).radd("requestor=")] if kind == "summary" else []
+    dimensions.append(clean(table["product_breakdown"]).radd("product=").where(table["product_breakdown"] != "", ""))
+    dimensions += [clean(table[c]).radd(f"{breakdown_key(c)}=").where(table[c].str.strip() != "", "")
+                   for c in label_columns]
+    dimensions.append(table["region_breakdown"])
+    base_breakdown = joined(dimensions)
+    frames = []
+    for column in figure_columns:
+        target = figure_map.lookup(column, file=doc.path, place="line 1")
+        text = table[column].str.strip()
+        words = ~text.str.fullmatch(r"\d+") & (text != "")
+        breakdown = base_breakdown if not target["breakdown"] else base_breakdown.where(
+            base_breakdown == "", base_breakdown + ";") + target["breakdown"]
+        frames.append(pd.DataFrame({
+            "platform": table["platform"], "source": SOURCE, "period_start": table["period_start"],
+            "period_end": table["period_end"], "period": table["period_label"], "region": table["region"],
+            "policy_area": table["policy_area"], "policy_label": table["reason"], "metric": target["metric"],
+            "metric_label": column, "value": pd.to_numeric(text.where((text != "") & ~words)),
+            "unit": metrics()[target["metric"]]["unit"], "source_url": doc.source_url, "document_sha256": doc.sha256,
+            "locator": "line " + table["line"].astype(str) + ", column " + column,
+            "breakdown": breakdown, "value_text": text, "qualifier": pd.Series(TEXT, index=text.index).where(words, ""),
+        }))
+    return pd.concat(frames, ignore_index=True)
+
+
+def check_unique(rows: pd.DataFrame, doc: Document) -> None:
+    """Two lines of one file must never give the same figure (same period, region, platform, reason, breakdown)."""
+    key = ["platform", "period", "region", "policy_label", "metric", "metric_label", "breakdown"]
+    clash = rows[rows.duplicated(key, keep=False)]
+    if not clash.empty:
+        first = clash.iloc[0]
+        same = clash[(clash[key] == first[key]).all(axis=1)]
+        raise ParseError(f"one figure appears on several lines: {', '.join(same['locator'].head(3))}", file=doc.path,
+                         place=first["locator"])
