@@ -8,7 +8,7 @@ from dash import Input, Output, State, dcc, no_update
 
 from dashboard.data import Atlas
 from dashboard.table import register_table, table
-from reports.query import analysis
+from reports.query import naming
 
 TABLE_ID = "changes-data"
 
@@ -18,7 +18,7 @@ def render(atlas: Atlas, platform: str | None):
     if not platform:
         return "Pick a platform.", []
     df = atlas.changes(platform)
-    name = analysis.platform_name(platform)
+    name = naming.platform_name(platform)
     if df.empty:
         return f"No figure for {name} was revised between the editions we hold.", []
     return (f"{len(df):,} figure(s) for {name} were revised between editions.",

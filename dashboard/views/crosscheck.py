@@ -9,7 +9,7 @@ from dash import Input, Output, State, dcc, no_update
 from dashboard import figures
 from dashboard.data import Atlas
 from dashboard.table import register_table, table
-from reports.query import analysis
+from reports.query import crosschecks, naming, origin
 
 TABLE_ID = "check-data"
 EMPTY = {"ncmec": "No platform has both its own count of reports to NCMEC and NCMEC's count in the atlas yet.",
@@ -46,17 +46,17 @@ def platform_rows(atlas: Atlas, kind: str, platform: str | None) -> pd.DataFrame
 
 
 def status(rows: pd.DataFrame, platform: str) -> str:
-    name = analysis.platform_name(platform)
+    name = naming.platform_name(platform)
     flagged = int((rows["flag"] == True).sum())  # noqa: E712 (flag is True, False or None)
     comparable = int(rows["flag"].notna().sum())
     return (f"{len(rows)} row(s) for {name}: {comparable} comparable, {flagged} differ by more than "
-            f"{analysis.DIVERGENCE_THRESHOLD:.0%}. Ratio = the platform's own figure / the reference; derived figures "
+            f"{crosschecks.DIVERGENCE_THRESHOLD:.0%}. Ratio = the platform's own figure / the reference; derived figures "
             "(sums of halves, of several entries, of categories) are marked.")
 
 
 def chart(atlas: Atlas, kind: str, df: pd.DataFrame, platform: str) -> dict:
     sources = ["ncmec-esp", *sorted(df["platform_source"].unique())] if kind == "ncmec" else ["dsa-report", "dsa-tdb"]
-    line = analysis.source_line(atlas.store, sources=sources, platforms=[platform])
+    line = origin.source_line(atlas.store, sources=sources, platforms=[platform])
     return (figures.ncmec_figure if kind == "ncmec" else figures.tdb_figure)(df, platform, source_line=line)
 
 
@@ -69,8 +69,8 @@ def render(atlas: Atlas, kind: str, platform: str | None):
     fig = chart(atlas, kind, df, platform)
     rows = df[df.platform == platform]
     if rows.empty:
-        return fig, f"No comparison for {analysis.platform_name(platform)}.", []
-    caption = CAPTIONS[kind].format(name=analysis.platform_name(platform))
+        return fig, f"No comparison for {naming.platform_name(platform)}.", []
+    caption = CAPTIONS[kind].format(name=naming.platform_name(platform))
     return fig, status(rows, platform), table(table_text(rows), TABLE_ID, caption)
 
 

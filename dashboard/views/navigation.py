@@ -9,7 +9,7 @@ from dash import Input, Output, ctx, no_update
 from dashboard import controls
 from dashboard.data import Atlas, control_options, resolve
 from dashboard.state import ViewState, encode, parse
-from reports.query import analysis
+from reports.query import naming
 
 OPTION_OUTPUTS = [Output("policy-area", "options"), Output("region", "options"), Output("platforms", "options"),
                   Output("sources", "options"), Output("check-platform", "options")]
@@ -67,7 +67,7 @@ def sync_outputs(atlas: Atlas, search: str | None, trigger: str | None, values) 
     else:
         state, given = changed(atlas, trigger, controls.state_of(values))
     state, check_platforms = other_views(atlas, resolve(atlas, state, given))
-    check_options = [{"label": analysis.platform_name(p), "value": p} for p in check_platforms]
+    check_options = [{"label": naming.platform_name(p), "value": p} for p in check_platforms]
     query = encode(state)
     url = no_update if (search or "") == query else query
     return [*control_values(state), *control_options(atlas, state), check_options, url, permalink(query)]

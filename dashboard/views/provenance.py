@@ -8,7 +8,7 @@ from dash import ALL, Input, Output, ctx, html, no_update
 from dashboard import controls
 from dashboard.components import definition_list, safe_link
 from dashboard.data import Atlas, chart_rows
-from reports.query import analysis
+from reports.query import naming, origin
 
 HEADING = "Where does this come from?"
 
@@ -28,12 +28,12 @@ def facts(row: dict, derived: str = "") -> list[tuple[str, object]]:
         value += f" ({row['qualifier'].replace('_', ' ')})"
     breakdown = f" [{row['breakdown']}]" if row.get("breakdown") else ""
     out = [
-        ("Figure", f"{analysis.platform_name(row['platform'])}: {row['metric_label']}, "
+        ("Figure", f"{naming.platform_name(row['platform'])}: {row['metric_label']}, "
                    f"{row['policy_label'] or '(no label)'}{breakdown}"),
         ("Value as published", value),
         ("Period", f"{row['period']} ({str(row['period_start'])[:10]} to {str(row['period_end'])[:10]})"),
         ("Region", row["region"]),
-        ("Policy area", f"{analysis.policy_area_name(row['policy_area'])} ({row['policy_area']})"),
+        ("Policy area", f"{naming.policy_area_name(row['policy_area'])} ({row['policy_area']})"),
         ("Source", f"{row['source']}: {row.get('publisher') or ''}, {row.get('document_title') or ''}"),
         ("Source URL", safe_link(row.get("source_url"))),
         ("Document", f"{row.get('document_name') or ''} (edition {row.get('edition') or 'not stated'})"),
@@ -81,4 +81,4 @@ def register(app: dash.Dash, atlas: Atlas) -> None:
         if df is None or index not in df.index:
             return [html.H2(HEADING), html.P("This point has no single source figure.")]
         row = df.loc[index]
-        return panel(analysis.provenance(atlas.store, row.to_dict()), row.get("derived", ""))
+        return panel(origin.provenance(atlas.store, row.to_dict()), row.get("derived", ""))
