@@ -188,7 +188,7 @@ def write_chart(fig: go.Figure, out: Path) -> tuple[Path, Path]:
     quiet.setLevel(logging.CRITICAL)
     try:
         pio.write_images([fig, fig], [png, svg], scale=SCALE, width=fig.layout.width, height=fig.layout.height)
-    except Exception as exc:  # kaleido raises its own types (no Chrome, a browser crash): say what to do
+    except Exception as exc:  # noqa: BLE001 -- kaleido raises its own types (no Chrome, a browser crash): say what to do
         raise AtlasError(f"static export failed ({type(exc).__name__}: {exc}); it needs Chromium or Chrome "
                          "(e.g. `apt-get install chromium`, or set BROWSER_PATH)", file=out) from None
     finally:
