@@ -125,7 +125,7 @@ def unmapped(fmt, db):
 @db_option
 def export(fmt, out, db, per_million, **filters):
     """Write the latest observations (contract columns first, then each source's licence) and a datapackage.json."""
-    from reports.publish.export import TEXT_FORMATS, export_frame, write
+    from reports.publish.export import TEXT_FORMATS, Figures, write
     from reports.publish.export import export as run_export
     from reports.store.database import Store
 
@@ -134,7 +134,7 @@ def export(fmt, out, db, per_million, **filters):
         if out is None:
             if fmt not in TEXT_FORMATS:
                 raise click.UsageError(f"--out is needed for {fmt}")
-            write(export_frame(store, selection, per_million=per_million), sys.stdout, fmt)
+            write(Figures(store, selection, per_million=per_million), sys.stdout, fmt)
             return
         result = run_export(store, out, fmt, selection, per_million=per_million)
     click.echo(f"wrote {result.rows} observation(s) from {result.sources} document(s) to {result.data}, "
