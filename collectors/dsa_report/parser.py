@@ -11,37 +11,25 @@ from __future__ import annotations
 
 import csv
 import functools
-import io
 import re
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import openpyxl
-
+from collectors.dsa_report.reading import csv_rows, decode, read_tables, xlsx_sheets
+from collectors.dsa_report.tables import SOURCE, Report, Scope, Table, flat, label_mapping, norm
 from reports.ingest.collector import Collector, ParseResult, Skipped, edition_meta
 from reports.ingest.safezip import iter_files, open_zip
-from reports.ingest.textio import decode_text
 from reports.model import vocab
 from reports.model.documents import Document
 from reports.model.errors import ParseError
 from reports.model.numbers import TEXT, Figure, parse_figure
-from reports.model.periods import Period, period_from_name, span
+from reports.model.periods import period_from_name, span
 from reports.model.schema import frame, observation, parse_breakdown
-from reports.model.vocab import mappings_in
 
-SOURCE = "dsa-report"
-# This source's folder: its card, its label mappings (mappings/*.csv) and its download plan.
-FOLDER = Path(__file__).resolve().parent
-label_mapping = mappings_in(SOURCE, FOLDER / "mappings")
-
-PART_NAMES = {1: "report identification", 2: "category names", 3: "member-state orders", 4: "notices",
-              5: "own-initiative measures (illegal content)", 6: "own-initiative measures (terms and conditions)",
-              7: "complaints, disputes and suspensions", 8: "automated means", 9: "human resources",
-              10: "average monthly active recipients", 11: "qualitative information"}
 # The template's own file names (`4_notices.csv`, `..._Part_10_AMAR.csv`) and filers' spellings of them
 # (`10. AMAR.csv`, `3_member_states_order.csv`, `9_human resources.csv`), longest first: after the part's number and
 # name, the rest of a file or sheet name (`_Ads`, ` - Ads`, ` (Ads)`) names the surface a table is for.
@@ -72,162 +60,6 @@ STATED_UNITS = {"minutes": 1 / 60, "hours": 1.0, "days": 24.0}
 LEGAL_FORM = re.compile(r"[\s,]+(limited|ltd\.?|inc\.?|llc|l\.l\.c\.|plc|b\.\s?v\.?|n\.\s?v\.?|gmbh|ag|se|s\.?a\.?|s\.?a\.?s\.?|"
                         r"s\.?(a|à)\.?\s?r\.?\s?l\.?|s\.?r\.?l\.?|unlimited company|ulc|company|co\.?|ireland|europe|eu|"
                         r"international|technology|technologies)$", re.I)
-
-
-def norm(text: object) -> str:
-    """A label as compared: whitespace collapsed, case folded."""
-    return " ".join(str(text or "").split()).casefold()
-
-
-def flat(text: object) -> str:
-    """A label as compared where filers vary hyphens and underscores too ('own initiative' is 'Own-initiative')."""
-    return re.sub(r"[\s\-_]+", " ", str(text or "")).strip().casefold()
-
-
-@dataclass
-class Table:
-    """One part as published: a CSV file, a CSV inside a ZIP, or a worksheet."""
-
-    doc: Document
-    name: str
-    rows: list[list[str]]
-    order: int
-    part: int | None = None
-    label: str = ""  # the name it was published under: a file or member name without suffix, or a sheet's title
-    surface: str = ""  # '' for the service itself, else the surface the table is for ('ads')
-    offset: int = 0  # rows above the header (a title) left out: row numbers in locators count from the file's top
-
-    def __post_init__(self) -> None:
-        at = header_row(self.rows)
-        if at:
-            self.rows, self.offset = self.rows[at:], self.offset + at
-
-    def numbered(self) -> list[tuple[int, list[str]]]:
-        """The data rows with their row numbers, padded to the header's width."""
-        width = len(self.header)
-        return [(number, row + [""] * (width - len(row)))
-                for number, row in enumerate(self.rows[1:], start=2 + self.offset)]
-
-    @property
-    def header(self) -> list[str]:
-        return self.rows[0] if self.rows else []
-
-    def where(self, row: int | None = None, column: str | None = None) -> str:
-        """The place of a cell: part, table (file, member or sheet), row and column."""
-        place = f"part {self.part} ({PART_NAMES.get(self.part or 0, '?')}), {self.name}"
-        if row is not None:
-            place += f", row {row}"
-        if column is not None:
-            place += f", column {column!r}"
-        return place
-
-
-@dataclass
-class Report:
-    """What part 1 says about a report, and what parsing it gathers."""
-
-    platform: str
-    service: str
-    provider: str
-    period: Period
-    published: date | None
-    rows: list[dict] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    def note(self, text: str) -> None:
-        if text not in self.notes:
-            self.notes.append(text)
-
-    def skip(self, table: Table, locator: str, reason: str) -> None:
-        self.skipped.append(Skipped(table.doc.sha256, locator, reason))
-
-
-@dataclass
-class Scope:
-    """Where a figure applies, from its scope cell: region, breakdown, and a policy area where the scope is one."""
-
-    region: str
-    breakdown: dict[str, str] = field(default_factory=dict)
-    policy_area: str = "ALL"
-    policy_label: str = ""
-
-
-# -- reading ---------------------------------------------------------------------------------------------------
-
-def decode(data: bytes, name: str) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252 as some filers save it; anything else is an error."""
-    return decode_text(data, file=name, allow_cp1252=True)
-
-
-def csv_rows(text: str) -> list[list[str]]:
-    """The rows of a CSV text, without rows that are entirely empty."""
-    try:
-        rows = list(csv.reader(io.StringIO(text)))
-    except csv.Error as exc:
-        raise ParseError(f"not a readable CSV ({exc})") from None
-    return [row for row in rows if any(cell.strip() for cell in row)]
-
-
-def cell_text(value: object) -> str:
-    """A worksheet cell as the text a CSV of it would hold."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    return str(value)
-
-
-def xlsx_sheets(data: bytes, name: str) -> list[tuple[str, list[list[str]]]]:
-    """Every worksheet of a workbook as (sheet name, rows)."""
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged workbook
-        raise ParseError(f"not a readable XLSX workbook ({type(exc).__name__}: {exc})", file=name) from None
-    sheets = []
-    for sheet in book.worksheets:
-        rows = [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-        sheets.append((sheet.title, [r for r in rows if any(c.strip() for c in r)]))
-    book.close()
-    return sheets
-
-
-def read_tables(doc: Document) -> list[Table]:
-    """The tables one document holds: itself (CSV), its members (ZIP) or its sheets (XLSX)."""
-    data = doc.read_bytes()
-    return tables_from_bytes(doc, doc.name, data)
-
-
-def tables_from_bytes(doc: Document, name: str, data: bytes) -> list[Table]:
-    suffix = Path(name).suffix.lower()
-    stem = Path(name.split(":")[-1]).stem
-    if suffix == ".csv":
-        try:
-            return [Table(doc, name, csv_rows(decode(data, name)), 0, label=stem)]
-        except ParseError as exc:
-            raise ParseError(exc.message, file=doc.path, place=name if name != doc.name else None) from None
-    if suffix == ".xlsx":
-        return [Table(doc, f"{name} sheet {title!r}", rows, number, label=title)
-                for number, (title, rows) in enumerate(xlsx_sheets(data, name))]
-    if suffix == ".zip":
-        archive = open_zip(io.BytesIO(data), name=str(doc.path))
-        tables: list[Table] = []
-        for info, member in sorted(iter_files(archive, name=str(doc.path)), key=lambda m: natural(m[0].filename)):
-            if Path(info.filename).suffix.lower() in (".csv", ".xlsx") and not Path(info.filename).name.startswith("."):
-                for table in tables_from_bytes(doc, f"{name}:{info.filename}", member):
-                    table.order = len(tables)
-                    tables.append(table)
-        return tables
-    raise ParseError(f"not a CSV, XLSX or ZIP file ({suffix or 'no suffix'})", file=doc.path)
-
-
-def natural(text: str) -> list:
-    """Sort key putting `10_AMAR` after `9_human_resources`."""
-    return [int(piece) if piece.isdigit() else piece.casefold() for piece in re.split(r"(\d+)", text)]
 
 
 # -- names: part number, report prefix, surface -----------------------------------------------------------------
@@ -386,20 +218,6 @@ def identify(table: Table) -> int | None:
     if column(header, "category of ") is not None and (named := part_name(table.label)) and named.part in (3, 4, 5, 6):
         return named.part  # a category table whose indicator columns are all reworded: its number in its name
     return None
-
-
-def is_header(row: list[str]) -> bool:
-    """A row that can head a part of the template (whatever else is missing from it)."""
-    cells = {norm(c) for c in row}
-    return ({"indicator", "value"} <= cells or "category description" in cells
-            or any(c.startswith("category of ") for c in cells))
-
-
-def header_row(rows: list[list[str]]) -> int:
-    """Where a table's header is: the first row (0) unless a title or note stands above it (within ten rows)."""
-    if not rows or is_header(rows[0]):
-        return 0
-    return next((i for i, row in enumerate(rows[:10]) if is_header(row)), 0)
 
 
 def looks_like_part(header: list[str]) -> bool:
