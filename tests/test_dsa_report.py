@@ -397,7 +397,8 @@ def test_merged_label_cells_are_noted():
     ("7_appeals_and_recidivism_Marketplace", 7, "marketplace"),
 ])
 def test_the_surface_is_what_a_name_adds_to_the_templates_part_name(tmp_path, name, part, surface):
-    from collectors.dsa_report.parser import Report, Table, assign_surfaces, part_name
+    from collectors.dsa_report.names import assign_surfaces, part_name
+    from collectors.dsa_report.tables import Report, Table
     from reports.model.periods import half
 
     assert part_name(name).part == part
@@ -410,7 +411,7 @@ def test_the_surface_is_what_a_name_adds_to_the_templates_part_name(tmp_path, na
 @pytest.mark.parametrize("title, surface", [("Meldungen (Ads)", "ads"), ("Réclamations - Ads", "ads"),
                                             ("Moyens automatisés Ads", "ads"), ("Avisos", ""), ("Ads", "")])
 def test_a_sheet_name_may_name_the_surface(title, surface):
-    from collectors.dsa_report.parser import trailing_surface
+    from collectors.dsa_report.names import trailing_surface
 
     assert (trailing_surface(title) or "") == surface
 
