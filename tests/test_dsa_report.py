@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from collectors import REGISTRY
-from collectors.dsa_report.parser import indicator_rows, norm
+from collectors.dsa_report.mappings import indicator_rows
+from collectors.dsa_report.tables import norm
 from reports.ingest.register import register
 from reports.model.errors import ParseError
 from tests.conftest import only_row as one

@@ -9,8 +9,6 @@ a number belongs is kept as text. A table published for another surface of the s
 carries `surface=<surface>` in its breakdown."""
 from __future__ import annotations
 
-import csv
-import functools
 import re
 from collections import defaultdict
 from collections.abc import Callable
@@ -19,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from collectors.dsa_report.dates import ROW_PERIOD, date_readings, printed_periods, reporting_span, row_period
+from collectors.dsa_report.mappings import CATEGORY_CODE, category_area, indicator, record_unknown_area
 from collectors.dsa_report.names import assign_surfaces, known_platform, part_name, platform_of
 from collectors.dsa_report.parts import (
     assign_parts,
@@ -31,7 +30,8 @@ from collectors.dsa_report.parts import (
     repeated_tables,
 )
 from collectors.dsa_report.reading import csv_rows, decode, read_tables, xlsx_sheets
-from collectors.dsa_report.tables import SOURCE, Report, Scope, Table, flat, label_mapping, norm
+from collectors.dsa_report.scopes import PLACEHOLDER, flagged_scope, geographic_scope, resolve_scopes
+from collectors.dsa_report.tables import SOURCE, Report, Scope, Table, label_mapping, norm
 from reports.ingest.collector import Collector, ParseResult, Skipped, edition_meta
 from reports.ingest.safezip import iter_files, open_zip
 from reports.model import vocab
@@ -43,161 +43,11 @@ from reports.model.schema import frame, observation, parse_breakdown
 
 # Two numbers joined by a dash, as filers print a range where the template asks for one figure ("0.998 - 0.999").
 RANGE = re.compile(r"^([<>~]?\s*\d[\d.,]*\s*%?)\s*[-–]\s*(\d[\d.,]*\s*%?)$")
-# The template's placeholder for "the other member states / languages" (`[...]`), left in by some filers.
-PLACEHOLDER = re.compile(r"\[\s*(\.{2,}|…)\s*\]")
-CATEGORY_CODE = re.compile(r"^STATEMENT_CATEGORY_[A-Z0-9_]+$")
 KEYWORD_CODE = re.compile(r"^KEYWORD_[A-Z0-9_]+$")
 TEMPLATE_OTHER = 'text to detail the "other" keyword.'
 ROUNDED = "rounded"  # a qualifier of the schema: a figure printed rounded ('124.1M')
 # Unit words a filer may state in a figure's contextual information, as hours per unit.
 STATED_UNITS = {"minutes": 1 / 60, "hours": 1.0, "days": 24.0}
-
-
-# -- mappings ---------------------------------------------------------------------------------------------------
-
-@functools.cache
-def indicator_rows() -> dict[tuple[int, str, str], dict[str, str]]:
-    """`indicators.csv` keyed by (part, indicator, scope), all normalised; scope '' covers any geographic scope."""
-    table = label_mapping("indicators")  # validates the metric ids against the vocabulary
-    with table.path.open(newline="", encoding="utf-8") as handle:
-        return {(int(r["part"]), norm(r["indicator"]), norm(r["scope"])): {k: (v or "").strip() for k, v in r.items()}
-                for r in csv.DictReader(handle)}
-
-
-def indicator(part: int, label: str, scope: str, *, file, place) -> dict[str, str]:
-    """The metric, unit and breakdown of a template indicator. One no row covers is recorded and kept as the metric
-    `unmapped` (its words as the metric label, its unit as printed: `unit` '')."""
-    rows = indicator_rows()
-    row = rows.get((part, norm(label), norm(scope))) or rows.get((part, norm(label), ""))
-    if row is not None:
-        return row
-    mapping = label_mapping("indicators")
-    text = " ".join(label.split())
-    shown = f"{text}: {' '.join(scope.split())}" if part == 7 and scope else text
-    vocab.record_unmapped(SOURCE, "indicators", shown, file=file, place=place, mapping_file=mapping.relative_path,
-                          suggestion=vocab.csv_line([text, str(part), scope if part == 7 else "", "<metric>", "<unit>",
-                                                     "", ""]))
-    return {"indicator": text, "part": str(part), "scope": scope, "metric": vocab.UNMAPPED_METRIC, "unit": "",
-            "breakdown": "", "unmapped": "yes"}
-
-
-def scopes() -> vocab.Mapping:
-    return label_mapping("scopes")
-
-
-def languages() -> vocab.Mapping:
-    return label_mapping("languages")
-
-
-@functools.cache
-def scope_index() -> dict[str, dict[str, str]]:
-    """scopes.csv keyed by `flat` label, so 'own initiative  ' finds 'Own-initiative'."""
-    return {flat(label): row for label, row in scopes().rows.items()}
-
-
-MEMBER_STATES = frozenset({"AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT",
-                           "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE"})
-
-
-def member_state(label: str) -> str | None:
-    """The ISO code of a member state printed as a scope (EL is the EU's code for Greece), else None."""
-    row = scope_index().get(flat(label))
-    return row["region"] if row is not None and row["region"] in MEMBER_STATES else None
-
-
-def total_scope(label: str) -> dict[str, str] | None:
-    """The region and breakdown of a total or qualifier scope (TOTAL, Total number, Own-initiative, NAM ...)."""
-    row = scope_index().get(flat(label))
-    return row if row is not None and row["region"] not in MEMBER_STATES else None
-
-
-def category_area(code: str, *, file, place) -> str:
-    """The policy area of a STATEMENT_CATEGORY_ code; one our vocabulary lacks is recorded and UNMAPPED."""
-    if code in vocab.policy_areas():
-        return code
-    vocab.record_unmapped(SOURCE, "policy_areas", code, file=file, place=place,
-                          mapping_file="reports/model/vocabularies/policy_areas.csv",
-                          suggestion=vocab.csv_line([code, "<label>", "<description>", ""]))
-    return vocab.UNMAPPED_AREA
-
-
-def flagged_scope(table: Table, scope: str, report: Report, place: str) -> Scope:
-    """A scope that is neither a total, a member state nor a language: kept (region EU, `scope=<its words>`),
-    recorded as unmapped and noted."""
-    scopes().lookup(scope, file=table.doc.path, place=place)
-    report.note(f"{table.where()}: scope {scope!r} is neither a total, a member state nor a language; "
-                f"kept with region EU and breakdown scope={scope}")
-    return Scope("EU", {"scope": " ".join(scope.split())})
-
-
-def geographic_scope(table: Table, scope: str, report: Report, place: str) -> Scope:
-    """EU for a total scope, the member state's code for a member state, else a flagged scope."""
-    if (total := total_scope(scope)) is not None:
-        return Scope(total["region"], parse_breakdown(total["breakdown"]))
-    if (state := member_state(scope)) is not None:
-        return Scope(state)
-    return flagged_scope(table, scope, report, place)
-
-
-def resolve_scopes(table: Table, rows: list[tuple[int, str, str]], report: Report) -> dict[tuple[str, str], Scope]:
-    """What each scope of a part 8, 9 or 10 means, per indicator (rows: row number, indicator, scope): totals and
-    qualifiers (scopes.csv), statement categories (some filers give part 8's accuracy per category), member states,
-    languages (8 and 9: decided per indicator, as filers count measures per member state and accuracy per language
-    in one part); placeholders are left out. A scope is named by the first row that prints it."""
-    groups: dict[str, dict[str, int]] = defaultdict(dict)
-    for number, label, scope in rows:
-        if scope and label and not PLACEHOLDER.search(scope):
-            groups[norm(label)].setdefault(scope, number)
-    out: dict[tuple[str, str], Scope] = {}
-    for label, first in groups.items():
-        geographic = []
-        for scope, number in first.items():
-            if (total := total_scope(scope)) is not None:
-                out[(label, scope)] = Scope(total["region"], parse_breakdown(total["breakdown"]))
-            elif CATEGORY_CODE.match(scope):
-                area = category_area(scope, file=table.doc.path, place=table.where(number, "Scope"))
-                out[(label, scope)] = Scope("EU", {}, area, scope)
-            else:
-                geographic.append(scope)
-        places = {scope: table.where(first[scope], "Scope") for scope in geographic}
-        if table.part in (8, 9):
-            resolved = language_scopes(table, geographic, report, places)
-        else:
-            resolved = {scope: geographic_scope(table, scope, report, places[scope]) for scope in geographic}
-        out.update({(label, scope): where for scope, where in resolved.items()})
-    return out
-
-
-def language_scopes(table: Table, labels: list[str], report: Report, places: dict[str, str]) -> dict[str, Scope]:
-    """The scopes one indicator of a part the template asks per language (8, 9) is given for.
-
-    Filers give languages as codes or names, member-state codes standing for languages (TikTok: CZ, EN), or member
-    states instead of languages (Snap, TikTok; Booking.com in lowercase): scopes that are all member states, not all
-    of them language codes, are member states (noted); otherwise each is read as a language, a member state, or
-    kept flagged."""
-    def is_code(label: str) -> bool:
-        return label in languages() and languages().lookup(label)["kind"] == "code"
-
-    if labels and all(member_state(s) for s in labels) and not all(is_code(s) for s in labels):
-        report.note(f"{table.where()}: scopes {', '.join(labels[:3])}{' ...' if len(labels) > 3 else ''} are member "
-                    "states where the template asks for languages; stored per member state")
-        return {s: Scope(member_state(s) or "EU") for s in labels}
-    out: dict[str, Scope] = {}
-    aliases = []
-    for scope in labels:
-        if scope in languages():
-            row = languages().lookup(scope)
-            if row["kind"] == "country_code":
-                aliases.append(scope)
-            out[scope] = Scope(row["language"], {"region_kind": "language"})
-        elif (state := member_state(scope)) is not None:
-            out[scope] = Scope(state)
-        else:
-            out[scope] = flagged_scope(table, scope, report, places[scope])
-    if aliases:
-        report.note(f"{table.where()}: languages named by member-state codes ({', '.join(aliases)}); read through "
-                    "languages.csv")
-    return out
 
 
 # -- values -----------------------------------------------------------------------------------------------------
@@ -491,9 +341,7 @@ def read_categories(table: Table, report: Report) -> None:
                 breakdown["other"] = " ".join(other.split())
         else:
             # Neither TOTAL nor a template code (a category by name, a filer's own code): kept verbatim, flagged.
-            vocab.record_unmapped(SOURCE, "policy_areas", code, file=file, place=place,
-                                  mapping_file="reports/model/vocabularies/policy_areas.csv",
-                                  suggestion=vocab.csv_line([code, "<label>", "<description>", ""]))
+            record_unknown_area(code, file=file, place=place)
             area = parent_area = vocab.UNMAPPED_AREA
             parent_label = code
         if at_scope is not None and PLACEHOLDER.search(scope) and not any(row[i].strip() for i, *_ in values):
