@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from collectors.dsa_report.dates import ROW_PERIOD, date_readings, printed_periods, reporting_span, row_period
-from collectors.dsa_report.figures import figures, stated_hours
+from collectors.dsa_report.dates import ROW_PERIOD, reporting_span
+from collectors.dsa_report.identification import read_identification
+from collectors.dsa_report.indicators import read_indicators, read_qualitative
 from collectors.dsa_report.mappings import CATEGORY_CODE, category_area, indicator, record_unknown_area
-from collectors.dsa_report.names import assign_surfaces, known_platform, part_name, platform_of
+from collectors.dsa_report.names import assign_surfaces, part_name
 from collectors.dsa_report.parts import (
     assign_parts,
     column,
@@ -30,143 +30,19 @@ from collectors.dsa_report.parts import (
     repeated_tables,
 )
 from collectors.dsa_report.reading import csv_rows, decode, read_tables, xlsx_sheets
-from collectors.dsa_report.scopes import PLACEHOLDER, flagged_scope, geographic_scope, resolve_scopes
+from collectors.dsa_report.rows import add, check_row, fill_down, has_figures, settle_repeats
+from collectors.dsa_report.scopes import PLACEHOLDER, geographic_scope
 from collectors.dsa_report.tables import SOURCE, Report, Scope, Table, label_mapping, norm
 from reports.ingest.collector import Collector, ParseResult, Skipped, edition_meta
 from reports.ingest.safezip import iter_files, open_zip
 from reports.model import vocab
 from reports.model.documents import Document
 from reports.model.errors import ParseError
-from reports.model.numbers import TEXT, parse_figure
-from reports.model.periods import span
-from reports.model.schema import frame, observation, parse_breakdown
+from reports.model.schema import frame
 
 KEYWORD_CODE = re.compile(r"^KEYWORD_[A-Z0-9_]+$")
 TEMPLATE_OTHER = 'text to detail the "other" keyword.'
 # -- the parts --------------------------------------------------------------------------------------------------
-
-def read_identification(table: Table, tables: list[Table]) -> Report:
-    """Part 1: service, provider, reporting period and publication date. Dates are read in any common form; where
-    part 1's cannot be read, the one reporting period the other parts' rows print stands in (noted)."""
-    header = [norm(c) for c in table.header]
-    file = table.doc.path
-    at_indicator, at_value = header.index("indicator"), header.index("value")
-    at_service = header.index("service") if "service" in header else None
-    facts: dict[str, str] = {}
-    service = ""
-    for row in table.rows[1:]:
-        cells = row + [""] * (len(header) - len(row))
-        facts[norm(cells[at_indicator])] = cells[at_value].strip()
-        if at_service is not None and cells[at_service].strip() and not service:
-            service = " ".join(cells[at_service].split())
-
-    def fact(name: str, required: bool = True) -> str:
-        value = facts.get(name, "")
-        if required and not value:
-            raise ParseError(f"part 1 does not give the {name!r}", file=file, place=table.where())
-        return value
-
-    provider = " ".join(fact("name of the service provider", required=not service).split())
-    notes = []
-    start_text = fact("starting date of reporting period", required=False)
-    end_text = fact("ending date of reporting period", required=False)
-    dates = reporting_span(start_text, end_text)
-    if dates is None:
-        printed = printed_periods([t for t in tables if t is not table])
-        if len(printed) != 1:
-            raise ParseError(f"cannot read part 1's reporting period ({start_text!r} to {end_text!r}) and the other "
-                             f"parts print {len(printed)} reporting period(s)", file=file,
-                             place=table.where(column="Value"))
-        dates = printed.pop()
-        notes.append(f"{table.where()}: reporting period {start_text!r} to {end_text!r} cannot be read; the period "
-                     f"the other parts print ({dates[0]}/{dates[1]}) is used")
-    start, end = dates
-    published_text = fact("date of the publication of the report", required=False)
-    readings = date_readings(published_text)
-    published = readings[0] if readings else None
-    if published_text and not readings:
-        notes.append(f"{table.where()}: publication date {published_text!r} cannot be read; left empty")
-    label = service or provider
-    platform = platform_of(label, file=file, place=table.where(column="Service" if service else "Value"))
-    try:
-        period = span(start, end)
-    except ParseError as exc:
-        raise ParseError(exc.message, file=file, place=table.where()) from None
-    return Report(platform=platform, service=label, provider=provider, period=period, published=published, notes=notes)
-
-
-def has_figures(table: Table, columns: list[int]) -> bool:
-    """Whether any figure column holds something (a part left as the empty template has none)."""
-    return any(row[i].strip() for row in table.rows[1:] for i in columns if i < len(row))
-
-
-def fill_down(rows: list[tuple[int, list[str]]], columns: list[int], has_content: Callable[[list[str]], bool]) -> int:
-    """Give a blank label cell the value above it where its row holds a figure or scope (filers merge the cells
-    of a label column over the rows it covers, and a CSV keeps only the first); returns how many cells were filled."""
-    above: dict[int, str] = {}
-    filled = 0
-    for _, row in rows:
-        content = has_content(row)
-        for i in columns:
-            if row[i].strip():
-                above[i] = row[i]
-            elif content and i in above:
-                row[i] = above[i]
-                filled += 1
-    return filled
-
-
-def check_row(table: Table, row: list[str], number: int, report: Report, *, width: int, at_service: int | None,
-              at_period: int | None, unlabelled: list[int] = ()) -> None:
-    """A data row's common checks: a value outside the header's columns is left out (and listed), the row's
-    service and period must be the report's."""
-    for i in [i for i in range(width, len(row)) if row[i].strip()] + [i for i in unlabelled if row[i].strip()]:
-        place = table.where(number, f"#{i + 1}")
-        report.skip(table, place, f"a value {row[i].strip()[:80]!r} in a column without a header")
-        report.note(f"{place}: a value {row[i].strip()[:80]!r} in a column without a header; not imported")
-    check_service(table, row, at_service, report, number)
-    if at_period is not None:
-        row_period(row[at_period], report, table, place=table.where(number, table.header[at_period]))
-
-
-def check_service(table: Table, row: list[str], at: int | None, report: Report, number: int) -> None:
-    """A row naming a service must name the report's service: another known platform is an error (a bundle must
-    not mix two reports); a name we do not know is noted and its figures stored under part 1's service."""
-    if at is None or at >= len(row) or not row[at].strip():
-        return
-    name = " ".join(row[at].split())
-    if norm(name) in (norm(report.service), norm(report.provider)):
-        return
-    known = known_platform(name)
-    if known == report.platform:
-        return
-    if known is not None and known_platform(report.service) is not None:
-        raise ParseError(f"service {name!r} is not the report's service {report.service!r}", file=table.doc.path,
-                         place=table.where(number, "Service"))
-    report.note(f"{table.where()}: rows name the service {name!r} where part 1 names {report.service!r}; stored under "
-                f"part 1's service ({report.platform})")
-
-
-def add(report: Report, table: Table, *, number: int, label: str, cell: str, spec: dict[str, str], region: str,
-        breakdown: dict[str, str], policy_area: str, policy_label: str, what: str, contexts: tuple[str, ...]) -> None:
-    """The observations of one cell (one, or two for a range), with the cell's place as their locator."""
-    place = table.where(number, label)
-    parts = {**parse_breakdown(spec["breakdown"]), **breakdown}
-    if table.surface:
-        parts["surface"] = table.surface
-    for value, unit, qualifier in figures(cell, spec["unit"], report, file=table.doc.path, place=place):
-        if unit == "hours" and value is not None:
-            factor, word = stated_hours(*contexts)
-            if factor != 1.0:
-                value = round(value * factor, 6)
-                report.note(f"{place}: the filer states this time in {word}; stored in hours")
-        bound = {"range_lower": {"bound": "lower"}, "range_upper": {"bound": "upper"}}.get(qualifier, {})
-        report.rows.append(observation(
-            platform=report.platform, period=report.period, metric=spec["metric"], metric_label=" ".join(label.split()),
-            value=value, unit=unit, region=region, policy_area=policy_area, policy_label=policy_label,
-            breakdown={**parts, **bound}, value_text=cell.strip(), qualifier=qualifier,
-            document_sha256=table.doc.sha256, locator=f"{place} ({what})"))
-
 
 def read_categories(table: Table, report: Report) -> None:
     """Parts 3-6: one row per category (and scope, in part 3), one column per indicator."""
@@ -267,129 +143,6 @@ def read_categories(table: Table, report: Report) -> None:
             add(report, table, number=number, label=label, cell=row[index], spec=spec, region=where.region,
                 breakdown={**where.breakdown, **breakdown}, policy_area=area, policy_label=code,
                 what=f"{code}" + (f", {scope}" if scope else ""), contexts=(context, first_context.get(index, "")))
-
-
-def repeated_rows(rows: list[tuple[int, list[str]]], at_indicator: int, at_scope: int, at_context: int | None,
-                  table: Table, report: Report) -> dict[int, dict[str, str]]:
-    """Rows giving one indicator for one scope more than once, told apart by their contextual information where
-    it differs (YouTube's accuracy 'for Videos' and 'for Comments'): {row number: {'detail': <its words>}}."""
-    seen: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
-    for number, row in rows:
-        if row[at_indicator].strip() and row[at_scope].strip():
-            context = " ".join(row[at_context].split()) if at_context is not None else ""
-            seen[(norm(row[at_indicator]), norm(row[at_scope]))].append((number, context))
-    out: dict[int, dict[str, str]] = {}
-    for (label, scope), hits in seen.items():
-        contexts = [c for _, c in hits]
-        if len(hits) > 1 and all(contexts) and len(set(contexts)) == len(contexts):
-            out.update({number: {"detail": context} for number, context in hits})
-            report.note(f"{table.where()}: rows {', '.join(str(n) for n, _ in hits)} give {label!r} for {scope!r} more "
-                        "than once; told apart by their contextual information (detail=)")
-    return out
-
-
-def read_indicators(table: Table, report: Report) -> None:
-    """Parts 7-10: one row per indicator and scope, with one value."""
-    header = table.header
-    file = table.doc.path
-    cells = [norm(c) for c in header]
-    at_indicator, at_scope, at_value = cells.index("indicator"), cells.index("scope"), cells.index("value")
-    at_context = column(header, "contextual information")
-    at_service = column(header, "service")
-    at_period = column(header, "reporting period")
-    width = len(header)
-    rows = table.numbered()
-    if not has_figures(table, [at_value]):
-        report.skip(table, table.where(), "part left as the empty template (no figures)")
-        return
-    labels = [i for i in (column(header, "applicability"), at_service, at_period, column(header, "section"),
-                          at_indicator) if i is not None]
-    if filled := fill_down(rows, labels, lambda row: bool(row[at_value].strip() or row[at_scope].strip())):
-        report.note(f"{table.where()}: {filled} blank label cell(s) below a filled one (merged cells) read as the "
-                    "value above")
-    resolved = {} if table.part == 7 else resolve_scopes(
-        table, [(n, r[at_indicator].strip(), r[at_scope].strip()) for n, r in rows], report)
-    details = repeated_rows(rows, at_indicator, at_scope, at_context, table, report)
-    for number, row in rows:
-        check_row(table, row, number, report, width=width, at_service=at_service, at_period=at_period)
-        label, scope, cell = row[at_indicator].strip(), row[at_scope].strip(), row[at_value]
-        if not scope or not label:
-            missing = "indicator" if not label else "scope"
-            if cell.strip():
-                report.skip(table, table.where(number, "Value"), f"a figure without an {missing}")
-                report.note(f"{table.where(number, 'Value')}: a figure without an {missing}; not imported")
-            else:
-                report.skip(table, table.where(number), f"row without {missing} nor figure")
-            continue
-        if table.part != 7 and PLACEHOLDER.search(scope):
-            if placeholder_row(table, rows, number, row, scope, at_indicator, at_value, report):
-                continue
-            where = flagged_scope(table, scope, report, table.where(number, "Scope"))
-        else:
-            where = Scope("EU") if table.part == 7 else resolved[(norm(label), scope)]
-        spec = indicator(table.part, label, scope, file=file, place=table.where(number, "Indicator"))
-        context = row[at_context] if at_context is not None else ""
-        # In part 7 the scope column names the figure within its indicator ('Median time', 'Decisions upheld').
-        what = f"{label.strip()}, {scope}"
-        label = f"{label}: {scope}" if table.part == 7 and norm(scope) != norm(label) else label
-        add(report, table, number=number, label=label, cell=cell, spec=spec, region=where.region,
-            breakdown={**where.breakdown, **details.get(number, {})}, policy_area=where.policy_area,
-            policy_label=where.policy_label, what=what, contexts=(context,))
-
-
-def placeholder_row(table: Table, rows: list[tuple[int, list[str]]], number: int, row: list[str], scope: str,
-                    at_indicator: int, at_value: int, report: Report) -> bool:
-    """Whether a row whose scope is the template's placeholder `[...]` is left out: when it holds no figure, or only
-    the words the other rows of its indicator hold (YouTube's part 10 gives one sentence for every scope)."""
-    cell = row[at_value].strip()
-    if not cell:
-        report.skip(table, table.where(number), f"the template's placeholder scope {scope!r} left without a figure")
-        return True
-    same = [n for n, other in rows if n != number and norm(other[at_indicator]) == norm(row[at_indicator])
-            and other[at_value].strip() == cell]
-    if same and parse_figure(cell, lenient=True)[0].qualifier == TEXT:
-        report.skip(table, table.where(number), f"the template's placeholder scope {scope!r} holding only the words of "
-                                                f"row {same[0]} ({cell[:60]!r})")
-        return True
-    return False
-
-
-def read_qualitative(table: Table) -> str:
-    """Part 11: the free-text answers, kept as the document's text."""
-    cells = [norm(c) for c in table.header]
-    at_indicator, at_value = cells.index("indicator"), cells.index("value")
-    blocks = []
-    for row in table.rows[1:]:
-        row = row + [""] * (len(cells) - len(row))
-        if row[at_value].strip() and norm(row[at_value]) != "free text":
-            blocks.append(f"{row[at_indicator].strip()}\n{row[at_value].strip()}")
-    return "\n\n".join(blocks)
-
-
-def settle_repeats(report: Report) -> None:
-    """One figure printed twice in a report: the same value is kept once (noted); different values are kept apart
-    as `entry=1`, `entry=2` ... (noted), never one silently replacing the other."""
-    groups: dict[tuple, list[int]] = defaultdict(list)
-    for index, row in enumerate(report.rows):
-        metric = row["metric"] if row["metric"] != vocab.UNMAPPED_METRIC else f"unmapped:{row['metric_label'].casefold()}"
-        groups[(row["region"], row["policy_area"], row["policy_label"].casefold(), metric, row["breakdown"])].append(index)
-    drop: set[int] = set()
-    for indices in groups.values():
-        if len(indices) < 2:
-            continue
-        rows = [report.rows[i] for i in indices]
-        first = rows[0]
-        places = ", ".join(r["locator"].rsplit(" (", 1)[0] for r in rows[:3])
-        if all(r["value_text"] == first["value_text"] for r in rows):
-            drop.update(indices[1:])
-            report.note(f"{places}: one figure printed {len(rows)} times with the same value; kept once")
-            continue
-        for k, row in enumerate(rows, start=1):
-            row["breakdown"] = f"{row['breakdown']};entry={k}" if row["breakdown"] else f"entry={k}"
-        report.note(f"{places}: one figure printed {len(rows)} times with different values; kept apart as entry=1 "
-                    f"... entry={len(rows)}")
-    if drop:
-        report.rows = [row for i, row in enumerate(report.rows) if i not in drop]
 
 
 # -- the collector ----------------------------------------------------------------------------------------------
