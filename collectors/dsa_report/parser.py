@@ -9,19 +9,17 @@ a number belongs is kept as text. A table published for another surface of the s
 carries `surface=<surface>` in its breakdown."""
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from datetime import date
 from pathlib import Path
 
+from collectors.dsa_report.categories import read_categories
 from collectors.dsa_report.dates import ROW_PERIOD, reporting_span
 from collectors.dsa_report.identification import read_identification
 from collectors.dsa_report.indicators import read_indicators, read_qualitative
-from collectors.dsa_report.mappings import CATEGORY_CODE, category_area, indicator, record_unknown_area
 from collectors.dsa_report.names import assign_surfaces, part_name
 from collectors.dsa_report.parts import (
     assign_parts,
-    column,
     header_is_part,
     identify,
     is_blank_template,
@@ -30,120 +28,13 @@ from collectors.dsa_report.parts import (
     repeated_tables,
 )
 from collectors.dsa_report.reading import csv_rows, decode, read_tables, xlsx_sheets
-from collectors.dsa_report.rows import add, check_row, fill_down, has_figures, settle_repeats
-from collectors.dsa_report.scopes import PLACEHOLDER, geographic_scope
-from collectors.dsa_report.tables import SOURCE, Report, Scope, Table, label_mapping, norm
+from collectors.dsa_report.rows import settle_repeats
+from collectors.dsa_report.tables import SOURCE, Table, norm
 from reports.ingest.collector import Collector, ParseResult, Skipped, edition_meta
 from reports.ingest.safezip import iter_files, open_zip
-from reports.model import vocab
 from reports.model.documents import Document
 from reports.model.errors import ParseError
 from reports.model.schema import frame
-
-KEYWORD_CODE = re.compile(r"^KEYWORD_[A-Z0-9_]+$")
-TEMPLATE_OTHER = 'text to detail the "other" keyword.'
-# -- the parts --------------------------------------------------------------------------------------------------
-
-def read_categories(table: Table, report: Report) -> None:
-    """Parts 3-6: one row per category (and scope, in part 3), one column per indicator."""
-    header = table.header
-    file = table.doc.path
-    at_category = column(header, "category of ")
-    if at_category is None:
-        report.skip(table, table.where(1 + table.offset), "no 'Category of ...' column: the rows cannot be told apart")
-        report.note(f"{table.where(1 + table.offset)}: no 'Category of ...' column; the part is not imported")
-        return
-    at_other = column(header, "description of the sub-category")
-    at_scope = column(header, "scope")
-    at_service = column(header, "service")
-    at_period = column(header, "reporting period")
-    at_applicability, at_section = column(header, "applicability"), column(header, "section")
-    # Columns left of the category (applicability, service, period, a filer's category label, whatever a filer
-    # typed into their header cell) are labels; the indicators follow the category.
-    structural = {at_applicability, at_section, at_service, at_period, at_category, at_other, at_scope,
-                  *range(at_category)}
-    values: list[tuple[int, str, dict[str, str], int | None]] = []
-    for index, label in enumerate(header):
-        key = norm(label)
-        if index in structural or key.startswith("contextual information") or not key:
-            continue
-        spec = indicator(table.part, label, "", file=file, place=table.where(1 + table.offset, label))
-        if spec["metric"]:
-            values.append((index, label, spec, column(header, f"contextual information on {key}")))
-    if not values:
-        report.skip(table, table.where(1 + table.offset), "no indicator columns")
-        return
-    if not has_figures(table, [index for index, *_ in values]):
-        report.skip(table, table.where(), "part left as the empty template (no figures)")
-        return
-    width = len(header)
-    rows = table.numbered()
-    labels = [i for i in (at_applicability, at_section, at_service, at_period) if i is not None]
-    if at_scope is not None:
-        labels.append(at_category)  # category x scope: the category cell may be merged over its scopes
-
-    def has_content(row: list[str]) -> bool:
-        return any(row[i].strip() for i, *_ in values) or (at_scope is not None and bool(row[at_scope].strip()))
-
-    if filled := fill_down(rows, labels, has_content):
-        report.note(f"{table.where()}: {filled} blank label cell(s) below a filled one (merged cells) read as the "
-                    "value above")
-    first_context: dict[int, str] = {}
-    parent_area, parent_label = "", ""
-    keywords = label_mapping("keywords")
-    unlabelled = [i for i, label in enumerate(header) if not norm(label) and i not in structural]
-    for number, row in rows:
-        check_row(table, row, number, report, width=width, at_service=at_service, at_period=at_period,
-                  unlabelled=unlabelled)
-        code = row[at_category].strip()
-        scope = row[at_scope].strip() if at_scope is not None else ""
-        place = table.where(number, header[at_category])
-        if not code or (at_scope is not None and not scope):
-            if has_content(row) and any(row[i].strip() for i, *_ in values):
-                report.skip(table, table.where(number), f"figures in a row without a {'category' if not code else 'scope'}")
-                report.note(f"{table.where(number)}: figures in a row without a {'category' if not code else 'scope'}; "
-                            "not imported")
-            continue
-        breakdown: dict[str, str] = {}
-        if norm(code) == "total":
-            area, parent_area, parent_label = "ALL", "", ""
-        elif CATEGORY_CODE.match(code):
-            area = parent_area = category_area(code, file=file, place=place)
-            parent_label = code
-        elif KEYWORD_CODE.match(code):
-            breakdown["keyword"] = code
-            known = code in keywords and not keywords.lookup(code).get("unmapped")
-            if not known:
-                keywords.lookup(code, file=file, place=place)  # records it
-            if known and parent_area and parent_area != vocab.UNMAPPED_AREA:
-                area = parent_area
-            else:
-                area = vocab.UNMAPPED_AREA
-                if parent_label:
-                    breakdown["category"] = parent_label
-                if not parent_label:
-                    report.note(f"{place}: keyword {code} before any STATEMENT_CATEGORY row; kept as UNMAPPED")
-            other = row[at_other].strip() if at_other is not None else ""
-            if code == "KEYWORD_OTHER" and other and norm(other) != TEMPLATE_OTHER:
-                breakdown["other"] = " ".join(other.split())
-        else:
-            # Neither TOTAL nor a template code (a category by name, a filer's own code): kept verbatim, flagged.
-            record_unknown_area(code, file=file, place=place)
-            area = parent_area = vocab.UNMAPPED_AREA
-            parent_label = code
-        if at_scope is not None and PLACEHOLDER.search(scope) and not any(row[i].strip() for i, *_ in values):
-            report.skip(table, table.where(number), f"the template's placeholder scope {scope!r} left without a figure")
-            continue
-        where = Scope("EU") if at_scope is None else geographic_scope(table, scope, report,
-                                                                      table.where(number, header[at_scope]))
-        for index, label, spec, at_context in values:
-            context = row[at_context] if at_context is not None else ""
-            if at_context is not None and index not in first_context:
-                first_context[index] = context
-            add(report, table, number=number, label=label, cell=row[index], spec=spec, region=where.region,
-                breakdown={**where.breakdown, **breakdown}, policy_area=area, policy_label=code,
-                what=f"{code}" + (f", {scope}" if scope else ""), contexts=(context, first_context.get(index, "")))
-
 
 # -- the collector ----------------------------------------------------------------------------------------------
 
