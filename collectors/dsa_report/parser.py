@@ -9,34 +9,31 @@ a number belongs is kept as text. A table published for another surface of the s
 carries `surface=<surface>` in its breakdown."""
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date
 from pathlib import Path
 
+from collectors.dsa_report.bundling import bundle
 from collectors.dsa_report.categories import read_categories
-from collectors.dsa_report.dates import ROW_PERIOD, reporting_span
 from collectors.dsa_report.identification import read_identification
 from collectors.dsa_report.indicators import read_indicators, read_qualitative
-from collectors.dsa_report.names import assign_surfaces, part_name
+from collectors.dsa_report.names import assign_surfaces
 from collectors.dsa_report.parts import (
     assign_parts,
     header_is_part,
-    identify,
     is_blank_template,
     is_template_table,
     looks_like_part,
     repeated_tables,
 )
-from collectors.dsa_report.reading import csv_rows, decode, read_tables, xlsx_sheets
+from collectors.dsa_report.reading import read_tables, xlsx_sheets
 from collectors.dsa_report.rows import settle_repeats
-from collectors.dsa_report.tables import SOURCE, Table, norm
+from collectors.dsa_report.tables import SOURCE, Report, Table
 from reports.ingest.collector import Collector, ParseResult, Skipped, edition_meta
 from reports.ingest.safezip import iter_files, open_zip
 from reports.model.documents import Document
 from reports.model.errors import ParseError
 from reports.model.schema import frame
 
-# -- the collector ----------------------------------------------------------------------------------------------
 
 class DSAReport(Collector):
     id = SOURCE
@@ -64,28 +61,8 @@ class DSAReport(Collector):
         return False
 
     def bundles(self, files: list[Path]) -> list[list[Path]]:
-        """One report per bundle: a ZIP or XLSX alone; CSV parts grouped by folder and file-name prefix (a table for
-        another surface, `6_own_initiative_TC_Ads.csv`, shares its report's prefix), and by reporting period where
-        one prefix holds several reports. Parts whose prefix holds no part 1 join their folder's only report."""
-        groups: dict[tuple, list[Path]] = {}
-        for path in sorted(files):
-            if path.suffix.lower() != ".csv":
-                groups[(path,)] = [path]
-                continue
-            named = part_name(path.stem)
-            prefix = named.prefix.strip(" -_") if named else path.stem
-            groups.setdefault((path.parent, prefix), []).append(path)
-        with_part_1 = defaultdict(list)
-        for key, paths in groups.items():
-            if len(key) == 2 and any((n := part_name(p.stem)) and n.part == 1 for p in paths):
-                with_part_1[key[0]].append(key)
-        for key in list(groups):
-            if len(key) == 2 and key not in with_part_1.get(key[0], []) and len(with_part_1.get(key[0], [])) == 1:
-                groups[with_part_1[key[0]][0]] += groups.pop(key)
-        out = []
-        for paths in groups.values():
-            out += split_by_period(sorted(paths)) if len(paths) > 1 else [paths]
-        return out
+        """One report per bundle (see `bundling.bundle`)."""
+        return bundle(files)
 
     def parse(self, documents: list[Document]) -> ParseResult:
         """Read every part of one report: part 1 first, then the figures, then part 11's text."""
@@ -93,73 +70,52 @@ class DSAReport(Collector):
         assign_parts(tables)
         firsts = [t for t in tables if t.part == 1]
         if (firsts and all(is_blank_template(t) for t in firsts)) or (not firsts and all(map(is_template_table, tables))):
-            # The Commission's empty template (or parts of one) found beside real reports: nothing to import.
-            skipped = [Skipped(t.doc.sha256, t.name, "the EU's empty template, not a filed report") for t in tables]
-            return ParseResult(frame([]), skipped=skipped,
-                               document_meta={d.sha256: edition_meta("template", date(2025, 7, 1)) for d in documents})
+            return template_result(tables, documents)
         if len(firsts) != 1:
             names = ", ".join(d.name for d in documents)
             raise ParseError(f"expected one part 1 (report identification), found {len(firsts)}", file=names,
                              source=SOURCE)
         report = read_identification(firsts[0], tables)
         assign_surfaces(tables, report)
-        repeats = repeated_tables(tables, report)
-        texts: dict[str, list[str]] = {}
-        for table in tables:
-            if id(table) in repeats:
-                continue
-            if table.part in (3, 4, 5, 6):
-                read_categories(table, report)
-            elif table.part in (7, 8, 9, 10):
-                read_indicators(table, report)
-            elif table.part == 11:
-                texts.setdefault(table.doc.sha256, []).append(read_qualitative(table))
-            elif table.part == 2:
-                report.skip(table, table.where(), "part 2 holds the filer's category names, not figures")
-            elif table.part is None:
-                report.skip(table, table.name, "not a part of the EU template")
+        texts = read_parts(tables, report)
         settle_repeats(report)
-        published = report.published or report.period.end
-        title = f"{report.service} transparency report under the DSA, {report.period.label}"
-        meta = {doc.sha256: edition_meta(report.period.label, published, publisher=report.provider or report.service,
-                                         published=report.published, title=title,
-                                         text="\n\n".join(texts[doc.sha256]) if doc.sha256 in texts else None)
-                for doc in documents}
-        return ParseResult(frame(report.rows), skipped=report.skipped, notes=report.notes, document_meta=meta)
+        return ParseResult(frame(report.rows), skipped=report.skipped, notes=report.notes,
+                           document_meta=edition(report, documents, texts))
 
 
-def file_period(path: Path) -> tuple | None:
-    """A CSV part's reporting period as printed (part 1's dates or the first row's period), for grouping."""
-    try:
-        rows = csv_rows(decode(path.read_bytes(), path.name))
-    except (ParseError, OSError):
-        return None
-    if not rows:
-        return None
-    table = Table(None, path.name, rows, 0)  # type: ignore[arg-type]
-    cells = [norm(c) for c in rows[0]]
-    if identify(table) == 1:
-        facts = {norm(r[cells.index("indicator")]): r[cells.index("value")].strip() for r in rows[1:]
-                 if len(r) > max(cells.index("indicator"), cells.index("value"))}
-        dates = reporting_span(facts.get("starting date of reporting period", ""),
-                               facts.get("ending date of reporting period", ""))
-        return tuple((d.year, d.month, d.day) for d in dates) if dates else None
-    if "reporting period" in cells:
-        for row in rows[1:]:
-            cell = row[cells.index("reporting period")] if len(row) > cells.index("reporting period") else ""
-            if m := ROW_PERIOD.match(cell.strip()):
-                return ((int(m[1]), int(m[2]), int(m[3])), (int(m[4]), int(m[5]), int(m[6])))
-    return None
+def template_result(tables: list[Table], documents: list[Document]) -> ParseResult:
+    """The Commission's empty template (or parts of one) found beside real reports: nothing to import."""
+    skipped = [Skipped(t.doc.sha256, t.name, "the EU's empty template, not a filed report") for t in tables]
+    return ParseResult(frame([]), skipped=skipped,
+                       document_meta={d.sha256: edition_meta("template", date(2025, 7, 1)) for d in documents})
 
 
-def split_by_period(paths: list[Path]) -> list[list[Path]]:
-    """Split CSV parts sharing a prefix into reports by reporting period; parts without one join the only report."""
-    periods = {path: file_period(path) for path in paths}
-    known = sorted({p for p in periods.values() if p is not None})
-    if len(known) <= 1:
-        return [paths]
-    unplaced = [p.name for p, period in periods.items() if period is None]
-    if unplaced:
-        raise ParseError(f"parts of {len(known)} reports share one file-name prefix and these give no reporting "
-                         f"period: {', '.join(unplaced)}", file=paths[0].parent, source=SOURCE)
-    return [[p for p in paths if periods[p] == period] for period in known]
+def read_parts(tables: list[Table], report: Report) -> dict[str, list[str]]:
+    """Read each table by its part (a part repeated for one surface once) into the report; returns part 11's texts
+    per document."""
+    repeats = repeated_tables(tables, report)
+    texts: dict[str, list[str]] = {}
+    for table in tables:
+        if id(table) in repeats:
+            continue
+        if table.part in (3, 4, 5, 6):
+            read_categories(table, report)
+        elif table.part in (7, 8, 9, 10):
+            read_indicators(table, report)
+        elif table.part == 11:
+            texts.setdefault(table.doc.sha256, []).append(read_qualitative(table))
+        elif table.part == 2:
+            report.skip(table, table.where(), "part 2 holds the filer's category names, not figures")
+        elif table.part is None:
+            report.skip(table, table.name, "not a part of the EU template")
+    return texts
+
+
+def edition(report: Report, documents: list[Document], texts: dict[str, list[str]]) -> dict[str, dict]:
+    """What each document of the report says of itself: its edition, publisher, publication date, title and text."""
+    published = report.published or report.period.end
+    title = f"{report.service} transparency report under the DSA, {report.period.label}"
+    return {doc.sha256: edition_meta(report.period.label, published, publisher=report.provider or report.service,
+                                     published=report.published, title=title,
+                                     text="\n\n".join(texts[doc.sha256]) if doc.sha256 in texts else None)
+            for doc in documents}
