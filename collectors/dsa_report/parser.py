@@ -6,7 +6,12 @@ filers print in it varies, so the reader follows the structure and keeps whateve
 and flagged: an unknown service gets a slug of its name, an unknown indicator the metric `unmapped`, an unknown
 category code the policy area `UNMAPPED`, an unknown scope region EU with `scope=<its words>`, and a sentence where
 a number belongs is kept as text. A table published for another surface of the service (YouTube's `_Ads` files)
-carries `surface=<surface>` in its breakdown."""
+carries `surface=<surface>` in its breakdown.
+
+This module is the collector and its top-level flow; the reader's steps live beside it, in the order they run:
+`bundling` (which files make one report), `reading` (a file into tables), `parts` and `names` (which part each table
+is, and for which surface), `identification` (part 1), `categories` (parts 3-6) and `indicators` (parts 7-11),
+which use `scopes`, `mappings`, `figures`, `dates` and `rows`; `tables` holds what they all share."""
 from __future__ import annotations
 
 from datetime import date
@@ -36,6 +41,8 @@ from reports.model.schema import frame
 
 
 class DSAReport(Collector):
+    """The EU's harmonised DSA transparency reports, of any service."""
+
     id = SOURCE
     version = "2"
     patterns = ("*.csv", "*.CSV", "*.xlsx", "*.XLSX", "*.zip", "*.ZIP")

@@ -65,6 +65,7 @@ def read_tables(doc: Document) -> list[Table]:
 
 
 def tables_from_bytes(doc: Document, name: str, data: bytes) -> list[Table]:
+    """The tables of one file's bytes, by its suffix; a ZIP's CSV and XLSX members in natural order."""
     suffix = Path(name).suffix.lower()
     stem = Path(name.split(":")[-1]).stem
     if suffix == ".csv":
