@@ -6,9 +6,10 @@ import dash
 import pandas as pd
 from dash import Input, Output, State, dcc, no_update
 
-from dashboard import figures
+from dashboard import figures, sent
 from dashboard.data import Atlas
 from dashboard.table import register_table, table
+from reports.publish.spreadsheet import write_csv
 from reports.query import crosschecks, naming, origin
 
 TABLE_ID = "check-data"
@@ -82,6 +83,7 @@ def register(app: dash.Dash, atlas: Atlas) -> None:
         Output("check-table", "children"),
         Input("check", "value"), Input("check-platform", "value"), Input("view", "value"),
     )
+    @sent.sane(sent.text, sent.text, sent.text)
     def crosscheck(kind, platform, view):
         if view != "crosscheck":
             return no_update, no_update, no_update
@@ -93,8 +95,9 @@ def register(app: dash.Dash, atlas: Atlas) -> None:
     @app.callback(
         Output("download", "data", allow_duplicate=True), Input("download-check", "n_clicks"),
         State("check", "value"), prevent_initial_call=True)
+    @sent.sane(sent.clicks, sent.text)
     def download_check(n_clicks, kind):
-        if not n_clicks:
+        if not n_clicks or kind not in ("ncmec", "dsa"):
             return no_update
         df = atlas.check_rows(kind)
-        return dcc.send_data_frame(df.to_csv, f"transparency-atlas-crosscheck-{kind}.csv", index=False)
+        return dcc.send_string(write_csv(df), f"transparency-atlas-crosscheck-{kind}.csv")

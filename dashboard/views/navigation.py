@@ -6,7 +6,7 @@ import dash
 import flask
 from dash import Input, Output, ctx, no_update
 
-from dashboard import controls
+from dashboard import controls, sent
 from dashboard.data import Atlas, control_options, resolve
 from dashboard.state import ViewState, encode, parse
 from reports.query import naming
@@ -79,10 +79,12 @@ def register(app: dash.Dash, atlas: Atlas) -> None:
         + [Output("url", "search"), Output("permalink", "children")],
         [Input("url", "search"), *controls.inputs()],
     )
+    @sent.sane(sent.text, sent.anything)  # the controls' values pass through controls.state_from's checks
     def sync(search, *values):
         """The URL sets the controls on load (or back/forward); a control change rewrites the URL."""
         return sync_outputs(atlas, search, ctx.triggered_id, values)
 
     @app.callback([Output(f"{v}-view", "hidden") for v in controls.VIEW_LABELS], Input("view", "value"))
+    @sent.sane(sent.text)
     def show_view(view):
         return [view != v for v in controls.VIEW_LABELS]
