@@ -711,3 +711,12 @@ def test_a_full_disk_during_a_download_is_a_clear_error_and_archives_nothing(tmp
     assert summary.new == [] and len(summary.errors) == 1
     assert "no space left on the device for the download" in str(summary.errors[0])
     assert atlas.state()["files"] == {}
+
+
+def test_a_download_cut_inside_a_figure_is_refused_not_archived_as_an_edition(stored, site):
+    """A server whose Content-Length ends inside "31,800,000" sends a complete-looking file: the parser refuses it."""
+    atlas, before = stored
+    whole = shared("meta-cser", "meta-2021-q3.csv").read_bytes()
+    site.put(META_PATH, whole[: whole.index(b'"31,800,000"') + len(b'"31,8')])
+    message = refused(atlas, before, site)
+    assert "the file ends inside a quoted field" in message
