@@ -127,7 +127,7 @@ def test_forged_callback_requests_get_an_answer_not_a_server_error(tmp_path):
             continue
         outputs = [output(o) for o in key.strip(".").split("...")] if key.startswith("..") else output(key)
         for value in forged:
-            def payload(items):
+            def payload(items, value=value):
                 return [{**item, "value": value} for item in items]
             body = {"output": key, "outputs": outputs, "inputs": payload(spec["inputs"]),
                     "state": payload(spec.get("state", [])),

@@ -2,15 +2,14 @@
 period of sheets that print none being the workbook's latest quarter."""
 from __future__ import annotations
 
-import io
 from datetime import date, datetime
 
-import openpyxl
 import pandas as pd
 
 from collectors.tiktok_cger.cells import Grid, period_in, quarter_of
 from collectors.tiktok_cger.sheets import sheet_rows
 from collectors.tiktok_cger.source import EXTRA, LONG, Reading
+from reports.ingest.workbook import open_workbook
 from reports.model.errors import ParseError
 from reports.model.periods import Period, period_from_name
 
@@ -18,12 +17,7 @@ from reports.model.periods import Period, period_from_name
 def read_xlsx(reading: Reading) -> pd.DataFrame:
     """The workbook edition as the long table: every sheet read by its structure (xlsx_sheets.csv gives hints)."""
     doc = reading.doc
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(doc.read_bytes()), read_only=True, data_only=True)
-    # openpyxl raises arbitrary types on a damaged workbook (BadZipFile, XML ParseError, zlib.error, KeyError,
-    # TypeError, NotImplementedError, ...): every one means the file is not a readable workbook
-    except Exception as exc:  # noqa: BLE001 -- openpyxl raises arbitrary types on damaged input
-        raise ParseError(f"not a readable XLSX workbook: {exc}", file=doc.path) from None
+    book = open_workbook(doc.read_bytes(), file=doc.path)
     try:
         grids = {ws.title: grid_of(ws) for ws in book.worksheets}
     finally:
