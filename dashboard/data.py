@@ -12,7 +12,7 @@ from dashboard.state import ViewState
 from reports.model.errors import AtlasError
 from reports.model.selection import Selection
 from reports.model.vocab import UNMAPPED_AREA, UNMAPPED_METRIC
-from reports.query import crosschecks, holdings, naming, origin, platform_profile, timeseries
+from reports.query import checks, crosschecks, holdings, naming, origin, platform_profile, timeseries
 from reports.store.database import Store
 
 DEFAULT_METRIC = "content_actioned"
@@ -35,6 +35,11 @@ class Atlas:
         if key not in self._cache:
             self._cache[key] = compute()
         return self._cache[key]
+
+    def known(self, key: str) -> list[str]:
+        """The values a link's key (a ViewState field) may name: what the store holds, and our vocabularies."""
+        name = {"metric": "metrics", "policy_area": "policy_areas", "region": "regions"}.get(key, key)
+        return self._cached(("known", name), lambda: checks.known_values(self.store, name))
 
     def metrics(self) -> pd.DataFrame:
         return self._cached(("metrics",), lambda: holdings.available_metrics(self.store))
@@ -118,6 +123,9 @@ def resolve(atlas: Atlas, state: ViewState, given: set[str]) -> ViewState:
         state.platforms = atlas.default_platforms(state.metric, state.policy_area)
     if "sources" not in given:
         state.sources = atlas.sources(state.metric, state.policy_area)
+    # A link's platform or source the atlas does not know is dropped (and the page says so), never queried.
+    state.platforms = [p for p in state.platforms if p in atlas.known("platforms")]
+    state.sources = [s for s in state.sources if s in atlas.known("sources")]
     return state
 
 

@@ -136,3 +136,14 @@ def test_forged_callback_requests_get_an_answer_not_a_server_error(tmp_path):
             if response.status_code >= 500:
                 failures.append(f"{key} with {value!r}: HTTP {response.status_code}")
     assert failures == []
+
+
+def test_a_link_naming_what_the_atlas_does_not_hold_says_so(tmp_path):
+    from dashboard.views.navigation import sync_outputs
+
+    store = make_store(tmp_path, {"src": [obs("twitch", quarter(2023, 1), 1), obs("twitch", quarter(2023, 2), 2)]})
+    app = create_app(store)
+    outputs = sync_outputs(app.atlas, "?metric=content_actioned&platforms=twich", None, [])
+    notice = outputs[-1]
+    assert "The link asks for platform 'twich', which the atlas does not hold here (did you mean twitch?)" in notice
+    assert outputs[-1] and sync_outputs(app.atlas, "?metric=content_actioned&platforms=twitch", None, [])[-1] == ""
