@@ -18,7 +18,7 @@ sys.path.insert(0, str(REPO))
 
 from collectors import REGISTRY  # noqa: E402
 from reports.ingest.build import build, discover  # noqa: E402
-from reports.model.documents import sha256_file  # noqa: E402
+from reports.ingest.register import sha256_file  # noqa: E402
 
 
 def peak_mb() -> float:

@@ -87,17 +87,17 @@ def trends_callback(url: str) -> dict:
 
 def selections(store, count: int, seed: int = 6) -> list[dict]:
     """Random but reproducible selection changes a user could make: metric, policy area, platforms, mode, scale."""
-    from reports.query import analysis
+    from reports.query import holdings
 
     rng = random.Random(seed)
-    metrics = analysis.available_metrics(store)["metric"].tolist()
+    metrics = holdings.available_metrics(store)["metric"].tolist()
     out = []
     while len(out) < count:
         metric = rng.choice(metrics)
-        areas = analysis.available_policy_areas(store, metric)["policy_area"].tolist()
+        areas = holdings.available_policy_areas(store, metric)["policy_area"].tolist()
         area = rng.choice(areas)
-        platforms = analysis.available_platforms(store, metric, area)
-        regions = analysis.available_regions(store, metric, area)
+        platforms = holdings.available_platforms(store, metric, area)
+        regions = holdings.available_regions(store, metric, area)
         chosen = rng.sample(platforms["platform"].tolist(), k=min(len(platforms), rng.randint(1, 5)))
         sources = sorted({s for group in platforms["sources"] for s in group.split(",")})
         out.append({"metric": metric, "policy_area": area, "region": regions[0] if regions else "",
@@ -144,7 +144,7 @@ def main() -> None:
         driver.quit()
         dep = trends_callback(url)
         from reports.model.selection import Selection
-        from reports.query import analysis
+        from reports.query import timeseries
         from reports.store.database import Store
 
         store = Store.open(args.db) if args.db else Store.bundled()
@@ -158,7 +158,7 @@ def main() -> None:
             if response.status_code not in (200, 204):
                 raise RuntimeError(f"callback failed ({response.status_code}): {response.text[:300]}")
             t0 = time.perf_counter()
-            analysis.series(store, Selection(metrics=[s["metric"]], policy_areas=[s["policy_area"]],
+            timeseries.series(store, Selection(metrics=[s["metric"]], policy_areas=[s["policy_area"]],
                                              platforms=s["platforms"], sources=s["sources"], regions=[s["region"]]))
             queries.append(time.perf_counter() - t0)
         rows = store.counts()["latest"]

@@ -12,7 +12,7 @@ from dashboard.state import ViewState
 from reports.model.errors import AtlasError
 from reports.model.selection import Selection
 from reports.model.vocab import UNMAPPED_AREA, UNMAPPED_METRIC
-from reports.query import analysis
+from reports.query import checks, crosschecks, holdings, naming, origin, platform_profile, timeseries
 from reports.store.database import Store
 
 DEFAULT_METRIC = "content_actioned"
@@ -36,22 +36,27 @@ class Atlas:
             self._cache[key] = compute()
         return self._cache[key]
 
+    def known(self, key: str) -> list[str]:
+        """The values a link's key (a ViewState field) may name: what the store holds, and our vocabularies."""
+        name = {"metric": "metrics", "policy_area": "policy_areas", "region": "regions"}.get(key, key)
+        return self._cached(("known", name), lambda: checks.known_values(self.store, name))
+
     def metrics(self) -> pd.DataFrame:
-        return self._cached(("metrics",), lambda: analysis.available_metrics(self.store))
+        return self._cached(("metrics",), lambda: holdings.available_metrics(self.store))
 
     def policy_areas(self, metric: str) -> pd.DataFrame:
-        return self._cached(("areas", metric), lambda: analysis.available_policy_areas(self.store, metric))
+        return self._cached(("areas", metric), lambda: holdings.available_policy_areas(self.store, metric))
 
     def platforms(self, metric: str, policy_area: str) -> pd.DataFrame:
         return self._cached(("platforms", metric, policy_area),
-                            lambda: analysis.available_platforms(self.store, metric, policy_area))
+                            lambda: holdings.available_platforms(self.store, metric, policy_area))
 
     def all_platforms(self) -> pd.DataFrame:
-        return self._cached(("platforms",), lambda: analysis.available_platforms(self.store))
+        return self._cached(("platforms",), lambda: holdings.available_platforms(self.store))
 
     def regions(self, metric: str, policy_area: str) -> list[str]:
         return self._cached(("regions", metric, policy_area),
-                            lambda: analysis.available_regions(self.store, metric, policy_area))
+                            lambda: holdings.available_regions(self.store, metric, policy_area))
 
     def default_metric(self) -> str:
         metrics = self.metrics()["metric"].tolist()
@@ -82,7 +87,7 @@ class Atlas:
     def check_rows(self, kind: str) -> pd.DataFrame:
         """A cross-check's rows: a platform's own count of reports to NCMEC vs NCMEC's ("ncmec"), or a DSA report
         vs the Transparency Database ("dsa")."""
-        compute = analysis.dsa_tdb_crosscheck if kind == "dsa" else analysis.ncmec_crosscheck
+        compute = crosschecks.dsa_tdb_crosscheck if kind == "dsa" else crosschecks.ncmec_crosscheck
         return self._cached(("check", kind), lambda: compute(self.store))
 
     def check_platforms(self, kind: str) -> list[str]:
@@ -94,7 +99,7 @@ class Atlas:
 
 
 def _changes(store: Store, platform: str) -> pd.DataFrame:
-    df = analysis.changes(store, platform)
+    df = origin.changes(store, platform)
     df["change"] = [f"{(n - o) / o:+.1%}" if o and not pd.isna(o) and not pd.isna(n) else ""
                     for o, n in zip(df["old_value"], df["new_value"], strict=True)]
     df = df[[c for c in CHANGES_COLUMNS if c in df.columns]].copy()
@@ -118,6 +123,9 @@ def resolve(atlas: Atlas, state: ViewState, given: set[str]) -> ViewState:
         state.platforms = atlas.default_platforms(state.metric, state.policy_area)
     if "sources" not in given:
         state.sources = atlas.sources(state.metric, state.policy_area)
+    # A link's platform or source the atlas does not know is dropped (and the page says so), never queried.
+    state.platforms = [p for p in state.platforms if p in atlas.known("platforms")]
+    state.sources = [s for s in state.sources if s in atlas.known("sources")]
     return state
 
 
@@ -152,8 +160,8 @@ def _nothing_to_query(state: ViewState) -> str:
 
 
 def _no_figures(state: ViewState) -> str:
-    names = ", ".join(analysis.platform_name(p) for p in state.platforms)
-    return (f"No figures for {analysis.metric_name(state.metric)} in {analysis.policy_area_name(state.policy_area)} "
+    names = ", ".join(naming.platform_name(p) for p in state.platforms)
+    return (f"No figures for {naming.metric_name(state.metric)} in {naming.policy_area_name(state.policy_area)} "
             f"({state.region or 'any region'}) for {names} from the selected sources"
             f"{' in this date range' if state.since or state.until else ''}.")
 
@@ -168,13 +176,13 @@ def trend_data(atlas: Atlas, state: ViewState, *, full: bool = False) -> tuple[p
         chosen = selection(state)
     except AtlasError as exc:  # a From/To that is no period
         return pd.DataFrame(), f"Not a period: {exc}"
-    df = analysis.series(atlas.store, chosen, full=full)
+    df = timeseries.series(atlas.store, chosen, full=full)
     if df.empty:
         return df, _no_figures(state)
     if state.mode == "indexed":
-        df = analysis.indexed(df)
+        df = timeseries.indexed(df)
     elif state.mode == "per_million":
-        df = analysis.per_million_recipients(atlas.store, df)
+        df = timeseries.per_million_recipients(atlas.store, df)
         if df["value"].notna().sum() == 0:
             return df, ("Per million recipients needs the average monthly active recipients of the same service, "
                         "region and period (EU DSA reports give them); the atlas holds none for this selection.")
@@ -184,7 +192,7 @@ def trend_data(atlas: Atlas, state: ViewState, *, full: bool = False) -> tuple[p
 
 
 def key_series_state(row: dict, platform: str, annotations: bool = True) -> ViewState:
-    """The trend state of one of a platform's key series (analysis.key_series)."""
+    """The trend state of one of a platform's key series (platform_profile.key_series)."""
     return ViewState(metric=row["metric"], policy_area=row["policy_area"], platforms=[platform],
                      sources=[row["source"]], region="", annotations=annotations)
 
@@ -195,7 +203,7 @@ def chart_rows(atlas: Atlas, state: ViewState, chart: str) -> pd.DataFrame | Non
         return trend_data(atlas, state)[0]
     if chart.startswith("key-"):
         n = int(chart.split("-")[1])
-        keys = analysis.key_series(atlas.store, state.profile).to_dict("records")
+        keys = platform_profile.key_series(atlas.store, state.profile).to_dict("records")
         if n >= len(keys):
             return None
         return trend_data(atlas, key_series_state(keys[n], state.profile))[0]

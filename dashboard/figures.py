@@ -11,7 +11,7 @@ import pandas as pd
 
 from reports.publish import plotstyle
 from reports.publish.plotstyle import PALETTE
-from reports.query import analysis
+from reports.query import naming
 
 _text = plotstyle.text
 
@@ -70,7 +70,7 @@ def trend_figure(df: pd.DataFrame, *, mode: str = "absolute", scale: str = "line
                                    hover=lambda r: plotstyle.hover_text(r, mode))
             for n, (key, rows) in enumerate(df.groupby("series", sort=False))]
     metrics = df["metric"].unique()
-    metric = analysis.metric_name(metrics[0]) if len(metrics) == 1 else ""
+    metric = naming.metric_name(metrics[0]) if len(metrics) == 1 else ""
     fig = base_layout(data, title=title, subtitle=plotstyle.shared_description(df, title), source_line=source_line,
                       height=height, wrap=wrap, yaxis=plotstyle.y_axis(unit, mode, scale, metric),
                       xaxis={"type": "date", "title": {"text": plotstyle.X_TITLE}})
@@ -125,7 +125,7 @@ def ncmec_figure(df: pd.DataFrame, platform: str, source_line: str = "") -> dict
     rows = df[df.platform == platform].sort_values("year")
     if rows.empty:
         return empty_figure("No cross-check for this platform.")
-    name = analysis.platform_name(platform)
+    name = naming.platform_name(platform)
     data = []
     for src, part in rows.groupby("platform_source", sort=False):
         data.append({
@@ -162,7 +162,7 @@ def tdb_figure(df: pd.DataFrame, platform: str, source_line: str = "") -> dict:
     rows = df[df.platform == platform]
     if rows.empty:
         return empty_figure("No cross-check for this platform.")
-    labels = [_text(f"{analysis.policy_area_name(a)} ({p})") for p, a in zip(rows.period, rows.policy_area, strict=True)]
+    labels = [_text(f"{naming.policy_area_name(a)} ({p})") for p, a in zip(rows.period, rows.policy_area, strict=True)]
     data = [
         {"type": "bar", "orientation": "h", "y": labels, "x": _numbers(rows["report_value"]),
          "name": "DSA report: own-initiative measures + actions on notices (derived sum)",
@@ -170,7 +170,7 @@ def tdb_figure(df: pd.DataFrame, platform: str, source_line: str = "") -> dict:
         {"type": "bar", "orientation": "h", "y": labels, "x": _numbers(rows["sor_count"]),
          "name": "Statements of reasons in the DSA Transparency Database", "marker": {"color": PALETTE[1]}},
     ]
-    fig = base_layout(data, title=f"{analysis.platform_name(platform)}: DSA report vs Transparency Database",
+    fig = base_layout(data, title=f"{naming.platform_name(platform)}: DSA report vs Transparency Database",
                       source_line=source_line, height=200 + 34 * len(rows), barmode="group",
                       xaxis={"title": {"text": "count"}, "separatethousands": True},
                       yaxis={"autorange": "reversed", "type": "category", "automargin": True})

@@ -30,6 +30,7 @@ def page(atlas: Atlas, label: str):
                    className="tagline"),
         ]),
         navigation(),
+        html.P(id="link-notice", className="status notice", role="status", **{"aria-live": "polite"}),
         html.Main([
             trends_section(atlas, initial),
             profile_section(platform_options),

@@ -12,7 +12,7 @@ from reports.model.documents import Document
 from reports.model.periods import day, half, quarter, year
 from reports.model.schema import frame, observation
 from reports.model.selection import Selection
-from reports.query import analysis
+from reports.query import crosschecks, events, origin, platform_profile, timeseries
 from reports.store.database import Store
 
 SOURCE_URL = "https://example.org/report"
@@ -45,14 +45,14 @@ def obs(platform, period, value, *, metric="content_actioned", area="STATEMENT_C
 
 
 def test_granularity_names_each_kind_of_period():
-    assert analysis.granularity("2023-11-05", "2023-11-05") == "day"
-    assert analysis.granularity("2023-11-06", "2023-11-12") == "week"
-    assert analysis.granularity("2024-02-01", "2024-02-29") == "month"
-    assert analysis.granularity("2023-10-01", "2023-12-31") == "quarter"
-    assert analysis.granularity("2023-07-01", "2023-12-31") == "half"
-    assert analysis.granularity("2023-01-01", "2023-12-31") == "year"
-    assert analysis.granularity("2023-02-01", "2023-04-30") == "span"  # three months, not a calendar quarter
-    assert analysis.granularity("2023-03-14", "2023-03-20") == "week"
+    assert timeseries.granularity("2023-11-05", "2023-11-05") == "day"
+    assert timeseries.granularity("2023-11-06", "2023-11-12") == "week"
+    assert timeseries.granularity("2024-02-01", "2024-02-29") == "month"
+    assert timeseries.granularity("2023-10-01", "2023-12-31") == "quarter"
+    assert timeseries.granularity("2023-07-01", "2023-12-31") == "half"
+    assert timeseries.granularity("2023-01-01", "2023-12-31") == "year"
+    assert timeseries.granularity("2023-02-01", "2023-04-30") == "span"  # three months, not a calendar quarter
+    assert timeseries.granularity("2023-03-14", "2023-03-20") == "week"
 
 
 def test_series_keeps_period_lengths_and_labels_apart_and_leaves_breakdowns_out(tmp_path):
@@ -63,7 +63,7 @@ def test_series_keeps_period_lengths_and_labels_apart_and_leaves_breakdowns_out(
         obs("twitch", quarter(2023, 1), 7, label="Other words"),
         obs("facebook", quarter(2023, 1), 1000),
     ]})
-    df = analysis.series(store, Selection(metrics=["content_actioned"],
+    df = timeseries.series(store, Selection(metrics=["content_actioned"],
                                                   policy_areas=["STATEMENT_CATEGORY_PROTECTION_OF_MINORS"],
                                                   platforms=["twitch"]))
     assert sorted(df["value"]) == [7, 10, 20, 100]  # no breakdown row, no facebook
@@ -74,7 +74,7 @@ def test_series_keeps_period_lengths_and_labels_apart_and_leaves_breakdowns_out(
         "Twitch · src · GLOBAL · Other words · content actioned · quarter": [7],
     }
     # The SQL granularity equals the Python one for every row.
-    assert all(analysis.granularity(s, e) == g for s, e, g in zip(df.period_start, df.period_end, df.granularity,
+    assert all(timeseries.granularity(s, e) == g for s, e, g in zip(df.period_start, df.period_end, df.granularity,
                                                                     strict=True))
 
 
@@ -84,7 +84,7 @@ def test_series_includes_ncmec_per_provider_rows_as_their_own_lines(tmp_path):
         obs("x", year(2023), 273_416, metric="ncmec_reports", breakdown="esp=X Corp"),
         obs("x", year(2023), 5, metric="ncmec_reports", breakdown="kind=other"),
     ]})
-    df = analysis.series(store, Selection(metrics=["ncmec_reports"],
+    df = timeseries.series(store, Selection(metrics=["ncmec_reports"],
                                                   policy_areas=["STATEMENT_CATEGORY_PROTECTION_OF_MINORS"]))
     assert sorted(df["value"]) == [273_416, 597_087]
     assert df["series"].nunique() == 2
@@ -95,7 +95,7 @@ def test_indexed_sets_the_first_non_zero_period_to_100(tmp_path):
         obs("twitch", quarter(2023, 1), 0), obs("twitch", quarter(2023, 2), 40), obs("twitch", quarter(2023, 3), 60),
         obs("twitch", quarter(2023, 4), 20),
     ]})
-    df = analysis.indexed(analysis.series(store, Selection(
+    df = timeseries.indexed(timeseries.series(store, Selection(
         metrics=["content_actioned"], policy_areas=["STATEMENT_CATEGORY_PROTECTION_OF_MINORS"])))
     assert list(df.sort_values("period_start")["value"]) == [0, 100, 150, 50]
     assert set(df["base_period"]) == {"2023-Q2"}
@@ -103,12 +103,15 @@ def test_indexed_sets_the_first_non_zero_period_to_100(tmp_path):
 
 
 def test_step_points_draw_each_value_across_its_period_with_breaks_for_gaps():
+    from reports.publish.plotstyle import step_points
+
     rows = pd.DataFrame({"period_start": pd.to_datetime(["2023-01-01", "2023-04-01", "2023-10-01"]),
                          "period_end": pd.to_datetime(["2023-03-31", "2023-06-30", "2023-12-31"]),
-                         "value": [1.0, 2.0, float("nan")]})
-    xs, ys, idx = analysis.step_points(rows)
-    assert xs[0] == pd.Timestamp("2023-01-01") and xs[2] == pd.Timestamp("2023-04-01")
-    assert xs[3] == pd.Timestamp("2023-04-01") and xs[5] == pd.Timestamp("2023-07-01")
+                         "value": [1.0, 2.0, float("nan")], "granularity": "quarter"})
+    points = step_points(rows)
+    xs, ys, idx = points["x"], points["y"], points["row"]
+    assert xs[0].startswith("2023-01-01") and xs[2].startswith("2023-04-01")
+    assert xs[3].startswith("2023-04-01") and xs[5].startswith("2023-07-01")
     assert xs[6] is None and ys[6] is None  # Q3 missing: the line breaks
     assert ys[:6] == [1.0, 1.0, 1.0, 2.0, 2.0, 2.0] and ys[7:] == [None, None, None]
     assert idx == [0, 0, 0, 1, 1, 1, None, 2, 2, 2]
@@ -119,9 +122,9 @@ def test_missing_periods_name_holes_and_unpublished_values(tmp_path):
         obs("twitch", quarter(2023, 1), 1), obs("twitch", quarter(2023, 3), 3),
         obs("twitch", quarter(2023, 4), None, value_text="N/A"),
     ]})
-    df = analysis.series(store, Selection(metrics=["content_actioned"],
+    df = timeseries.series(store, Selection(metrics=["content_actioned"],
                                                   policy_areas=["STATEMENT_CATEGORY_PROTECTION_OF_MINORS"]))
-    gaps = analysis.missing_periods(df)
+    gaps = timeseries.missing_periods(df)
     assert [(g.start.date(), g.end.date(), g.reason) for g in gaps.itertuples()] == [
         (date(2023, 4, 1), date(2023, 6, 30), "no figure published for this period"),
         (date(2023, 10, 1), date(2023, 12, 31), "published without a figure (N/A)"),
@@ -144,7 +147,7 @@ def ncmec_store(tmp_path):
 
 
 def test_ncmec_crosscheck_aligns_to_calendar_years_and_flags_divergence(tmp_path):
-    df = analysis.ncmec_crosscheck(ncmec_store(tmp_path)).set_index("year")
+    df = crosschecks.ncmec_crosscheck(ncmec_store(tmp_path)).set_index("year")
     assert list(df.index) == [2021, 2022, 2023, 2024, 2025]
     assert set(df["platform"]) == {"twitch"}  # x has no count of its own
     y2021 = df.loc[2021]
@@ -181,7 +184,7 @@ def test_dsa_tdb_crosscheck_sums_bases_and_days_and_needs_the_whole_period(tmp_p
     tdb += [obs("snapchat", day(d), 3, metric="sor_count", region="EU", area="ALL") for d in days]
     report += [obs("snapchat", h2, 400, metric="own_initiative_measures", region="EU", area="ALL",
                    breakdown="basis=terms_and_conditions")]
-    df = analysis.dsa_tdb_crosscheck(make_store(tmp_path, {"dsa-report": report, "dsa-tdb": tdb}))
+    df = crosschecks.dsa_tdb_crosscheck(make_store(tmp_path, {"dsa-report": report, "dsa-tdb": tdb}))
     total = df[(df.platform == "snapchat") & (df.policy_area == "ALL")].iloc[0]
     assert (total.report_value, total.sor_count) == (400, 3 * 184)  # the database's total, not total + categories
     assert "sum over every category" not in total.note
@@ -198,7 +201,7 @@ def test_dsa_tdb_crosscheck_sums_bases_and_days_and_needs_the_whole_period(tmp_p
 def test_coverage_merges_contiguous_periods_per_source_and_length(tmp_path):
     store = make_store(tmp_path, {"a": [obs("twitch", quarter(2023, q), q) for q in (1, 2, 4)],
                                   "b": [obs("twitch", half(2022, 1), 1), obs("twitch", half(2022, 2), 2)]})
-    spans = analysis.coverage(store, "twitch")
+    spans = platform_profile.coverage(store, "twitch")
     assert [(s.source, s.granularity, s.start.date(), s.end.date(), s.periods) for s in spans.itertuples()] == [
         ("a", "quarter", date(2023, 1, 1), date(2023, 6, 30), 2),
         ("a", "quarter", date(2023, 10, 1), date(2023, 12, 31), 1),
@@ -212,40 +215,40 @@ def test_per_million_recipients_divides_by_the_dsa_report_recipients(tmp_path):
         "dsa-report": [obs("tiktok", h2, 178_300_000, metric="active_recipients", region="EU", area="ALL")],
         "dsa-tdb": [obs("tiktok", h2, 356_600, metric="sor_count", region="EU", area="ALL"),
                     obs("tiktok", half(2024, 2), 1000, metric="sor_count", region="EU", area="ALL")]})
-    df = analysis.series(store, Selection(metrics=["sor_count"], policy_areas=["ALL"]))
-    out = analysis.per_million_recipients(store, df).set_index("period")
+    df = timeseries.series(store, Selection(metrics=["sor_count"], policy_areas=["ALL"]))
+    out = timeseries.per_million_recipients(store, df).set_index("period")
     assert out.loc["2025-H2", "value"] == pytest.approx(2000.0)
     assert pd.isna(out.loc["2024-H2", "value"]) and out.loc["2024-H2", "derived"].startswith("no recipients")
 
 
 def test_provenance_gives_the_document_and_the_source_cards_caveats(tmp_path):
     store = make_store(tmp_path, {"meta-cser": [obs("facebook", quarter(2021, 1), 5)]})
-    row = analysis.series(store, Selection(metrics=["content_actioned"],
+    row = timeseries.series(store, Selection(metrics=["content_actioned"],
                                                    policy_areas=["STATEMENT_CATEGORY_PROTECTION_OF_MINORS"])).iloc[0]
-    facts = analysis.provenance(store, row.to_dict())
+    facts = origin.provenance(store, row.to_dict())
     assert facts["document_name"] == "meta-cser.csv" and facts["edition"] == "E1"
     assert facts["document_sha256"] == f"{1:064x}" and facts["locator"] == "row facebook 2021-Q1 "
     assert any("restates history" in c for c in facts["caveats"])
 
 
 def test_annotations_file_is_complete_and_filters_by_platform_source_and_dates():
-    notes = {a["id"]: a for a in analysis.annotations()}
+    notes = {a["id"]: a for a in events.annotations()}
     assert set(notes) == {"dsa-tdb-schema-v2", "google-play-automated-detection-inverted",
                           "meta-trusted-flaggers-unlabelled", "meta-child-safety-split", "bloomberg-twitch-clips"}
     assert notes["dsa-tdb-schema-v2"]["start"] == date(2025, 7, 1)
     assert notes["bloomberg-twitch-clips"]["start"] == date(2024, 1, 5) and notes["bloomberg-twitch-clips"]["citation"]
     for note in notes.values():
         assert note["citation"] and (not note["citation_url"] or note["citation_url"].startswith("https://"))
-    touching = {a["id"] for a in analysis.annotations_for(["twitch"], ["dsa-tdb"], "2023-01-01", "2026-01-01")}
+    touching = {a["id"] for a in events.annotations_for(["twitch"], ["dsa-tdb"], "2023-01-01", "2026-01-01")}
     assert touching == {"dsa-tdb-schema-v2", "bloomberg-twitch-clips"}
-    assert {a["id"] for a in analysis.annotations_for(["facebook"], ["meta-cser"], "2020-01-01", "2024-06-30",
+    assert {a["id"] for a in events.annotations_for(["facebook"], ["meta-cser"], "2020-01-01", "2024-06-30",
                                                       "STATEMENT_CATEGORY_PROTECTION_OF_MINORS")} == \
         {"meta-child-safety-split"}
-    assert analysis.annotations_for(["facebook"], ["meta-cser"], "2022-01-01", "2024-06-30") == []
+    assert events.annotations_for(["facebook"], ["meta-cser"], "2022-01-01", "2024-06-30") == []
 
 
 def test_ncmec_crosscheck_on_the_real_atlas(real_atlas):
-    df = analysis.ncmec_crosscheck(real_atlas, ["twitch", "microsoft"]).set_index(["platform", "year"])
+    df = crosschecks.ncmec_crosscheck(real_atlas, ["twitch", "microsoft"]).set_index(["platform", "year"])
     # Twitch's own halves (transcribed from its reports) against NCMEC's 2022 PDF: 6,711 + 7,585 vs 14,508.
     assert df.loc[("twitch", 2022), "platform_value"] == 6711 + 7585
     assert df.loc[("twitch", 2022), "ncmec_value"] == 14_508

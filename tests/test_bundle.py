@@ -6,7 +6,8 @@ import duckdb
 from reports.store.database import BUNDLE_TABLES, BUNDLED_DIR, Store
 
 # Columns that depend on when or where a build ran, not on what was published.
-BUILD_DEPENDENT = {"documents": "EXCLUDE (first_seen)", "observations": "", "skipped": "", "latest": "", "unmapped": "", "sources": ""}
+BUILD_DEPENDENT = {"documents": "EXCLUDE (first_seen)", "observations": "", "skipped": "", "latest": "", "unmapped": "",
+                   "sources": ""}
 
 
 def test_the_bundled_atlas_loads_without_a_build_and_stays_small():

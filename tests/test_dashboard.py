@@ -102,3 +102,48 @@ def test_tables_are_real_tables_that_sort_numbers_as_numbers_filter_and_page(rec
     part, _view, status, _pages = page_of(df, TableView(filter="NOT MARKUP"))
     assert part["platform"].tolist() == ["p07"] and part["note"].iloc[0] == "<b>not markup</b>"  # a text cell
     assert page_of(df, TableView(filter="nowhere"))[2] == "No row matches the filter."
+
+
+def test_forged_callback_requests_get_an_answer_not_a_server_error(tmp_path):
+    """Every callback, sent values of the wrong JSON type for each of its inputs, answers without HTTP 500."""
+    import json
+
+    store = make_store(tmp_path, {"src": [obs("twitch", quarter(2023, 1), 1), obs("twitch", quarter(2023, 2), 2)]})
+    app = create_app(store)
+    client = app.server.test_client()
+    client.get("/")  # let Dash finish setting up its routes
+    forged = [5, {"sql": "1; DROP TABLE latest"}, ["a", 3, None], "' OR 1=1 --", None, True, 1e308]
+
+    def output(spec: str):
+        """An output as Dash's renderer sends it; a wildcard (ALL) output matches no component here."""
+        name, _, prop = spec.rpartition(".")
+        if not name.startswith("{"):
+            return {"id": name, "property": prop}
+        ident = json.loads(name)
+        return [] if any(v == ["ALL"] for v in ident.values()) else {"id": ident, "property": prop}
+    failures = []
+    for key, spec in app.callback_map.items():
+        if "callback" not in spec:  # a clientside callback: the browser runs it, the server never does
+            continue
+        outputs = [output(o) for o in key.strip(".").split("...")] if key.startswith("..") else output(key)
+        for value in forged:
+            def payload(items, value=value):
+                return [{**item, "value": value} for item in items]
+            body = {"output": key, "outputs": outputs, "inputs": payload(spec["inputs"]),
+                    "state": payload(spec.get("state", [])),
+                    "changedPropIds": [f"{i['id']}.{i['property']}" for i in spec["inputs"][:1]]}
+            response = client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")
+            if response.status_code >= 500:
+                failures.append(f"{key} with {value!r}: HTTP {response.status_code}")
+    assert failures == []
+
+
+def test_a_link_naming_what_the_atlas_does_not_hold_says_so(tmp_path):
+    from dashboard.views.navigation import sync_outputs
+
+    store = make_store(tmp_path, {"src": [obs("twitch", quarter(2023, 1), 1), obs("twitch", quarter(2023, 2), 2)]})
+    app = create_app(store)
+    outputs = sync_outputs(app.atlas, "?metric=content_actioned&platforms=twich", None, [])
+    notice = outputs[-1]
+    assert "The link asks for platform 'twich', which the atlas does not hold here (did you mean twitch?)" in notice
+    assert outputs[-1] and sync_outputs(app.atlas, "?metric=content_actioned&platforms=twitch", None, [])[-1] == ""

@@ -40,7 +40,7 @@ def run_killed(args: list[str], delay: float) -> int | None:
             os.dup2(devnull, 2)
             main.main(args=args, prog_name="tatlas", standalone_mode=False)
             code = 0
-        except BaseException:  # noqa: B036 -- whatever happens, the child must not return into pytest
+        except BaseException:  # noqa: B036, BLE001 -- whatever happens, the child must not return into pytest
             code = 2
         finally:
             os._exit(code)

@@ -21,7 +21,7 @@ from reports.model.periods import half, parse_period, year
 from reports.model.schema import CONTRACT_COLUMNS, FIGURE_KEY, NO_LICENCE, frame, observation
 from reports.model.selection import Selection
 from reports.publish.export import EXPORT_COLUMNS, export, export_frame
-from reports.query import analysis
+from reports.query import events
 from reports.store.database import Store, writing
 from tatlas.cli import main
 from tests.conftest import IN_CI, shared
@@ -305,7 +305,7 @@ def test_chart_writes_png_and_svg_with_source_line_licences_and_annotations(smal
     assert "European Commission, Beta Database (licence: CC-BY-4.0)" in text
     assert "2023-H1" in text and "2024-H1" in text and "Content actioned (count)" in text
     assert result.series == 2  # the GLOBAL and EU totals; the automated breakdown is not a line of its own
-    notes = analysis.annotations_for(["twitch"], ["alpha-report", "beta-db"], "2023-01-01", "2024-06-30")
+    notes = events.annotations_for(["twitch"], ["alpha-report", "beta-db"], "2023-01-01", "2024-06-30")
     assert notes, "reports/annotations.csv should hold an event touching Twitch in 2023-2024"
     for n, note in enumerate(notes, start=1):
         assert f"[{n}] {note['start']}: {note['text'][:40]}" in text

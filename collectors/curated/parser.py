@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from pathlib import Path
 
 from reports.ingest.collector import Collector, ParseResult, edition_meta
@@ -18,12 +17,13 @@ from reports.model.documents import Document
 from reports.model.errors import ParseError
 from reports.model.numbers import TEXT, parse_figure
 from reports.model.periods import parse_period
-from reports.model.schema import BREAKDOWN_PATTERN, REGION_PATTERN, UNITS, frame, observation
-from reports.model.vocab import Mapping, metrics, platforms
+from reports.model.schema import CURATED_FIELDS, frame, observation
+from reports.model.vocab import Mapping, platforms
 
-COLUMNS = ["platform", "period", "metric", "metric_label", "policy_label", "value", "unit", "region", "breakdown",
-           "source_url", "locator", "transcribed_from", "note"]
-REQUIRED = [c for c in COLUMNS if c not in ("policy_label", "breakdown", "note")]
+# The columns a curated file has, as the schema declares them (reports/model/schema.py, CURATED_FIELDS).
+COLUMNS = [f.name for f in CURATED_FIELDS]
+# Checked as declared; the value is read below as a printed figure and the period as a period.
+CHECKED = [f for f in CURATED_FIELDS if f.name not in ("value", "period")]
 
 
 class Curated(Collector):
@@ -84,21 +84,13 @@ def curated_row(areas: Mapping, rec: dict[str, str], extra: list | None, doc: Do
 
     if extra:
         fail(COLUMNS[-1], f"more cells than columns ({extra!r}); quote values that contain commas")
-    for column in REQUIRED:
-        if not rec.get(column):
-            fail(column, f"{column} is empty")
-    if rec["platform"] not in platforms():
-        fail("platform", f"platform {rec['platform']!r} is not in reports/model/vocabularies/platforms.csv")
-    if rec["metric"] not in metrics():
-        fail("metric", f"metric {rec['metric']!r} is not in reports/model/vocabularies/metrics.csv")
-    if rec["unit"] not in UNITS:
-        fail("unit", f"unit {rec['unit']!r} is not one of {', '.join(sorted(UNITS))}")
-    if not re.fullmatch(REGION_PATTERN, rec["region"]):
-        fail("region", f"region {rec['region']!r} is not GLOBAL, EU, EEA, a country code or a language code")
-    if not re.fullmatch(BREAKDOWN_PATTERN, rec["breakdown"]):
-        fail("breakdown", f"breakdown {rec['breakdown']!r} is not key=value;key=value")
-    if not re.match(r"^https?://", rec["source_url"]):
-        fail("source_url", f"source_url {rec['source_url']!r} is not a web address")
+    problems = [(f.name, f.problem(rec.get(f.name, ""))) for f in CHECKED]
+    problems += [("value", "value is empty" if not rec.get("value") else None),
+                 ("platform", None if rec["platform"] in platforms() else
+                  f"platform {rec['platform']!r} is not in reports/model/vocabularies/platforms.csv")]
+    for column, problem in problems:
+        if problem:
+            fail(column, problem)
     place = f"line {line}, column "
     period = parse_period(rec["period"], file=str(doc.path), place=place + "period")
     # words transcribed where the page printed no number are kept as text (qualifier text, no value)

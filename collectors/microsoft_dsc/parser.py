@@ -8,16 +8,15 @@ to NCMEC) and sometimes name a period other than the one the edition covers; bot
 """
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import openpyxl
 from openpyxl.cell.cell import Cell
 from openpyxl.worksheet.worksheet import Worksheet
 
 from reports.ingest.collector import Collector, ParseResult, edition_meta
+from reports.ingest.workbook import open_workbook
 from reports.model.documents import Document
 from reports.model.errors import ParseError
 from reports.model.numbers import TEXT, is_missing, parse_figure, parse_number
@@ -89,10 +88,7 @@ class MicrosoftDSC(Collector):
 
 def load_book(doc: Document):
     """Open the workbook with cached values (the figures as Excel last showed them)."""
-    try:
-        return openpyxl.load_workbook(io.BytesIO(doc.read_bytes()), data_only=True)
-    except Exception as exc:  # a corrupt or non-XLSX file: name it
-        raise ParseError(f"not a readable XLSX workbook ({type(exc).__name__}: {exc})", file=doc.path) from None
+    return open_workbook(doc.read_bytes(), file=doc.path, read_only=False)
 
 
 def place(sheet: Worksheet, cell: Cell) -> str:

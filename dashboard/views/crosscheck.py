@@ -6,10 +6,11 @@ import dash
 import pandas as pd
 from dash import Input, Output, State, dcc, no_update
 
-from dashboard import figures
+from dashboard import figures, sent
 from dashboard.data import Atlas
 from dashboard.table import register_table, table
-from reports.query import analysis
+from reports.publish.spreadsheet import write_csv
+from reports.query import crosschecks, naming, origin
 
 TABLE_ID = "check-data"
 EMPTY = {"ncmec": "No platform has both its own count of reports to NCMEC and NCMEC's count in the atlas yet.",
@@ -46,17 +47,17 @@ def platform_rows(atlas: Atlas, kind: str, platform: str | None) -> pd.DataFrame
 
 
 def status(rows: pd.DataFrame, platform: str) -> str:
-    name = analysis.platform_name(platform)
+    name = naming.platform_name(platform)
     flagged = int((rows["flag"] == True).sum())  # noqa: E712 (flag is True, False or None)
     comparable = int(rows["flag"].notna().sum())
     return (f"{len(rows)} row(s) for {name}: {comparable} comparable, {flagged} differ by more than "
-            f"{analysis.DIVERGENCE_THRESHOLD:.0%}. Ratio = the platform's own figure / the reference; derived figures "
+            f"{crosschecks.DIVERGENCE_THRESHOLD:.0%}. Ratio = the platform's own figure / the reference; derived figures "
             "(sums of halves, of several entries, of categories) are marked.")
 
 
 def chart(atlas: Atlas, kind: str, df: pd.DataFrame, platform: str) -> dict:
     sources = ["ncmec-esp", *sorted(df["platform_source"].unique())] if kind == "ncmec" else ["dsa-report", "dsa-tdb"]
-    line = analysis.source_line(atlas.store, sources=sources, platforms=[platform])
+    line = origin.source_line(atlas.store, sources=sources, platforms=[platform])
     return (figures.ncmec_figure if kind == "ncmec" else figures.tdb_figure)(df, platform, source_line=line)
 
 
@@ -69,8 +70,8 @@ def render(atlas: Atlas, kind: str, platform: str | None):
     fig = chart(atlas, kind, df, platform)
     rows = df[df.platform == platform]
     if rows.empty:
-        return fig, f"No comparison for {analysis.platform_name(platform)}.", []
-    caption = CAPTIONS[kind].format(name=analysis.platform_name(platform))
+        return fig, f"No comparison for {naming.platform_name(platform)}.", []
+    caption = CAPTIONS[kind].format(name=naming.platform_name(platform))
     return fig, status(rows, platform), table(table_text(rows), TABLE_ID, caption)
 
 
@@ -82,6 +83,7 @@ def register(app: dash.Dash, atlas: Atlas) -> None:
         Output("check-table", "children"),
         Input("check", "value"), Input("check-platform", "value"), Input("view", "value"),
     )
+    @sent.sane(sent.text, sent.text, sent.text)
     def crosscheck(kind, platform, view):
         if view != "crosscheck":
             return no_update, no_update, no_update
@@ -93,8 +95,9 @@ def register(app: dash.Dash, atlas: Atlas) -> None:
     @app.callback(
         Output("download", "data", allow_duplicate=True), Input("download-check", "n_clicks"),
         State("check", "value"), prevent_initial_call=True)
+    @sent.sane(sent.clicks, sent.text)
     def download_check(n_clicks, kind):
-        if not n_clicks:
+        if not n_clicks or kind not in ("ncmec", "dsa"):
             return no_update
         df = atlas.check_rows(kind)
-        return dcc.send_data_frame(df.to_csv, f"transparency-atlas-crosscheck-{kind}.csv", index=False)
+        return dcc.send_string(write_csv(df), f"transparency-atlas-crosscheck-{kind}.csv")

@@ -6,12 +6,13 @@ import dash
 import pandas as pd
 from dash import Input, Output, dcc, html, no_update
 
-from dashboard import controls, figures
+from dashboard import controls, figures, sent
 from dashboard.components import safe_link
 from dashboard.data import Atlas, summary, trend_data
 from dashboard.state import ViewState
 from reports.publish import plotstyle
-from reports.query import analysis
+from reports.publish.spreadsheet import write_csv
+from reports.query import events, naming, origin, timeseries
 
 MODE_TITLES = {"indexed": ", indexed", "per_million": ", per million recipients"}
 # Plotly draws the chart as the browser shows it; the button's title is the callback's (unused) output.
@@ -33,13 +34,13 @@ def trend_chart(atlas: Atlas, state: ViewState, df: pd.DataFrame, message: str, 
         return figures.empty_figure(message), []
     notes = []
     if state.annotations:
-        notes = analysis.annotations_for(df["platform"].unique(), df["source"].unique(), df["period_start"].min(),
+        notes = events.annotations_for(df["platform"].unique(), df["source"].unique(), df["period_start"].min(),
                                          df["period_end"].max(), state.policy_area)
     unit = df["unit"].iloc[0] if state.mode == "absolute" else "count"
-    title = title or (f"{analysis.metric_name(state.metric)}: {analysis.policy_area_name(state.policy_area)}"
+    title = title or (f"{naming.metric_name(state.metric)}: {naming.policy_area_name(state.policy_area)}"
                       f" ({state.region})" + MODE_TITLES.get(state.mode, ""))
     fig = figures.trend_figure(df, mode=state.mode, scale=state.scale, unit=unit, title=title,
-                               source_line=analysis.source_line(atlas.store, df["document_sha256"]), notes=notes,
+                               source_line=origin.source_line(atlas.store, df["document_sha256"]), notes=notes,
                                height=height, chart=chart, wrap=wrap)
     return fig, notes
 
@@ -59,7 +60,7 @@ def gaps_list(df: pd.DataFrame):
     """Missing periods of every plotted series, in words."""
     if df.empty:
         return html.P("Nothing plotted.")
-    gaps = analysis.missing_periods(df)
+    gaps = timeseries.missing_periods(df)
     if gaps.empty:
         return html.P("No missing periods: every series is continuous and every period has a figure.")
     names = plotstyle.trace_names(df)
@@ -78,9 +79,9 @@ def render_trends(atlas: Atlas, state: ViewState):
 def csv_download(atlas: Atlas, state: ViewState) -> dict:
     """The plotted rows with each one's source URL, document, locator and citation."""
     df, _message = trend_data(atlas, state, full=True)
-    out = analysis.with_citations(atlas.store, df.drop(columns=["series"], errors="ignore")) if not df.empty else df
+    out = origin.with_citations(atlas.store, df.drop(columns=["series"], errors="ignore")) if not df.empty else df
     name = f"transparency-atlas-{state.metric}-{state.policy_area}-{state.mode}.csv".lower()
-    return dcc.send_data_frame(out.to_csv, name, index=False)
+    return dcc.send_string(write_csv(out), name)
 
 
 def register(app: dash.Dash, atlas: Atlas) -> None:
@@ -97,6 +98,7 @@ def register(app: dash.Dash, atlas: Atlas) -> None:
     @app.callback(
         Output("download", "data", allow_duplicate=True), Input("download-csv", "n_clicks"),
         controls.states(controls.TREND_CONTROLS), prevent_initial_call=True)
+    @sent.sane(sent.clicks, sent.anything)
     def download_csv(n_clicks, *values):
         if not n_clicks:
             return no_update

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import codecs
 import email.utils
+import errno
 import hashlib
 import re
 import threading
@@ -212,12 +213,15 @@ class Fetcher:
                     digest.update(chunk)
                     out.write(chunk)
                 out.flush()
-        except Exception as exc:
+        except Exception as exc:  # whatever stopped the download, the partial file goes; then say why
             dest.unlink(missing_ok=True)
             if expired.is_set():
                 raise FetchError(f"the download took longer than {self.policy.max_seconds:.0f} s (after {size} "
                                  "bytes); stopped", file=url, source=source) from None
-            raise exc
+            if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+                raise FetchError(f"no space left on the device for the download (after {size} bytes); nothing was "
+                                 "archived", file=url, source=source) from None
+            raise
         finally:
             watchdog.cancel()
         if expired.is_set():
@@ -360,26 +364,19 @@ def _check_zip(path: Path, *, label: str, source: str | None, dump: bool = False
 
 
 def _check_pdf(path: Path, *, label: str, source: str | None, table_hint: str) -> None:
-    """pdfplumber must open it; when the source names a phrase its table carries, some page must show it."""
-    import pdfplumber
-    from pdfminer.pdfparser import PDFSyntaxError
+    """The PDF must open (reports.ingest.pdfio); when the source names a phrase its table carries, a page must show it."""
+    from reports.ingest.pdfio import open_pdf
 
     try:
-        with pdfplumber.open(path) as pdf:
+        with open_pdf(path.read_bytes(), file=label) as pdf:
             pages = len(pdf.pages)
             if pages == 0:
                 raise ParseError("PDF has no pages", file=label, source=source)
-            if not table_hint:
+            if not table_hint or any(table_hint.lower() in (page.extract_text() or "").lower() for page in pdf.pages):
                 return
-            for page in pdf.pages:
-                if table_hint.lower() in (page.extract_text() or "").lower():
-                    return
-    except (PDFSyntaxError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise ParseError(f"unreadable PDF ({type(exc).__name__}: {_short(exc)})", file=label, source=source) from None
-    except Exception as exc:  # pdfminer raises many private types on damaged files
-        if isinstance(exc, AtlasError):
-            raise
-        raise ParseError(f"unreadable PDF ({type(exc).__name__}: {_short(exc)})", file=label, source=source) from None
+    except ParseError as exc:
+        exc.source = exc.source or source
+        raise
     raise ParseError(f"PDF without the expected table: no page mentions {table_hint!r}", file=label,
                      place=f"pages 1-{pages}", source=source)
 

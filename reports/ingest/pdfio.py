@@ -1,4 +1,5 @@
-"""Open published PDFs with pdfplumber so that a damaged file fails with our error, wherever pdfminer notices."""
+"""The one way to open a published PDF (pdfplumber): a damaged file fails with our error wherever pdfminer notices,
+and a collector's own error stays its own."""
 from __future__ import annotations
 
 import io
@@ -11,19 +12,19 @@ from pdfminer.pdfparser import PDFSyntaxError
 from pdfminer.psexceptions import PSException
 from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
 
+from reports.model.errors import ParseError
+
 # pdfminer parses lazily: a damaged page shows only when it is read, so the whole read is guarded.
 PDF_ERRORS = (MalformedPDFException, PdfminerException, PSException, PDFSyntaxError, KeyError, TypeError,
-              ValueError, AssertionError, IndexError, AttributeError)
+              ValueError, AssertionError, IndexError, AttributeError, OSError, EOFError)
 
 
 @contextmanager
 def open_pdf(data: bytes, *, file: str | Path) -> Iterator[pdfplumber.PDF]:
     """A pdfplumber PDF over the bytes; any pdfminer failure while it is read becomes a ParseError naming the file."""
-    from reports.model.errors import ParseError
-
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
-    except Exception as exc:  # pdfminer raises many types for bytes that are not a PDF
+    except PDF_ERRORS as exc:  # pdfminer raises many types for bytes that are not a PDF
         raise ParseError(f"not a readable PDF ({type(exc).__name__}: {exc})", file=file) from None
     try:
         with pdf:  # closing reads the pages too
@@ -51,7 +52,7 @@ def page_text(path: Path, page: int) -> str:
     if path.suffix.lower() != ".pdf":
         return ""
     try:
-        with pdfplumber.open(path) as pdf:
+        with open_pdf(path.read_bytes(), file=path) as pdf:
             return (pdf.pages[page].extract_text() or "") if len(pdf.pages) > page else ""
-    except Exception:  # not a readable PDF: simply not this collector's
+    except (ParseError, OSError):  # not a readable PDF: simply not this collector's
         return ""

@@ -4,6 +4,7 @@ The pandera checks, the DuckDB table, the Frictionless Table Schema of exports a
 all derived from `OBSERVATION_FIELDS` (and `EXPORT_FIELDS` for the columns an export adds)."""
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -37,6 +38,16 @@ class Field:
     required: bool = True  # never empty ("" for a string, null for a date or number)
     pattern: str | None = None  # matches the whole value
     enum: Callable[[], Iterable[str]] | None = None  # the allowed values, read when checking
+
+    def problem(self, value: str) -> str | None:
+        """What is wrong with a text value for this column (None when nothing is): empty, pattern or enum."""
+        if not value:
+            return f"{self.name} is empty" if self.required else None
+        if self.pattern and not re.fullmatch(self.pattern, value):
+            return f"{self.name} {value!r} does not match {self.pattern}"
+        if self.enum is not None and value not in set(self.enum()):
+            return f"{self.name} {value!r} is not one of the known values"
+        return None
 
     def constraints(self) -> dict:
         """Its Frictionless constraints."""
@@ -132,6 +143,14 @@ DOCUMENT_FIELDS: tuple[Field, ...] = (
     Field("text", "string", "Free text the document holds (e.g. a DSA report's qualitative part).", required=False),
     Field("notes", "string", "What reading the document found worth saying (a total that does not add up, ...).",
           required=False),
+)
+# A curated file (figures transcribed by hand, collectors/curated_*/figures.csv): the observation's own columns
+# a transcriber fills in, then where the figure was transcribed from.
+CURATED_FIELDS: tuple[Field, ...] = (
+    *(FIELDS_BY_NAME[name] for name in ("platform", "period", "metric", "metric_label", "policy_label", "value", "unit",
+                                        "region", "breakdown", "source_url", "locator")),
+    Field("transcribed_from", "string", "The page, table or compilation the figure was copied from."),
+    Field("note", "string", "What a reader should know about the figure.", required=False),
 )
 # Labels no mapping covers, per document: what `tatlas unmapped` lists and `tatlas build --strict` refuses.
 UNMAPPED_FIELDS: tuple[Field, ...] = (

@@ -17,7 +17,7 @@ from reports.model.errors import AtlasError
 from reports.model.selection import Selection
 from reports.publish.charts import MAX_SERIES, build_figure
 from reports.publish.cite import cite, format_value
-from reports.query import analysis
+from reports.query import crosschecks, events, naming, platform_profile, timeseries
 from reports.query.buildinfo import atlas_build
 from reports.query.figures import sources_frame
 from reports.store.database import Store
@@ -62,8 +62,8 @@ class Brief:
 
 
 def chosen_series(store: Store, platform: str, policy_areas: list[str], limit: int = KEY_SERIES) -> pd.DataFrame:
-    """The platform's key series (analysis.key_series), restricted to the policy areas asked for."""
-    found = analysis.key_series(store, platform, limit=1000 if policy_areas else limit)
+    """The platform's key series (platform_profile.key_series), restricted to the policy areas asked for."""
+    found = platform_profile.key_series(store, platform, limit=1000 if policy_areas else limit)
     if policy_areas:
         found = found[found["policy_area"].isin(policy_areas)].head(limit)
     return found.reset_index(drop=True)
@@ -71,7 +71,7 @@ def chosen_series(store: Store, platform: str, policy_areas: list[str], limit: i
 
 def series_section(store: Store, platform: str, key) -> Section:
     """One key series as a chart (at most MAX_SERIES lines, the longest first) and its figures."""
-    rows = analysis.series(store, Selection(metrics=[key.metric], policy_areas=[key.policy_area], platforms=[platform],
+    rows = timeseries.series(store, Selection(metrics=[key.metric], policy_areas=[key.policy_area], platforms=[platform],
                                             sources=[key.source]), full=True)
     note = ""
     lines = rows.groupby("series")["value"].count().sort_values(ascending=False)
@@ -79,8 +79,8 @@ def series_section(store: Store, platform: str, key) -> Section:
         note = (f"The chart shows the {MAX_SERIES} longest of {len(lines)} lines; the export holds them all "
                 f"(`tatlas export --platform {platform} --source {key.source} --metric {key.metric}`).")
         rows = rows[rows["series"].isin(lines.index[:MAX_SERIES])]
-    title = f"{analysis.metric_name(key.metric)}: {analysis.policy_area_name(key.policy_area)}"
-    fig = build_figure(store, rows, title=title, subtitle=analysis.source_title(store, key.source))
+    title = f"{naming.metric_name(key.metric)}: {naming.policy_area_name(key.policy_area)}"
+    fig = build_figure(store, rows, title=title, subtitle=naming.source_title(store, key.source))
     fig.update_layout(width=None, autosize=True)
     chart_html = fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False,
                                                                              "responsive": True})
@@ -94,14 +94,14 @@ def gather(store: Store, platform: str, policy_areas: list[str] | None = None) -
     held = store.query("SELECT count(*) AS n FROM latest WHERE platform = ?", [platform])["n"].iloc[0]
     if not held:
         raise AtlasError(f"the store holds no figures for platform {platform!r} (see `tatlas sources`)")
-    brief = Brief(platform=platform, platform_name=analysis.platform_name(platform), policy_areas=policy_areas,
+    brief = Brief(platform=platform, platform_name=naming.platform_name(platform), policy_areas=policy_areas,
                   build=atlas_build(store))
     keys = chosen_series(store, platform, policy_areas)
     if keys.empty:
         raise AtlasError(f"no totals for {platform} in policy area(s) {', '.join(policy_areas)}")
     brief.sections = [series_section(store, platform, key) for key in keys.itertuples()]
-    brief.ncmec = analysis.ncmec_crosscheck(store, [platform])
-    brief.tdb = analysis.dsa_tdb_crosscheck(store, [platform])
+    brief.ncmec = crosschecks.ncmec_crosscheck(store, [platform])
+    brief.tdb = crosschecks.dsa_tdb_crosscheck(store, [platform])
     if policy_areas and not brief.tdb.empty:
         brief.tdb = brief.tdb[brief.tdb["policy_area"].isin(policy_areas)]
     revisions = store.changes(platform=platform)
@@ -109,14 +109,14 @@ def gather(store: Store, platform: str, policy_areas: list[str] | None = None) -
         revisions = revisions[revisions["policy_area"].isin(policy_areas)]
     brief.revisions_total = len(revisions)
     brief.revisions = revisions.head(MAX_REVISIONS)
-    brief.coverage = analysis.coverage(store, platform)
+    brief.coverage = platform_profile.coverage(store, platform)
     brief.sources = sources_frame(store, documents_of(brief))
     shown = list(dict.fromkeys(brief.sources["source"]))
     cards = store.source_cards()
     brief.cards = [cards[s] for s in shown if s in cards]
     start = min(s.rows["period_start"].min() for s in brief.sections)
     end = max(s.rows["period_end"].max() for s in brief.sections)
-    brief.notes = analysis.annotations_for([platform], shown, start, end,
+    brief.notes = events.annotations_for([platform], shown, start, end,
                                            policy_areas[0] if len(policy_areas) == 1 else None)
     citation = cite(store, Selection(platforms=[platform], policy_areas=policy_areas))
     brief.citation, brief.bibtex = citation.text, citation.bibtex
@@ -164,7 +164,7 @@ def render(brief: Brief) -> str:
     return env.get_template(TEMPLATE.name).render(
         brief=brief, plotlyjs=Markup(plotly.offline.get_plotlyjs()), Markup=Markup,
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), plotly_version=plotly.offline.get_plotlyjs_version(),
-        areas=", ".join(analysis.policy_area_name(a) for a in brief.policy_areas) or "all policy areas")
+        areas=", ".join(naming.policy_area_name(a) for a in brief.policy_areas) or "all policy areas")
 
 
 def write_brief(store: Store, platform: str, out: Path, policy_areas: list[str] | None = None) -> Brief:

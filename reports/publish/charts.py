@@ -14,7 +14,7 @@ import plotly.io as pio
 from reports.model.errors import AtlasError
 from reports.model.selection import Selection
 from reports.publish import plotstyle
-from reports.query import analysis
+from reports.query import events, naming, origin, timeseries
 from reports.store.database import Store
 
 WIDTH, HEIGHT, SCALE = 1200, 675, 2
@@ -40,7 +40,7 @@ def chart_rows(store: Store, selection: Selection) -> pd.DataFrame:
     policy label, metric label and period length); breakdowns are left out so nothing is double counted."""
     metrics = selection.metrics or _distinct(store, "metric", selection)
     areas = selection.policy_areas or [""]
-    parts = [analysis.series(store, replace(selection, metrics=[metric], policy_areas=[area] if area else []), full=True)
+    parts = [timeseries.series(store, replace(selection, metrics=[metric], policy_areas=[area] if area else []), full=True)
              for metric in metrics for area in areas]
     parts = [p for p in parts if not p.empty]
     if not parts:
@@ -56,10 +56,10 @@ def _distinct(store: Store, column: str, selection: Selection) -> list[str]:
 
 def chart_title(rows: pd.DataFrame) -> str:
     """Platforms, metric and policy area in words."""
-    platforms = ", ".join(dict.fromkeys(rows["platform"].map(analysis.platform_name)))
-    metrics = ", ".join(dict.fromkeys(rows["metric"].map(analysis.metric_name)))
+    platforms = ", ".join(dict.fromkeys(rows["platform"].map(naming.platform_name)))
+    metrics = ", ".join(dict.fromkeys(rows["metric"].map(naming.metric_name)))
     areas = list(dict.fromkeys(rows["policy_area"]))
-    area = "" if len(areas) != 1 or areas[0] == "ALL" else f": {analysis.policy_area_name(areas[0])}"
+    area = "" if len(areas) != 1 or areas[0] == "ALL" else f": {naming.policy_area_name(areas[0])}"
     return f"{platforms}: {metrics}{area}"
 
 
@@ -90,7 +90,7 @@ def chart_notes(rows: pd.DataFrame, annotate: bool) -> list[dict]:
     if not annotate:
         return []
     area = rows["policy_area"].iloc[0] if rows["policy_area"].nunique() == 1 else None
-    return analysis.annotations_for(rows["platform"].unique(), rows["source"].unique(), rows["period_start"].min(),
+    return events.annotations_for(rows["platform"].unique(), rows["source"].unique(), rows["period_start"].min(),
                                     rows["period_end"].max(), area)
 
 
@@ -118,7 +118,7 @@ def x_axis(rows: pd.DataFrame) -> dict:
 
 def footer_lines(store: Store, rows: pd.DataFrame, notes: list[dict]) -> list[str]:
     """The source line, then each annotation's text and citation, wrapped."""
-    lines = plotstyle.wrap(analysis.source_line(store, rows["document_sha256"]), LINE_CHARS)
+    lines = plotstyle.wrap(origin.source_line(store, rows["document_sha256"]), LINE_CHARS)
     for n, note in enumerate(notes, start=1):
         lines += plotstyle.wrap(f"[{n}] {note['start']}: {note['text']}" + (f" ({note['citation']})" if note["citation"]
                                                                             else ""), LINE_CHARS)
@@ -143,7 +143,7 @@ def chart_layout(rows: pd.DataFrame, traces: list[dict], headline: str, subtitle
     # Under the axis (and its tick labels, taller when turned) in pixels, so that it never overlaps them.
     footer_at = 95 + (35 if xaxis.get("tickangle") else 0)
     bottom = footer_at + 18 * len(footer) + 35
-    metric = ", ".join(dict.fromkeys(rows["metric"].map(analysis.metric_name)))
+    metric = ", ".join(dict.fromkeys(rows["metric"].map(naming.metric_name)))
     return {
         "title": {**plotstyle.title(headline, subtitles, size=22), "x": 0.01, "y": 1, "yref": "container",
                   "yanchor": "top", "pad": {"t": 18}},
@@ -188,7 +188,7 @@ def write_chart(fig: go.Figure, out: Path) -> tuple[Path, Path]:
     quiet.setLevel(logging.CRITICAL)
     try:
         pio.write_images([fig, fig], [png, svg], scale=SCALE, width=fig.layout.width, height=fig.layout.height)
-    except Exception as exc:  # kaleido raises its own types (no Chrome, a browser crash): say what to do
+    except Exception as exc:  # noqa: BLE001 -- kaleido raises its own types (no Chrome, a browser crash): say what to do
         raise AtlasError(f"static export failed ({type(exc).__name__}: {exc}); it needs Chromium or Chrome "
                          "(e.g. `apt-get install chromium`, or set BROWSER_PATH)", file=out) from None
     finally:
@@ -202,4 +202,4 @@ def chart(store: Store, selection: Selection, out: Path, *, title: str | None = 
     fig = build_figure(store, rows, title=title)
     png, svg = write_chart(fig, out)
     return ChartFiles(png=png, svg=svg, series=rows["series"].nunique(), figures=len(rows),
-                      source_line=analysis.source_line(store, rows["document_sha256"]))
+                      source_line=origin.source_line(store, rows["document_sha256"]))

@@ -16,7 +16,7 @@ from html import escape
 
 import pandas as pd
 
-from reports.query import analysis
+from reports.query import naming
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies (yellow last: weak on white). Past eight
 # series the dash pattern changes too, so that no two lines look alike.
@@ -53,7 +53,7 @@ def line_style(n: int) -> tuple[str, str, str]:
 def _name_parts(df: pd.DataFrame) -> dict[str, list[str]]:
     """Each naming part of each series (first row of each), in words: platform names, our category, periods."""
     first = df[~df["series"].duplicated()]
-    words = {"platform": analysis.platform_name, "policy_area": analysis.policy_area_name,
+    words = {"platform": naming.platform_name, "policy_area": naming.policy_area_name,
              "granularity": lambda g: PERIOD_WORDS.get(g, g)}
     parts = {"series": first["series"].tolist()}
     for column in NAME_PARTS:
@@ -84,7 +84,7 @@ def shared_description(df: pd.DataFrame, headline: str = "") -> str:
         if column == "policy_label":
             value = f"published as ‘{value}’"
         elif column == "metric_label":
-            if value.lower() in {analysis.metric_name(m).lower() for m in df["metric"].unique()}:
+            if value.lower() in {naming.metric_name(m).lower() for m in df["metric"].unique()}:
                 continue
             value = f"measure published as ‘{value}’"
         elif column == "source":
@@ -102,12 +102,12 @@ def hover_text(r, mode: str = "absolute") -> str:
     value = r.value_text or "no figure"
     if r.qualifier:
         value += f" ({r.qualifier.replace('_', ' ')})"
-    lines = [f"<b>{text(analysis.platform_name(r.platform))}</b> · {text(r.period)}",
+    lines = [f"<b>{text(naming.platform_name(r.platform))}</b> · {text(r.period)}",
              f"{text(r.metric_label)}: {text(value)}"]
     if mode != "absolute":
         shown = "no figure" if pd.isna(r.value) else f"{r.value:,.2f}"
         lines.append(f"{'index' if mode == 'indexed' else 'per million recipients'}: {shown}")
-    lines.append(f"{text(r.policy_label or '(no label)')} [{text(analysis.policy_area_name(r.policy_area))}]")
+    lines.append(f"{text(r.policy_label or '(no label)')} [{text(naming.policy_area_name(r.policy_area))}]")
     lines.append(f"source: {text(r.source)} · {text(r.region)} · {r.period_start:%Y-%m-%d} to "
                  f"{r.period_end:%Y-%m-%d}")
     return "<br>".join(lines)
