@@ -1207,3 +1207,26 @@ def test_parts_named_with_a_number_and_a_dot(tmp_path):
         result = COLLECTOR.read([register(p, REGISTRY["dsa-report"].card) for p in bundle])
         report = "tiktok-2026-H1" if "H1 2026" in bundle[0].name else "tiktok-2025-H2"
         assert figure_map(result.observations) == base(report)
+
+
+def emptied_snapchat(tmp_path: Path, part_stem: str) -> list:
+    """Snapchat's real report with one part saved as an empty file, as an upload that failed half-way leaves it."""
+    for path in report_files("snapchat"):
+        shutil.copy(path, tmp_path / path.name)
+    (tmp_path / f"{part_stem}.csv").write_bytes(b"")
+    return [register(p, COLLECTOR.card) for p in sorted(tmp_path.glob("*.csv"))]
+
+
+def test_an_empty_part_1_is_named_in_the_error(tmp_path):
+    with pytest.raises(ParseError, match=r"no part 1 \(report identification\).*empty \(no header, no rows\): "
+                                         r"1_report_identification\.csv"):
+        COLLECTOR.read(emptied_snapchat(tmp_path, "1_report_identification"))
+
+
+def test_an_empty_part_is_listed_as_empty_and_the_others_are_read(tmp_path):
+    result = COLLECTOR.read(emptied_snapchat(tmp_path, "4_notices"))
+    reasons = {s.locator: s.reason for s in result.skipped}
+    assert reasons["4_notices.csv"] == "an empty file (no header, no rows): no figures to read"
+    assert one(result.observations, metric="active_recipients", region="EU", breakdown="", policy_area="ALL")[
+        "value"] == 97_153_476
+    assert not (result.observations["locator"].str.contains("4_notices")).any()

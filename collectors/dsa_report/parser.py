@@ -79,15 +79,25 @@ class DSAReport(Collector):
         if (firsts and all(is_blank_template(t) for t in firsts)) or (not firsts and all(map(is_template_table, tables))):
             return template_result(tables, documents)
         if len(firsts) != 1:
-            names = ", ".join(d.name for d in documents)
-            raise ParseError(f"expected one part 1 (report identification), found {len(firsts)}", file=names,
-                             source=SOURCE)
+            raise identification_error(firsts, tables, documents)
         report = read_identification(firsts[0], tables)
         assign_surfaces(tables, report)
         texts = read_parts(tables, report)
         settle_repeats(report)
         return ParseResult(frame(report.rows), skipped=report.skipped, notes=report.notes,
                            document_meta=edition(report, documents, texts))
+
+
+def identification_error(firsts: list[Table], tables: list[Table], documents: list[Document]) -> ParseError:
+    """Why part 1 cannot be read: two of them, or none (naming an empty file that may have been meant as part 1)."""
+    if firsts:
+        return ParseError(f"{len(firsts)} tables read as part 1 (report identification): "
+                          + ", ".join(t.name for t in firsts) + "; a report has one", file=firsts[0].doc.path,
+                          source=SOURCE)
+    empty = [t.name for t in tables if not t.rows]
+    why = f"; empty (no header, no rows): {', '.join(empty)}" if empty else ""
+    return ParseError(f"no part 1 (report identification) among {len(tables)} table(s){why}",
+                      file=", ".join(d.name for d in documents), source=SOURCE)
 
 
 def template_result(tables: list[Table], documents: list[Document]) -> ParseResult:
@@ -113,6 +123,8 @@ def read_parts(tables: list[Table], report: Report) -> dict[str, list[str]]:
             texts.setdefault(table.doc.sha256, []).append(read_qualitative(table))
         elif table.part == 2:
             report.skip(table, table.where(), "part 2 holds the filer's category names, not figures")
+        elif table.part is None and not table.rows:
+            report.skip(table, table.name, "an empty file (no header, no rows): no figures to read")
         elif table.part is None:
             report.skip(table, table.name, "not a part of the EU template")
     return texts

@@ -8,11 +8,10 @@ import re
 from datetime import date, datetime
 from pathlib import Path
 
-import openpyxl
-
 from collectors.dsa_report.tables import Table
 from reports.ingest.safezip import iter_files, open_zip
 from reports.ingest.textio import decode_text
+from reports.ingest.workbook import open_workbook
 from reports.model.documents import Document
 from reports.model.errors import ParseError
 
@@ -46,10 +45,7 @@ def cell_text(value: object) -> str:
 
 def xlsx_sheets(data: bytes, name: str) -> list[tuple[str, list[list[str]]]]:
     """Every worksheet of a workbook as (sheet name, rows)."""
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 -- openpyxl raises many types on a damaged workbook
-        raise ParseError(f"not a readable XLSX workbook ({type(exc).__name__}: {exc})", file=name) from None
+    book = open_workbook(data, file=name)
     sheets = []
     for sheet in book.worksheets:
         rows = [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
