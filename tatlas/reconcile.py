@@ -48,7 +48,8 @@ def table_lines(df) -> list[str]:
 @click.option("--platform", "platforms", multiple=True, help="Only this platform (repeat for several), e.g. tiktok.")
 @click.option("--period", "periods", multiple=True, help="Only reports of this period (repeat for several), e.g. 2025-H2.")
 @click.option("--measure", "measure_ids", multiple=True,
-              help="Only this measure (repeat for several): own_initiative, notices, automated, all_sources.")
+              help="Only this measure (repeat for several), e.g. own_initiative; the measures are declared in "
+                   "reports/query/reconcile.toml (own_initiative, notices, automated, all_sources).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @db_option
 def reconcile(platforms, periods, measure_ids, fmt, db):
