@@ -139,7 +139,7 @@ def crosscheck_section():
         html.Div(className="controls", children=[
             html.Fieldset([html.Legend("Compare"), dcc.RadioItems(id="check", options=[
                 {"label": "A platform's own count of reports to NCMEC vs NCMEC's count", "value": "ncmec"},
-                {"label": "A DSA report vs statements of reasons in the Transparency Database", "value": "dsa"},
+                {"label": "DSA reports vs statements of reasons in the Transparency Database", "value": "dsa"},
             ], value="ncmec")]),
             labelled("Platform", dcc.Dropdown(id="check-platform", clearable=False, placeholder="No platform to compare"),
                      "check-platform"),

@@ -7,7 +7,7 @@ import flask
 from dash import Input, Output, ctx, no_update
 
 from dashboard import controls, sent
-from dashboard.data import Atlas, control_options, resolve
+from dashboard.data import EVERY_SERVICE, Atlas, control_options, resolve
 from dashboard.state import ViewState, encode, parse
 from reports.query import naming
 from reports.query.checks import suggestion
@@ -67,7 +67,7 @@ def other_views(atlas: Atlas, state: ViewState) -> tuple[ViewState, list[str]]:
     else:
         check_platforms = [state.check_platform] if state.check_platform else []
     if state.check_platform not in check_platforms:
-        state.check_platform = next((p for p in ("twitch", state.profile) if p in check_platforms),
+        state.check_platform = next((p for p in (EVERY_SERVICE, "twitch", state.profile) if p in check_platforms),
                                     check_platforms[0] if check_platforms else "")
     return state, check_platforms
 
@@ -86,7 +86,8 @@ def sync_outputs(atlas: Atlas, search: str | None, trigger: str | None, values) 
     else:
         asked, given = changed(atlas, trigger, controls.state_of(values))
     state, check_platforms = other_views(atlas, resolve(atlas, asked, given))
-    check_options = [{"label": naming.platform_name(p), "value": p} for p in check_platforms]
+    check_options = [{"label": "Every service, ranked" if p == EVERY_SERVICE else naming.platform_name(p), "value": p}
+                     for p in check_platforms]
     query = encode(state)
     url = no_update if (search or "") == query else query
     notice = link_notice(asked, given, state, atlas) if trigger in (None, "url") else ""
