@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dash import Input, State
 
+from dashboard import sent
 from dashboard.state import ViewState
 
 VIEW_LABELS = {"trends": "Trends", "profile": "Platform profile", "crosscheck": "Cross-check", "changes": "Changes"}
@@ -27,14 +28,18 @@ def states(controls=CONTROLS) -> list[State]:
 
 
 def state_from(values: dict) -> ViewState:
-    """The ViewState of the controls' values (keyed as KEYS), with empty values as defaults."""
-    return ViewState(view=values["view"] or "trends", metric=values["metric"] or "", policy_area=values["policy_area"] or "",
-                     region=values["region"] or "", platforms=list(values["platforms"] or []),
-                     sources=list(values["sources"] or []), since=(values["since"] or "").strip(),
-                     until=(values["until"] or "").strip(), mode=values["mode"] or "absolute",
-                     scale=values["scale"] or "linear", annotations=bool(values["annotations"]),
-                     profile=values["profile"] or "", check=values["check"] or "ncmec",
-                     check_platform=values["check_platform"] or "", changes=values["changes"] or "")
+    """The ViewState of the controls' values (keyed as KEYS), with empty values as defaults. The values come from
+    the browser, so each is taken only if it has its control's type (a forged request gets the defaults, not a
+    server error)."""
+    text_of = {key: sent.text(values.get(key)) for key in KEYS if key not in ("platforms", "sources", "annotations")}
+    text = text_of
+    return ViewState(view=text["view"] or "trends", metric=text["metric"], policy_area=text["policy_area"],
+                     region=text["region"], platforms=sent.texts(values.get("platforms")),
+                     sources=sent.texts(values.get("sources")), since=text["since"], until=text["until"],
+                     mode=text["mode"] or "absolute", scale=text["scale"] or "linear",
+                     annotations=bool(sent.texts(values.get("annotations"))) or values.get("annotations") is True,
+                     profile=text["profile"], check=text["check"] or "ncmec", check_platform=text["check_platform"],
+                     changes=text["changes"])
 
 
 def state_of(values) -> ViewState:

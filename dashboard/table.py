@@ -11,7 +11,10 @@ from dataclasses import asdict, dataclass
 
 import dash
 import pandas as pd
-from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, State, ctx, dcc, html
+from dash.exceptions import PreventUpdate
+
+from dashboard import sent
 
 PAGE_SIZE = 15
 # Cells longer than this also carry their text as a tooltip.
@@ -32,6 +35,14 @@ class TableView:
         if column != self.sort:
             return "none"
         return "descending" if self.descending else "ascending"
+
+    @classmethod
+    def from_data(cls, data: dict) -> TableView:
+        """The view kept in the browser's store, taking only fields of the right type (the browser may lie)."""
+        page, sort, descending, text = (data.get(k) for k in ("page", "sort", "descending", "filter"))
+        return cls(page=page if isinstance(page, int) and not isinstance(page, bool) and page >= 0 else 0,
+                   sort=sort if isinstance(sort, str) else "", descending=descending is True,
+                   filter=text if isinstance(text, str) else "")
 
 
 def _ids(table_id: str) -> dict[str, str]:
@@ -114,12 +125,14 @@ def table(df: pd.DataFrame, table_id: str, caption: str, page_size: int = PAGE_S
 def _next_view(view: TableView, trigger, filter_text: str | None) -> TableView:
     """The view after a click on a header, on Previous/Next, or a new filter."""
     if isinstance(trigger, dict):  # a header: sort by it, ascending first, then the other way
-        column = trigger["column"]
+        column = trigger.get("column")
+        if not isinstance(column, str):
+            return view
         descending = not view.descending if column == view.sort else False
         return TableView(sort=column, descending=descending, filter=view.filter)
-    if trigger and trigger.endswith("-prev"):
+    if isinstance(trigger, str) and trigger.endswith("-prev"):
         return TableView(**{**asdict(view), "page": view.page - 1})
-    if trigger and trigger.endswith("-next"):
+    if isinstance(trigger, str) and trigger.endswith("-next"):
         return TableView(**{**asdict(view), "page": view.page + 1})
     return TableView(sort=view.sort, descending=view.descending, filter=(filter_text or "").strip())
 
@@ -137,11 +150,12 @@ def register_table(app: dash.Dash, table_id: str, rows: Callable[..., pd.DataFra
         Input({"type": "table-sort", **headers}, "n_clicks"), Input(ids["prev"], "n_clicks"),
         Input(ids["next"], "n_clicks"), Input(ids["filter"], "value"), State(ids["view"], "data"), *states,
         prevent_initial_call=True)
+    @sent.sane(sent.many(sent.clicks), sent.clicks, sent.clicks, sent.text, sent.record, sent.text)
     def redraw(_sorts, _prev, _next, filter_text, view, *values):
         if not ctx.triggered_id or (ctx.triggered_id != ids["filter"] and not ctx.triggered[0]["value"]):
-            return (no_update,) * 7  # a button drawn anew, not clicked
+            raise PreventUpdate  # a button drawn anew, not clicked
         df = rows(*values)
-        view = _next_view(TableView(**(view or {})), ctx.triggered_id, filter_text)
+        view = _next_view(TableView.from_data(view), ctx.triggered_id, filter_text)
         part, view, status, pages = page_of(df, view, page_size)
         columns = [o["id"]["column"] for o in ctx.outputs_list[5]]
         return (body(part), status, asdict(view), view.page == 0, view.page >= pages - 1,

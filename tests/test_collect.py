@@ -689,3 +689,34 @@ def test_a_server_chosen_name_cannot_pose_as_a_provenance_sidecar(tmp_path, site
     (snapshot,) = atlas.archive.snapshots()
     assert snapshot.path.name == "meta.csv_provenance.json"
     atlas.consistent()
+
+
+def test_a_full_disk_during_a_download_is_a_clear_error_and_archives_nothing(tmp_path, site, monkeypatch):
+    import errno as errnos
+
+    site.put(META_PATH, shared("meta-cser", "meta-2021-q2.csv").read_bytes())
+    real_open = Path.open
+
+    def full_disk(self, mode="r", *args, **kwargs):
+        handle = real_open(self, mode, *args, **kwargs)
+        if "w" in mode and self.name == ".download":
+            handle.close()
+            raise OSError(errnos.ENOSPC, "No space left on device")
+        return handle
+
+    monkeypatch.setattr(Path, "open", full_disk)
+    atlas = Atlas(tmp_path, meta_plan(tmp_path, site))
+    summary = atlas.collect(build_too=False)
+    monkeypatch.undo()
+    assert summary.new == [] and len(summary.errors) == 1
+    assert "no space left on the device for the download" in str(summary.errors[0])
+    assert atlas.state()["files"] == {}
+
+
+def test_a_download_cut_inside_a_figure_is_refused_not_archived_as_an_edition(stored, site):
+    """A server whose Content-Length ends inside "31,800,000" sends a complete-looking file: the parser refuses it."""
+    atlas, before = stored
+    whole = shared("meta-cser", "meta-2021-q3.csv").read_bytes()
+    site.put(META_PATH, whole[: whole.index(b'"31,800,000"') + len(b'"31,8')])
+    message = refused(atlas, before, site)
+    assert "the file ends inside a quoted field" in message

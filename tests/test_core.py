@@ -266,3 +266,74 @@ def test_text_readers_refuse_what_would_mislead_and_name_the_place():
     assert len(str(err.value)) < 300
     long = AtlasError("header " + "h" * 2_000_000, file="m.csv", place="line 1")
     assert len(str(long)) < 3_000 and "more characters" in str(long)
+
+
+def test_files_no_collector_reads_are_listed_with_the_reason_and_links_are_never_followed(tmp_path):
+    from collectors import REGISTRY as real
+
+    root = tmp_path / "in"
+    (root / "x").mkdir(parents=True)
+    (root / "x" / "x-2025-h1.csv").write_text("a,b\n")
+    secret = tmp_path / "secret.csv"
+    secret.write_text("app,policy_area,metric,period,value\n")
+    (root / "meta-cser").mkdir()
+    (root / "meta-cser" / "linked.csv").symlink_to(secret)
+    summary = build(root, tmp_path / "atlas.duckdb", {cid: real[cid] for cid in ("x", "meta-cser")})
+    assert sorted(summary.unclaimed) == [
+        "meta-cser/linked.csv (a symbolic link: not followed)",
+        "x/x-2025-h1.csv (in x's folder, but not a file it reads (*.pdf))"]
+    assert summary.parsed == [] and summary.ok
+
+
+def test_a_malformed_provenance_sidecar_fails_its_document_naming_the_key(tmp_path):
+    root = _sources(tmp_path, a="5,Spam\n", b="7,Hate Speech\n")
+    (root / "meta-cser" / "b.csv.provenance.json").write_text('{"url": "https://x.example", "published": "last week"}')
+    summary = build(root, tmp_path / "atlas.duckdb", {"meta-cser": _FixtureCollector()})
+    assert summary.parsed == ["a.csv"] and len(summary.failed) == 1
+    assert "b.csv.provenance.json: published: published 'last week' is not an ISO date" in summary.failed[0][1]
+
+
+def test_a_full_disk_stops_the_build_clearly_and_keeps_what_was_stored(tmp_path, monkeypatch):
+    import duckdb
+
+    from reports.model.errors import StoreError
+
+    db = tmp_path / "atlas.duckdb"
+    build(_sources(tmp_path, a="5,Spam\n"), db, {"meta-cser": _FixtureCollector()})
+
+    def full(*args, **kwargs):
+        raise duckdb.IOException("Could not write file: No space left on device")
+
+    monkeypatch.setattr(Store, "replace_documents", full)
+    with pytest.raises(StoreError, match=r"cannot write the store while storing b\.csv .*No space left on device"):
+        build(_sources(tmp_path, b="7,Hate Speech\n"), db, {"meta-cser": _FixtureCollector()})
+    monkeypatch.undo()
+    with Store(db, read_only=True) as store:
+        assert list(store.latest().value) == [5.0]
+
+
+def test_check_names_a_damaged_store_as_a_problem(tmp_path):
+    from reports.store.checking import check_store
+
+    garbage = tmp_path / "garbage.duckdb"
+    garbage.write_bytes(b"this is not a database" * 100)
+    problems, _ = check_store(garbage)
+    assert len(problems) == 1 and problems[0].startswith(f"{garbage}: ")
+    import duckdb
+
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()  # a DuckDB file without the atlas's tables
+    problems, _ = check_store(empty)
+    assert len(problems) == 1 and "damaged store" in problems[0]
+
+
+def test_country_names_come_from_one_shared_list_any_source_can_use():
+    """ISO 3166 names (through pycountry) and the other names publishers print (country_aliases.csv): a Discord
+    or TikTok edition naming a country neither has printed before still finds its code."""
+    countries = REGISTRY["discord"].mapping("countries")
+    assert countries.lookup("Germany")["region"] == "DE" and countries.lookup("Republic of Moldova")["region"] == "MD"
+    assert countries.lookup("Czech Rebublic")["region"] == "CZ"  # Discord's misspelling, an alias
+    assert REGISTRY["tiktok-cger"].mapping("countries").lookup("Kosovo")["region"] == "XK"
+    with vocab.recording_unmapped() as found:
+        assert countries.lookup("Atlantis")["region"] == ""
+    assert found[0].mapping_file == "reports/model/vocabularies/country_aliases.csv"

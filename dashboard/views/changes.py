@@ -6,8 +6,10 @@ import dash
 import pandas as pd
 from dash import Input, Output, State, dcc, no_update
 
+from dashboard import sent
 from dashboard.data import Atlas
 from dashboard.table import register_table, table
+from reports.publish.spreadsheet import write_csv
 from reports.query import naming
 
 TABLE_ID = "changes-data"
@@ -31,6 +33,7 @@ def register(app: dash.Dash, atlas: Atlas) -> None:
     @app.callback(
         Output("changes-status", "children"), Output("changes-table", "children"),
         Input("changes-platform", "value"), Input("view", "value"))
+    @sent.sane(sent.text, sent.text)
     def changes(platform, view):
         if view != "changes":
             return no_update, no_update
@@ -42,8 +45,9 @@ def register(app: dash.Dash, atlas: Atlas) -> None:
     @app.callback(
         Output("download", "data", allow_duplicate=True), Input("download-changes", "n_clicks"),
         State("changes-platform", "value"), prevent_initial_call=True)
+    @sent.sane(sent.clicks, sent.text)
     def download_changes(n_clicks, platform):
         if not n_clicks:
             return no_update
         df = atlas.changes(platform) if platform else pd.DataFrame()
-        return dcc.send_data_frame(df.to_csv, f"transparency-atlas-changes-{platform}.csv", index=False)
+        return dcc.send_string(write_csv(df), f"transparency-atlas-changes-{platform}.csv")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash
 from dash import Input, Output, dcc, html, no_update
 
-from dashboard import figures
+from dashboard import figures, sent
 from dashboard.components import GRAPH_CONFIG, definition_list, safe_link
 from dashboard.data import Atlas, key_series_state, trend_data
 from dashboard.views.trends import trend_chart
@@ -71,6 +71,7 @@ def register(app: dash.Dash, atlas: Atlas) -> None:
         Output("profile-series", "children"), Output("profile-cards", "children"),
         Input("profile-platform", "value"), Input("view", "value"), Input("show-annotations", "value"),
     )
+    @sent.sane(sent.text, sent.text, sent.texts)
     def profile(platform, view, annotations):
         if view != "profile":
             return no_update, no_update, no_update, no_update

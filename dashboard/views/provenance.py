@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash
 from dash import ALL, Input, Output, ctx, html, no_update
 
-from dashboard import controls
+from dashboard import controls, sent
 from dashboard.components import definition_list, safe_link
 from dashboard.data import Atlas, chart_rows
 from reports.query import naming, origin
@@ -61,6 +61,18 @@ def panel(row: dict, derived: str = ""):
     return children
 
 
+def clicked_point(click) -> tuple[str, int] | None:
+    """(chart, row) named by a click's first point (its customdata), or None for anything else a client sends."""
+    points = sent.record(click).get("points")
+    point = points[0] if isinstance(points, list) and points and isinstance(points[0], dict) else {}
+    custom = point.get("customdata")
+    if not isinstance(custom, list) or len(custom) < 2 or not isinstance(custom[0], str):
+        return None
+    if isinstance(custom[1], bool) or not isinstance(custom[1], int | float) or custom[1] != int(custom[1]):
+        return None
+    return custom[0], int(custom[1])
+
+
 def register(app: dash.Dash, atlas: Atlas) -> None:
     """A clicked point names its chart and row (customdata); the row is found again from the controls."""
 
@@ -71,12 +83,10 @@ def register(app: dash.Dash, atlas: Atlas) -> None:
         prevent_initial_call=True,
     )
     def provenance(_clicks, *values):
-        if not ctx.triggered_id or not ctx.triggered[0]["value"]:
+        point = clicked_point(ctx.triggered[0]["value"] if ctx.triggered_id and ctx.triggered else None)
+        if point is None:
             return no_update
-        custom = ctx.triggered[0]["value"]["points"][0].get("customdata")
-        if not custom or custom[1] is None:
-            return no_update
-        chart, index = custom[0], int(custom[1])
+        chart, index = point
         df = chart_rows(atlas, controls.state_of(values), chart)
         if df is None or index not in df.index:
             return [html.H2(HEADING), html.P("This point has no single source figure.")]

@@ -6,11 +6,12 @@ import dash
 import pandas as pd
 from dash import Input, Output, dcc, html, no_update
 
-from dashboard import controls, figures
+from dashboard import controls, figures, sent
 from dashboard.components import safe_link
 from dashboard.data import Atlas, summary, trend_data
 from dashboard.state import ViewState
 from reports.publish import plotstyle
+from reports.publish.spreadsheet import write_csv
 from reports.query import events, naming, origin, timeseries
 
 MODE_TITLES = {"indexed": ", indexed", "per_million": ", per million recipients"}
@@ -80,7 +81,7 @@ def csv_download(atlas: Atlas, state: ViewState) -> dict:
     df, _message = trend_data(atlas, state, full=True)
     out = origin.with_citations(atlas.store, df.drop(columns=["series"], errors="ignore")) if not df.empty else df
     name = f"transparency-atlas-{state.metric}-{state.policy_area}-{state.mode}.csv".lower()
-    return dcc.send_data_frame(out.to_csv, name, index=False)
+    return dcc.send_string(write_csv(out), name)
 
 
 def register(app: dash.Dash, atlas: Atlas) -> None:
@@ -97,6 +98,7 @@ def register(app: dash.Dash, atlas: Atlas) -> None:
     @app.callback(
         Output("download", "data", allow_duplicate=True), Input("download-csv", "n_clicks"),
         controls.states(controls.TREND_CONTROLS), prevent_initial_call=True)
+    @sent.sane(sent.clicks, sent.anything)
     def download_csv(n_clicks, *values):
         if not n_clicks:
             return no_update

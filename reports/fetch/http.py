@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import codecs
 import email.utils
+import errno
 import hashlib
 import re
 import threading
@@ -212,12 +213,15 @@ class Fetcher:
                     digest.update(chunk)
                     out.write(chunk)
                 out.flush()
-        except Exception as exc:
+        except Exception as exc:  # whatever stopped the download, the partial file goes; then say why
             dest.unlink(missing_ok=True)
             if expired.is_set():
                 raise FetchError(f"the download took longer than {self.policy.max_seconds:.0f} s (after {size} "
                                  "bytes); stopped", file=url, source=source) from None
-            raise exc
+            if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+                raise FetchError(f"no space left on the device for the download (after {size} bytes); nothing was "
+                                 "archived", file=url, source=source) from None
+            raise
         finally:
             watchdog.cancel()
         if expired.is_set():

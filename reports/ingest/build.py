@@ -6,16 +6,19 @@ previous version in the store exactly as it was, while every other document is s
 """
 from __future__ import annotations
 
+import errno
+import fnmatch
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from reports.ingest.collector import Collector, ParseResult
 from reports.ingest.register import SIDECAR_SUFFIX, register
 from reports.model.documents import Document, SourceCard
-from reports.model.errors import AtlasError, ParseError, ValidationError
+from reports.model.errors import AtlasError, ParseError, StoreError, ValidationError
 from reports.model.numbers import TEXT
 from reports.model.schema import FIGURE_KEY, figure_keys, validate
 from reports.model.vocab import Unmapped, slugify
@@ -72,37 +75,56 @@ class BuildSummary:
             out += [u.line() for u in self.unmapped]
         out += [f"note: {n}" for n in self.notes]
         if self.unclaimed:
-            out.append(f"{len(self.unclaimed)} file(s) no collector reads: " + ", ".join(self.unclaimed[:10]))
+            out.append(f"{len(self.unclaimed)} file(s) not read:")
+            out += [f"  {u}" for u in self.unclaimed[:50]]
         if self.failed:
             out.append(f"{len(self.failed)} document(s) FAILED and were not stored (any earlier version is kept):")
             out += [f"  {error}" for _, error in self.failed]
         return out
 
 
-def discover(root: Path, collectors: Mapping[str, Collector]) -> dict[str, list[Path]]:
-    """Assign every file under root to a collector: by a folder named after it, else by content."""
+def discover(root: Path, collectors: Mapping[str, Collector],
+             unread: dict[Path, str] | None = None) -> dict[str, list[Path]]:
+    """Assign every file under root to a collector: by a folder named after it, else by content. Files no
+    collector reads are under "" and, when `unread` is given, each with the reason in it."""
     claimed: dict[str, list[Path]] = {cid: [] for cid in collectors}
     root = Path(root)
-    files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
-    for path in files:
-        if path.name.endswith(SIDECAR_SUFFIX) or path.name.startswith(".") or path.suffix.lower() in (".md",):
+    paths = [root] if root.is_file() else sorted(root.rglob("*"))
+    for path in paths:
+        owner, reason = _owner(path, root, collectors)
+        if owner is None:
             continue
-        folders = path.relative_to(root).parts[:-1] if root.is_dir() else ()
-        if any(part.startswith(".") for part in folders):  # hidden folders: e.g. a collect still staging a file
-            continue
-        # The outermost folder that names a source wins: `dsa-reports/x/` belongs to dsa-report, not to x.
-        owner = next((cid for part in folders for cid, c in collectors.items() if part in c.folder_names), None)
-        if owner and any(path.match(p) for p in collectors[owner].patterns):
-            claimed[owner].append(path)
-            continue
-        if owner:
-            continue
-        # By content: the one source that recognises the file; a file several claim is given to none, and listed.
-        owners = [cid for cid, c in collectors.items() if _sniffs(c, path)]
-        claimed.setdefault(owners[0] if len(owners) == 1 else "", []).append(path)
+        claimed.setdefault(owner, []).append(path)
+        if reason and unread is not None:
+            unread[path] = reason
     for cid, collector in collectors.items():
         claimed[cid] += [p for p in collector.builtin_files() if p not in claimed[cid]]
     return claimed
+
+
+def _owner(path: Path, root: Path, collectors: Mapping[str, Collector]) -> tuple[str | None, str]:
+    """(collector id, "") for a file a collector reads; ("", why) for one none reads; (None, "") to pass over
+    (folders, provenance sidecars, hidden files, notes)."""
+    folders = path.relative_to(root).parts[:-1] if root.is_dir() else ()
+    hidden = path.name.startswith(".") or any(part.startswith(".") for part in folders)  # e.g. a collect staging
+    if hidden or path.name.endswith(SIDECAR_SUFFIX) or path.suffix.lower() == ".md":
+        return None, ""
+    if path.is_symlink():  # a link may lead anywhere on the machine: never followed, always listed
+        return "", "a symbolic link: not followed"
+    if not path.is_file():
+        return None, ""
+    # The outermost folder that names a source wins: `dsa-reports/x/` belongs to dsa-report, not to x.
+    owner = next((cid for part in folders for cid, c in collectors.items() if part in c.folder_names), None)
+    if owner:
+        patterns = collectors[owner].patterns
+        if any(fnmatch.fnmatch(path.name.lower(), p.lower()) for p in patterns):
+            return owner, ""
+        return "", f"in {owner}'s folder, but not a file it reads ({', '.join(patterns)})"
+    # By content: the one source that recognises the file; a file several claim is given to none, and listed.
+    owners = [cid for cid, c in collectors.items() if _sniffs(c, path)]
+    if len(owners) == 1:
+        return owners[0], ""
+    return "", f"recognised by several sources ({', '.join(owners)})" if owners else "no collector recognises it"
 
 
 def _sniffs(collector: Collector, path: Path) -> bool:
@@ -122,8 +144,9 @@ def build(root: Path, db: Path, collectors: Mapping[str, Collector], *, only: li
     if not root.exists():
         raise AtlasError("no such folder", file=root)
     summary = BuildSummary()
-    assigned = discover(root, collectors)
-    summary.unclaimed = [_relative(p, root) for p in assigned.pop("", [])]
+    unread: dict[Path, str] = {}
+    assigned = discover(root, collectors, unread)
+    summary.unclaimed = [f"{_relative(p, root)} ({unread.get(p, 'no collector reads it')})" for p in assigned.pop("", [])]
     with writing(db) as store:
         for cid, files in assigned.items():
             if not files or (only and cid not in only):
@@ -139,7 +162,19 @@ def build(root: Path, db: Path, collectors: Mapping[str, Collector], *, only: li
                 except AtlasError as exc:
                     summary.failed.append((names, str(exc)))
                     progress(f"FAILED {names}: {exc}")
+                except duckdb.Error as exc:  # the store refused the write (a full disk, a damaged file)
+                    raise StoreError(f"cannot write the store while storing {names} ({_short(exc)}); nothing of "
+                                     "that document was stored, and every document before it is", file=db) from None
+                except OSError as exc:  # the disk (full, gone) or the file (unreadable) while reading a document
+                    if exc.errno == errno.ENOSPC:
+                        raise StoreError(f"no space left on the device while building ({names}); every document "
+                                         "stored before it is kept", file=db) from None
+                    summary.failed.append((names, f"{names}: cannot read ({exc.strerror or exc})"))
     return summary
+
+
+def _short(exc: Exception) -> str:
+    return " ".join(str(exc).split())[:300]
 
 
 def _build_bundle(store: Store, collector: Collector, bundle: list[Path], root: Path, summary: BuildSummary, *,

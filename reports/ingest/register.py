@@ -46,9 +46,21 @@ def read_sidecar(path: Path) -> dict:
     if not sidecar.exists():
         return {}
     try:
-        return json.loads(sidecar.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+        data = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise AtlasError(f"unreadable provenance sidecar ({exc})", file=sidecar) from None
+    if not isinstance(data, dict):
+        raise AtlasError(f"a provenance sidecar holds a JSON object, not {type(data).__name__}", file=sidecar)
+    for key in ("url", "publisher", "license", "title", "content_type", "sha256", "published", "retrieved",
+                "retrieved_at"):
+        if data.get(key) not in (None, "") and not isinstance(data[key], str):
+            raise AtlasError(f"{key} should be text, not {type(data[key]).__name__}", file=sidecar, place=key)
+    for key, read in (("published", _as_date), ("retrieved", _as_datetime), ("retrieved_at", _as_datetime)):
+        try:
+            read(data.get(key))
+        except ValueError:
+            raise AtlasError(f"{key} {data[key]!r} is not an ISO date", file=sidecar, place=key) from None
+    return data
 
 
 def register(path: Path, card: SourceCard) -> Document:

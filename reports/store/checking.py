@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
+
 from reports.model.errors import AtlasError
 from reports.store.database import Store
 
 
 def check_store(path: Path) -> tuple[list[str], list[str]]:
     """(problems, notes) for the store file at path; a missing store is a problem, a stale temp copy a note."""
-    problems, notes = [], []
+    notes: list[str] = []
     tmp = path.with_name(path.name + ".tmp")
     if tmp.exists():
         notes.append(f"{tmp}: a copy left by an interrupted build (the next build removes it)")
@@ -20,17 +22,25 @@ def check_store(path: Path) -> tuple[list[str], list[str]]:
     except AtlasError as exc:
         return [f"{path}: {exc.message}"], notes
     with store:
-        problems += _orphans(store, "observations", "document_sha256")
-        problems += _orphans(store, "skipped", "document_sha256")
-        problems += _orphans(store, "unmapped", "document_sha256")
-        empty = store.query("SELECT name, sha256 FROM documents d WHERE NOT EXISTS (SELECT 1 FROM observations o "
-                            "WHERE o.document_sha256 = d.sha256) AND NOT EXISTS (SELECT 1 FROM skipped s "
-                            "WHERE s.document_sha256 = d.sha256)")
-        notes += [f"{path}: document {r.name} ({r.sha256[:12]}) holds no figure" for r in empty.itertuples()]
-        missing, extra = store.latest_is_current()
-        if missing or extra:
-            problems.append(f"the latest view is stale: {missing} figure version(s) missing, {extra} not newest or "
-                            "orphaned")
+        try:
+            return _check_tables(store, path, notes)
+        except duckdb.Error as exc:  # a store damaged or of another shape: a problem to name, not a traceback
+            return [f"{path}: damaged store ({type(exc).__name__}: {' '.join(str(exc).split())[:300]})"], notes
+
+
+def _check_tables(store: Store, path: Path, notes: list[str]) -> tuple[list[str], list[str]]:
+    """Every row points at a document the store holds, and `latest` equals a fresh recomputation."""
+    problems = []
+    for table in ("observations", "skipped", "unmapped"):
+        problems += _orphans(store, table, "document_sha256")
+    empty = store.query("SELECT name, sha256 FROM documents d WHERE NOT EXISTS (SELECT 1 FROM observations o "
+                        "WHERE o.document_sha256 = d.sha256) AND NOT EXISTS (SELECT 1 FROM skipped s "
+                        "WHERE s.document_sha256 = d.sha256)")
+    notes += [f"{path}: document {r.name} ({r.sha256[:12]}) holds no figure" for r in empty.itertuples()]
+    missing, extra = store.latest_is_current()
+    if missing or extra:
+        problems.append(f"the latest view is stale: {missing} figure version(s) missing, {extra} not newest or "
+                        "orphaned")
     return [f"{path}: {p}" for p in problems], notes
 
 
