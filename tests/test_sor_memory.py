@@ -1,6 +1,6 @@
 """`tatlas sor ingest` streams the parts of a dump: two CSV parts that inflate to 1.6 GB each are counted exactly in
 a process that may not map more than 2 GB (RLIMIT_AS, a hard limit: a part held whole cannot fit beside the rest)
-and whose peak resident memory stays under 1 GB.
+and whose peak resident memory, its worker processes' included, stays under 1 GB.
 
 The dump is made here from a synthetic part of 100,000 rows (tatlas/sor_synth.py) written 20 times into each of
 two parts, each copy's uuids made its own (their first two characters), so each part holds 2,000,000 statements and
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -105,8 +106,15 @@ def test_parts_of_1_6_gb_are_streamed_in_bounded_memory(giant_dump, tmp_path):
         watchdog.cancel()
     child.returncode = os.waitstatus_to_exitcode(status)
     assert child.returncode == 0, log.read_text()[-3000:]
-    print(f"peak resident memory {usage.ru_maxrss / 1024:.0f} MB")
-    assert usage.ru_maxrss * 1024 < RESIDENT, f"peak resident memory {usage.ru_maxrss / 1024:.0f} MB"
+    # The parts are counted in worker processes: the bound is the process tree's peak (what wait4 reports, at least
+    # the ingest's own) plus each worker's own peak, as the ingest reports it (at least the true peak of the sum).
+    said = re.search(r"counted in (\d+) process\(es\), peak resident memory of each: ([\d, ]+) MB", log.read_text())
+    assert said, log.read_text()[-3000:]
+    workers = [int(mb) * 1_000_000 for mb in said[2].split(", ")]
+    assert len(workers) == int(said[1]) >= 1
+    bound = usage.ru_maxrss * 1024 + sum(workers)
+    print(f"peak resident memory at most {bound / 1e6:.0f} MB: {usage.ru_maxrss / 1024:.0f} MB + workers {said[2]} MB")
+    assert bound < RESIDENT, f"peak resident memory up to {bound / 1e6:.0f} MB"
     expected = {(platform, category, cut, val): n * COPIES * PARTS for platform, category, cut, val, n in truth["counts"]}
     with Store(db, read_only=True) as store:
         notes = store.query("SELECT notes FROM documents").iloc[0, 0]

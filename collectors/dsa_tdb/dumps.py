@@ -145,8 +145,10 @@ def prepare_dumps(paths: list[Path], *, engine: str = "duckdb", master: str | No
                 yield Known(dump.path.name, "already ingested with the same sha1")
                 continue
             started = time.perf_counter()
-            sha1, sha256 = verify(dump)
             runner = runner or make_engine(engine, master)
+            if hasattr(runner, "start"):
+                runner.start()  # its workers start while the dump is checked
+            sha1, sha256 = verify(dump)
             counts, rows = count_dump(dump, runner, progress)
             df = validate(observations(counts, dump, sha256), file=str(dump.path), source=SOURCE_ID)
             statements = int(counts.loc[counts["cut"] == "", "n"].sum())

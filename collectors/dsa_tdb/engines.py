@@ -7,35 +7,47 @@ val, n. `cut` is '' for the total of a platform and category; otherwise the fiel
 """
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 
 import pandas as pd
 import pyarrow as pa
 
 from collectors.dsa_tdb.cuts import EEA, EEA_NO_IS, EU27, RESULT_COLUMNS, cuts_sql
 from collectors.dsa_tdb.layout import LIST_CUTS, NEEDED, SCALAR_CUTS, Dump
-from collectors.dsa_tdb.parts import Window, count_part, inner_archives, located, merge, part_entries
-from reports.model.errors import ParseError
+from collectors.dsa_tdb.parts import Window, count_at, inner_archives, located, merge, part_entries, warm_up
+from reports.model.errors import AtlasError, ParseError
 
 __all__ = ["NEEDED", "SCALAR_CUTS", "LIST_CUTS", "RESULT_COLUMNS", "EU27", "EEA", "EEA_NO_IS", "DuckDBEngine",
            "make_engine", "cuts_sql"]
 
 MERGE_EVERY = 32
+# Worker processes at most by default: each holds about 210 MB at its peak, so memory stays under 1 GB.
+WORKERS = 3
 
 Progress = Callable[[str], None]
 
 
 class Totals:
-    """The counts of the parts counted so far, merged every MERGE_EVERY parts, and the rows read."""
+    """The counts of the parts counted so far, merged every MERGE_EVERY parts, the rows read, and the peak resident
+    memory of each worker process."""
 
     def __init__(self, dump: Dump, progress: Progress):
         self.dump, self.progress = dump, progress
         self.partials: list[pa.Table] = []
         self.rows = self.parts = 0
+        self.peaks: dict[int, int] = {}
 
-    def add(self, groups: pa.Table, rows: int) -> None:
+    def add(self, counted: tuple) -> None:
+        """One part's result from parts.count_at: its counts, or the error that stopped it (raised here)."""
+        groups, rows, (pid, peak), error = counted
+        self.peaks[pid] = max(peak, self.peaks.get(pid, 0))
+        if error is not None:
+            kind, message, fields = error
+            raise (ParseError if kind != "AtlasError" else AtlasError)(message, **fields)
         self.partials.append(groups)
         self.rows, self.parts = self.rows + rows, self.parts + 1
         if len(self.partials) >= MERGE_EVERY:
@@ -49,36 +61,58 @@ class Totals:
         return merge(self.partials)
 
 
-def _count_at(where: tuple[str, int, int], info, inner_name: str, dump: Dump) -> tuple[pa.Table, int]:
-    with Window(*where) as archive:  # its own handle: parts are read on several threads at once
-        return count_part(archive, info, inner_name, dump)
+class Inline:
+    """A stand-in for a pool of one: each part counted in this process when it is submitted."""
+
+    def shutdown(self, **_) -> None:
+        pass
+
+    def submit(self, function, *args) -> Future:
+        done: Future = Future()
+        done.set_result(function(*args))
+        return done
 
 
 class DuckDBEngine:
-    """This machine: parts counted on `workers` threads at once (ISA-L, Arrow and DuckDB release the GIL), the
-    groups turned into counts by DuckDB."""
+    """This machine: parts counted in `workers` processes at once (Python's threads measured no faster than one:
+    the streaming reader and the inflater hold the GIL), the groups turned into counts by DuckDB.
+
+    The workers are started fresh (spawn, not fork: this process may hold DuckDB's and Arrow's threads) and import
+    only the counting code (collectors/dsa_tdb/parts.py); each part's counts come back, a few thousand rows."""
 
     name = "duckdb"
 
-    def __init__(self, workers: int = 2):
-        self.workers = workers
+    def __init__(self, workers: int | None = None):
+        self.workers = workers or min(WORKERS, os.cpu_count() or 1)
+        self.pool = None  # started on the first dump, kept for the next ones (a worker starts in about a second)
+
+    def start(self) -> None:
+        """Start the workers (they warm up while the caller goes on, e.g. checking the dump's sha1)."""
+        if self.pool is None:
+            self.pool = (ProcessPoolExecutor(self.workers, multiprocessing.get_context("spawn"))
+                         if self.workers > 1 else Inline())
+            if self.workers > 1:
+                self.pool.map(warm_up, range(self.workers))
 
     def count(self, dump: Dump, progress: Progress = lambda m: None) -> tuple[pd.DataFrame, int]:
         """Counts of the dump in long form (RESULT_COLUMNS) and the number of rows read.
 
         Memory holds the parts in hand (`workers` of them, each a window of rows and its uuids) and the counts so
         far; never a whole part, an inner archive or the dump."""
+        self.start()
         totals = Totals(dump, progress)
         pending: deque = deque()
-        with ThreadPoolExecutor(max_workers=self.workers) as pool:
-            try:
-                for inner in inner_archives(dump):
-                    self._submit(pool, pending, dump, inner, totals)
-                while pending:
-                    totals.add(*pending.popleft().result())
-            finally:
-                for future in pending:
-                    future.cancel()
+        try:
+            for inner in inner_archives(dump):
+                self._submit(self.pool, pending, dump, inner, totals)
+            while pending:
+                totals.add(pending.popleft().result())
+        finally:
+            for future in pending:
+                future.cancel()
+        peaks = ", ".join(f"{peak / 1e6:.0f}" for peak in totals.peaks.values())
+        progress(f"{dump.path.name}: {totals.parts} part(s) counted in {len(totals.peaks)} process(es), peak "
+                 f"resident memory of each: {peaks} MB")
         return cuts(totals.groups()), totals.rows
 
     def _submit(self, pool, pending: deque, dump: Dump, inner, totals: Totals) -> None:
@@ -88,15 +122,17 @@ class DuckDBEngine:
             with Window(*where) as archive:
                 entries = part_entries(archive, inner_name)
             for info in entries:
-                pending.append(pool.submit(_count_at, where, info, inner_name, dump))
+                pending.append(pool.submit(count_at, where, info, inner_name, dump))
                 while len(pending) > self.workers:
-                    totals.add(*pending.popleft().result())
+                    totals.add(pending.popleft().result())
             if not inner.stored:  # its temporary copy goes when the block ends
                 while pending:
-                    totals.add(*pending.popleft().result())
+                    totals.add(pending.popleft().result())
 
     def close(self) -> None:
-        pass
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+            self.pool = None
 
 
 def cuts(groups: pa.Table) -> pd.DataFrame:

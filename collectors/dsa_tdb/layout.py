@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from collectors.dsa_tdb.stats import SOURCE_ID
 from reports.model.errors import AtlasError, ParseError
 from reports.model.vocab import policy_areas
 
+SOURCE_ID = "dsa-tdb"
 DUMP_NAME = re.compile(r"^sor-(?P<scope>[a-z0-9]+(?:-[a-z0-9]+)*?)-(?P<day>\d{4}-\d{2}-\d{2})-(?P<kind>full|light)\.zip$")
 V2_FROM = date(2025, 7, 1)
 V1_HEADER = [
