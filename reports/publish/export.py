@@ -7,6 +7,9 @@ the same neutralising and quoting as `spreadsheet.write_csv` (a test holds the t
 go through pandas a batch at a time; XLSX is built in memory (a sheet holds at most XLSX_MAX_ROWS rows)."""
 from __future__ import annotations
 
+import atexit
+import contextlib
+import functools
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -38,6 +42,7 @@ PER_MILLION_COLUMNS = ["recipients", "value_per_million_recipients"]
 NUMBER_COLUMNS = {"value", *PER_MILLION_COLUMNS}
 XLSX_MAX_ROWS = 1_048_576  # a sheet's rows, the header included
 BATCH_ROWS = 50_000
+PARTITION_ROWS = 100_000  # figures sorted at a time
 MEMORY_LIMIT = "200MB"  # DuckDB's share while it sorts an export; past it, it spills to a temporary folder
 # A total order: the same store gives the same bytes.
 ORDER = ["source", "platform", "metric", "policy_area", "region", "breakdown", "period_start", "period_end",
@@ -51,7 +56,7 @@ class Figures:
 
     def __init__(self, store: Store, selection: Selection | None = None, *, per_million: bool = False):
         self.store, self.per_million = store, per_million
-        where, self.params = (selection or Selection()).where()
+        self.where, self.params = (selection or Selection()).where()
         docs = store.con.execute("SELECT sha256, license FROM documents").fetchall()
         self.licences = pa.table({"sha256": pa.array([sha for sha, _ in docs], pa.string()),
                                   "license": pa.array([licence_statement(text) for _, text in docs], pa.string())})
@@ -60,27 +65,28 @@ class Figures:
         columns.insert(len(CONTRACT_COLUMNS), f"coalesce(l.license, '{NO_LICENCE}') AS license")
         columns.append(f"CASE WHEN o.policy_area = '{UNMAPPED_AREA}' OR o.metric = '{UNMAPPED_METRIC}' "
                        "THEN 'not yet' ELSE 'yes' END AS harmonised")
-        self.relation = (f"SELECT {', '.join(columns)} FROM latest o LEFT JOIN export_licences l "
-                         f"ON l.sha256 = o.document_sha256 {('WHERE ' + where) if where else ''}")
+        self.select = f"SELECT {', '.join(columns)} FROM latest o LEFT JOIN export_licences l ON l.sha256 = o.document_sha256"
+        self.relation = self.select + (f" WHERE {self.where}" if self.where else "")
         self.columns = EXPORT_COLUMNS + (PER_MILLION_COLUMNS if per_million else [])
 
     @contextmanager
-    def query(self, sql: str) -> Iterator:
+    def query(self, sql: str, params: list | None = None) -> Iterator:
         """Run `sql` (over `export_licences`) with DuckDB's memory bounded; its result as a relation."""
         # Its own cursor: while the result streams, the store's connection stays free (per-million lookups).
         con = self.store.con.cursor()
-        spill = tempfile.mkdtemp(prefix="tatlas-export-")
-        limits = con.execute("SELECT current_setting('memory_limit'), current_setting('temp_directory')").fetchall()[0]
+        limit = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
         con.register("export_licences", self.licences)
         try:
             con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-            con.execute(f"SET temp_directory = '{spill}'")
-            yield con.sql(sql, params=self.params)
+            if not con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0].startswith(_spill_root()):
+                # One folder of this process's, removed when it ends (DuckDB cannot switch back to a folder once
+                # it has used it, so it is never switched back); a store that has spilled already keeps its own.
+                with contextlib.suppress(duckdb.NotImplementedException):
+                    con.execute(f"SET temp_directory = '{_spill_root()}'")
+            yield con.sql(sql, params=self.params if params is None else params)
         finally:
-            con.execute(f"SET memory_limit = '{limits[0]}'")
-            con.execute(f"SET temp_directory = '{limits[1]}'")
+            con.execute(f"SET memory_limit = '{limit}'")
             con.close()
-            shutil.rmtree(spill, ignore_errors=True)
 
     def summary(self) -> tuple[int, pd.Series, bool]:
         """(figures, figures per document, whether any measure is unmapped), without reading the figures."""
@@ -90,17 +96,40 @@ class Figures:
         counts = pd.Series(df["n"].to_numpy("int64"), index=df["document_sha256"].to_numpy(object), name="count")
         return int(counts.sum()), counts, bool(df["unmapped"].any())
 
+    def partitions(self) -> Iterator[tuple[str, list]]:
+        """The selection in export order as (relation, parameters), each of consecutive (source, platform) pairs
+        holding at most PARTITION_ROWS figures (or one pair): DuckDB sorts one at a time, so what it holds is
+        bounded by the largest, never by the store. (Strings sort byte by byte, so `source NUL platform` orders
+        as the pair does.)"""
+        where = f"WHERE {self.where}" if self.where else ""
+        pairs = self.store.con.execute(f"SELECT source || chr(0) || platform AS pair, count(*) FROM latest o {where} "
+                                       "GROUP BY 1 ORDER BY 1", self.params).fetchall()
+        chunks: list[list[str]] = []
+        held = PARTITION_ROWS
+        for pair, count in pairs:
+            if held + count > PARTITION_ROWS:
+                chunks.append([])
+                held = 0
+            chunks[-1].append(pair)
+            held += count
+        condition = "o.source || chr(0) || o.platform BETWEEN ? AND ?"
+        for chunk in chunks:
+            yield f"{self.select} WHERE {condition}{(' AND ' + self.where) if self.where else ''}", [
+                chunk[0], chunk[-1], *self.params]
+
     def frames(self) -> Iterator[pd.DataFrame]:
         """The figures as pandas frames of at most BATCH_ROWS rows (with the derived columns when asked for)."""
-        order = ", ".join(ORDER)
-        with self.query(f"SELECT * FROM ({self.relation}) ORDER BY {order}") as result:
-            reader, empty = result.to_arrow_reader(BATCH_ROWS), True
-            for batch in reader:
-                if batch.num_rows:
-                    yield self._finished(batch.to_pandas())
-                    empty = False
-            if empty:
-                yield self._finished(reader.schema.empty_table().to_pandas())
+        order, empty = ", ".join(ORDER), True
+        for relation, params in self.partitions():
+            with self.query(f"SELECT * FROM ({relation}) ORDER BY {order}", params) as result:
+                reader = result.to_arrow_reader(BATCH_ROWS)
+                for batch in reader:
+                    if batch.num_rows:
+                        yield self._finished(batch.to_pandas())
+                        empty = False
+        if empty:
+            with self.query(f"SELECT * FROM ({self.relation}) LIMIT 0") as result:
+                yield self._finished(result.df())
 
     def _finished(self, df: pd.DataFrame) -> pd.DataFrame:
         return add_per_million(self.store, df) if self.per_million else df
@@ -117,8 +146,18 @@ class Figures:
                 finally:
                     self.store.con.unregister("export_batch")
             return
-        with self.query(csv_lines_sql(self.relation, self.columns, NUMBER_COLUMNS, ORDER)) as result:
-            yield from _lines(result.to_arrow_reader(BATCH_ROWS))
+        for relation, params in self.partitions():
+            with self.query(csv_lines_sql(relation, self.columns, NUMBER_COLUMNS, ORDER), params) as result:
+                yield from _lines(result.to_arrow_reader(BATCH_ROWS))
+
+
+@functools.cache
+def _spill_root() -> str:
+    """A temporary folder where DuckDB may spill while it sorts an export (the store's own folder may be read-only,
+    as the bundled atlas is), removed when this process ends."""
+    root = tempfile.mkdtemp(prefix="tatlas-export-")
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    return root
 
 
 def _lines(reader) -> Iterator[memoryview]:
