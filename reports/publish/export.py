@@ -4,7 +4,8 @@ each figure's source stated, then extras; every export also writes a Frictionles
 Exports stream: DuckDB sorts the selection (spilling to a temporary folder past MEMORY_LIMIT) and the file is
 written BATCH_ROWS at a time, so memory does not grow with the store. CSV lines are written by DuckDB itself, with
 the same neutralising and quoting as `spreadsheet.write_csv` (a test holds the two byte-identical); JSON and Parquet
-go through pandas a batch at a time; XLSX is built in memory (a sheet holds at most XLSX_MAX_ROWS rows)."""
+go through pandas a batch at a time, and so does XLSX (openpyxl's write-only workbook; a sheet holds at most
+XLSX_MAX_ROWS rows)."""
 from __future__ import annotations
 
 import atexit
@@ -41,7 +42,7 @@ EXPORT_COLUMNS = CONTRACT_COLUMNS + ["license"] + EXTRA_COLUMNS + ["harmonised"]
 PER_MILLION_COLUMNS = ["recipients", "value_per_million_recipients"]
 NUMBER_COLUMNS = {"value", *PER_MILLION_COLUMNS}
 XLSX_MAX_ROWS = 1_048_576  # a sheet's rows, the header included
-BATCH_ROWS = 50_000
+BATCH_ROWS = 10_000
 PARTITION_ROWS = 100_000  # figures sorted at a time
 MEMORY_LIMIT = "200MB"  # DuckDB's share while it sorts an export; past it, it spills to a temporary folder
 # A total order: the same store gives the same bytes.
@@ -206,8 +207,7 @@ def write(figures: Figures, out: Path | TextIO, fmt: str, sources: pd.DataFrame 
         if rows >= XLSX_MAX_ROWS:
             raise AtlasError(f"{rows} figures do not fit in one XLSX sheet ({XLSX_MAX_ROWS - 1} rows at most): "
                              "narrow the selection or use --format parquet or csv", file=out)
-        df = pd.concat(list(figures.frames()), ignore_index=True)
-        write_xlsx({DATA_SHEET: df, **({SOURCES_SHEET: sources} if sources is not None else {})}, out)
+        write_xlsx({DATA_SHEET: figures.frames(), **({SOURCES_SHEET: [sources]} if sources is not None else {})}, out)
     else:
         raise AtlasError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}", file=out)
     return out

@@ -7,6 +7,7 @@ every text exactly and stores it as a string cell, never as a formula."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
@@ -72,13 +73,27 @@ def csv_lines_sql(relation: str, columns: list[str], numbers: set[str], order: l
             + (" ORDER BY " + ", ".join(f"_key{n}" for n in range(len(order))) if order else ""))
 
 
-def write_xlsx(sheets: dict[str, pd.DataFrame], out: Path) -> None:
-    """One sheet per frame; every text cell a string cell, so nothing a publisher printed can run as a formula."""
-    with pd.ExcelWriter(out, engine="openpyxl") as writer:
-        for name, df in sheets.items():
-            df.to_excel(writer, index=False, sheet_name=name)
-        for sheet in writer.book.worksheets:
-            for row in sheet.iter_rows():
-                for cell in row:
-                    if cell.data_type == "f":  # openpyxl takes any text starting with '=' for a formula
-                        cell.data_type = "s"
+def write_xlsx(sheets: dict[str, Iterable[pd.DataFrame]], out: Path) -> None:
+    """One sheet per entry, its rows given as frames (written as they come: openpyxl's write-only workbook keeps
+    no sheet in memory); every text cell a string cell, so nothing a publisher printed can run as a formula."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    book = Workbook(write_only=True)
+    for name, frames in sheets.items():
+        sheet = book.create_sheet(name)
+        header = False
+        for df in frames:
+            if not header:
+                sheet.append(list(df.columns))
+                header = True
+            for row in df.astype(object).where(df.notna(), None).itertuples(index=False, name=None):
+                sheet.append([_text_cell(sheet, v, WriteOnlyCell) if isinstance(v, str) and v.startswith("=") else v
+                              for v in row])
+    book.save(out)
+
+
+def _text_cell(sheet, value: str, cell_type):
+    cell = cell_type(sheet, value=value)
+    cell.data_type = "s"  # openpyxl takes any text starting with '=' for a formula
+    return cell
