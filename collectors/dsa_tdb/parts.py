@@ -330,6 +330,13 @@ def count_inner(dump: Dump, inner: Inner) -> Iterator[tuple[str, pa.Table, int]]
             yield f"{inner.name}/{info.filename}", groups, rows
 
 
+def resident_peak() -> int:
+    """This process's peak resident memory in bytes: VmHWM, not ru_maxrss (a started process's ru_maxrss counts
+    the pages of the process that started it, as they were when it did)."""
+    with open("/proc/self/status") as status:
+        return next((int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM:")), 0)
+
+
 def warm_up(_: int) -> None:
     """In a worker process, before its first part: import what counting needs (pyarrow imports pandas the first time
     it makes an array from a NumPy one), while the dump is being checked."""
@@ -342,9 +349,7 @@ def count_at(where: tuple[str, int, int], info: zipfile.ZipInfo, inner_name: str
     whole)."""
     import os
 
-    def peak() -> int:  # VmHWM, not ru_maxrss: a started process's ru_maxrss counts its parent's pages at the start
-        with open("/proc/self/status") as status:
-            return next((int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM:")), 0)
+    peak = resident_peak
 
     try:
         with Window(*where) as archive:  # its own handle on the file
