@@ -278,8 +278,15 @@ def test_files_no_collector_reads_are_listed_with_the_reason_and_links_are_never
     secret.write_text("app,policy_area,metric,period,value\n")
     (root / "meta-cser").mkdir()
     (root / "meta-cser" / "linked.csv").symlink_to(secret)
-    summary = build(root, tmp_path / "atlas.duckdb", {cid: real[cid] for cid in ("x", "meta-cser")})
+    (root / "dsa-sor").mkdir()
+    (root / "dsa-sor" / "sor-global-2025-07-01-full-00000-00000.csv").write_text("uuid,platform_name\n")
+    (root / "elsewhere").mkdir()
+    (root / "elsewhere" / "notes.csv").write_text("a,b\n")
+    summary = build(root, tmp_path / "atlas.duckdb", {cid: real[cid] for cid in ("x", "meta-cser", "dsa-tdb")})
     assert sorted(summary.unclaimed) == [
+        "dsa-sor/sor-global-2025-07-01-full-00000-00000.csv (dsa-tdb: statements of reasons from the daily dumps, "
+        "read by `tatlas sor ingest`, not by the build)",
+        "elsewhere/notes.csv (no collector recognises it)",
         "meta-cser/linked.csv (a symbolic link: not followed)",
         "x/x-2025-h1.csv (in x's folder, but not a file it reads (*.pdf))"]
     assert summary.parsed == [] and summary.ok

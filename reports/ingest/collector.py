@@ -56,6 +56,9 @@ class Collector:
     # Folder names (anywhere in a path under the sources dir) whose files belong to this collector;
     # empty means just the id.
     folders: tuple[str, ...] = ()
+    # Folders holding this source's files that another command reads, not the build: folder name -> what to run
+    # (listed as not read, with that reason, instead of "no collector recognises it").
+    read_elsewhere: dict[str, str] = {}
 
     @property
     def folder_names(self) -> tuple[str, ...]:
