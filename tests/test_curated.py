@@ -110,10 +110,11 @@ def test_an_unmapped_policy_label_is_flagged_and_a_repeated_figure_fails(tmp_pat
         parse(curated_file(tmp_path, GOOD, GOOD, folder="b"))
 
 
-def test_words_transcribed_for_a_figure_are_kept_as_text(tmp_path):
-    result = parse(curated_file(tmp_path, GOOD.replace("\"1,523\"", "\"Not reported, see the PDF\"")))
+@pytest.mark.parametrize("printed", ["Not reported, see the PDF", "N/A", "-"])
+def test_words_transcribed_for_a_figure_are_kept_as_text(tmp_path, printed):
+    result = parse(curated_file(tmp_path, GOOD.replace("\"1,523\"", f"\"{printed}\"")))
     row = one(result.observations, period="2024-H1")
-    assert (row["qualifier"], row["value_text"], row["unit"]) == ("text", "Not reported, see the PDF", "count")
+    assert (row["qualifier"], row["value_text"], row["unit"]) == ("text", printed, "count")
     assert row["value"] != row["value"]
 
 
@@ -181,3 +182,14 @@ def test_a_new_heading_is_kept_verbatim_and_flagged_and_a_missing_column_named(t
     path.write_text(path.read_text(encoding="utf-8").replace("source_url,", "url,", 1), encoding="utf-8")
     with pytest.raises(ParseError, match=r"twitch-figures\.csv: line 1: missing column\(s\) source_url"):
         REGISTRY["curated-twitch"].parse([register(path, REGISTRY["curated-twitch"].card)])
+
+
+def test_the_transcription_read_whatever_case_its_headers_are_printed_in(tmp_path, twitch):
+    text = shared("twitch", "twitch-figures.csv").read_text(encoding="utf-8")
+    header, _, rest = text.partition("\n")
+    path = tmp_path / "twitch-figures.csv"
+    path.write_text(", ".join(h.upper() for h in header.split(",")) + "\n" + rest, encoding="utf-8")
+    result = REGISTRY["curated-twitch"].read([register(path, REGISTRY["curated-twitch"].card)])
+    columns = ["period", "metric", "policy_label", "policy_area", "value", "source_url"]
+    assert result.observations[columns].equals(twitch[columns]) and result.unmapped == []
+    assert result.observations.locator[0].startswith("PERIOD '2020-H1', METRIC 'Enforcement actions on reported")

@@ -19,7 +19,7 @@ from reports.ingest.collector import Collector, ParseResult, edition_meta
 from reports.ingest.textio import csv_records, decode_text
 from reports.model.documents import Document
 from reports.model.errors import ParseError
-from reports.model.numbers import TEXT, parse_figure
+from reports.model.numbers import TEXT, Figure, parse_figure
 from reports.model.periods import parse_period
 from reports.model.schema import CURATED_FIELDS, frame, observation
 from reports.model.vocab import Mapping, platforms
@@ -90,7 +90,9 @@ class Curated(Collector):
         not a curated file; None for a curated file."""
         if not self.transcription or all(c in (header or []) for c in COLUMNS):
             return None
-        return {ours: theirs for ours, theirs in self.transcription["columns"].items() if theirs in (header or [])}
+        printed = {h.strip().casefold(): h for h in header or []}  # 'Source_URL ' is the column source_url
+        return {ours: printed[theirs.casefold()] for ours, theirs in self.transcription["columns"].items()
+                if theirs.casefold() in printed}
 
     def check_transcribed_header(self, present: dict[str, str], doc: Document) -> None:
         required = {f.name for f in CURATED_FIELDS if f.required}
@@ -108,7 +110,7 @@ class Curated(Collector):
         metric = self.mapping("metrics").lookup(record.get("metric_label", ""), file=doc.path,
                                                 place=f"line {line}, column {columns.get('metric_label')}")
         record["metric"], record["unit"] = metric["metric"], metric["unit"] or "count"
-        printed = ", ".join(f"{theirs} {cells[theirs]!r}" for ours, theirs in columns.items()
+        printed = ", ".join(f"{theirs.strip()} {cells[theirs]!r}" for ours, theirs in columns.items()
                             if ours in ("period", "metric_label", "policy_label") and cells.get(theirs))
         record["locator"] = printed
         return record
@@ -140,6 +142,8 @@ def curated_row(areas: Mapping, rec: dict[str, str], extra: list | None, doc: Do
     period = parse_period(rec["period"], file=str(doc.path), place=place + "period")
     # words transcribed where the page printed no number are kept as text (qualifier text, no value)
     figures = parse_figure(rec["value"], file=str(doc.path), place=place + "value", lenient=True)
+    if not figures:  # 'N/A', '-': the page printed that it gives no figure; kept as printed, no value
+        figures = [Figure(None, "count", TEXT)]
     if len(figures) != 1 or (figures[0].value is None and figures[0].qualifier != TEXT):
         fail("value", f"value {rec['value']!r} is not one published figure")
     (figure,) = figures
