@@ -253,8 +253,9 @@ LEGAL_WORDS = {"inc", "llc", "ltd", "limited", "corp", "corporation", "co", "gmb
 def test_no_provider_is_split_by_a_legal_form_or_punctuation_in_its_name(real_atlas):
     """Every NCMEC name in the atlas: two platforms whose names differ only in legal-form words, case or punctuation
     are one provider that NCMEC spelled two ways; list the spellings in reports/model/vocabularies/platform_names.csv."""
-    rows = real_atlas.query(r"""SELECT DISTINCT platform, regexp_extract(locator, '^page \d+, row \d+: (.*) [\d,]+(; footnote: .*)?$', 1)
-                                AS name FROM latest WHERE source = 'ncmec-esp' AND platform <> 'all-esps'
+    rows = real_atlas.query(r"""SELECT DISTINCT platform,
+                                regexp_extract(locator, '^page \d+, row \d+: (.*) [\d,]+(; footnote: .*)?$', 1) AS name
+                                FROM latest WHERE source = 'ncmec-esp' AND platform <> 'all-esps'
                                 AND qualifier <> 'combined'""")
     rows["key"] = rows["name"].map(_legal_form_free)
     split = rows.groupby("key")["platform"].nunique()

@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from reports.model.errors import AtlasError
+from reports.model.schema import COMBINED, DERIVED
 from reports.model.selection import Selection
 from reports.publish import plotstyle
 from reports.query import events, naming, origin, timeseries
@@ -22,6 +23,8 @@ MAX_SERIES = 15
 # Above this many distinct periods the axis shows dates; below it, every tick is the period's own label.
 MAX_LABELLED_PERIODS = 40
 LINE_CHARS = 170
+# At most this many lines name combined or derived values under a chart.
+MAX_QUALIFIED_LINES = 4
 
 
 @dataclass
@@ -116,9 +119,26 @@ def x_axis(rows: pd.DataFrame) -> dict:
     return axis
 
 
+def qualified_values(rows: pd.DataFrame) -> list[str]:
+    """A line for each value that is not a plain published figure of its own: one printed for several platforms
+    together (combined), or computed by the atlas (derived)."""
+    lines = []
+    for r in rows[rows["qualifier"].isin([COMBINED, DERIVED])].itertuples():
+        where = getattr(r, "locator", "") or r.period
+        what = ("one figure printed for several platforms together, shown for each and never added twice"
+                if r.qualifier == COMBINED else "derived by the atlas from published figures")
+        lines.append(f"{naming.platform_name(r.platform)} {r.period} ({r.source}): {what} ({where})")
+    if len(lines) > MAX_QUALIFIED_LINES:
+        lines = lines[:MAX_QUALIFIED_LINES - 1] + [f"... and {len(lines) - MAX_QUALIFIED_LINES + 1} more such values "
+                                                   "(the export's qualifier column names each)"]
+    return lines
+
+
 def footer_lines(store: Store, rows: pd.DataFrame, notes: list[dict]) -> list[str]:
-    """The source line, then each annotation's text and citation, wrapped."""
+    """The source line, then each combined or derived value, then each annotation's text and citation, wrapped."""
     lines = plotstyle.wrap(origin.source_line(store, rows["document_sha256"]), LINE_CHARS)
+    for line in qualified_values(rows):
+        lines += plotstyle.wrap(line, LINE_CHARS)
     for n, note in enumerate(notes, start=1):
         lines += plotstyle.wrap(f"[{n}] {note['start']}: {note['text']}" + (f" ({note['citation']})" if note["citation"]
                                                                             else ""), LINE_CHARS)

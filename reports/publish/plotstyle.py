@@ -59,6 +59,10 @@ def _name_parts(df: pd.DataFrame) -> dict[str, list[str]]:
     for column in NAME_PARTS:
         word = words.get(column, str)
         parts[column] = ["" if pd.isna(v) else word(v) for v in first[column].tolist()]
+    # A heading the publisher reworded within one series is named with each of its wordings, in order of use.
+    if df["metric_label"].nunique() > 1:
+        wordings = df.groupby("series", sort=False)["metric_label"].agg(lambda v: " / ".join(dict.fromkeys(v)))
+        parts["metric_label"] = [wordings[key] for key in parts["series"]]
     return parts
 
 

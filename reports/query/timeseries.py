@@ -68,8 +68,9 @@ def series(store: Store, selection: Selection, *, full: bool = False) -> pd.Data
 
     Without `breakdowns` in the selection: totals, plus NCMEC's per-provider counts (each its own line). Adds
     `granularity` (day/week/month/quarter/half/year/span) and `series`, a key naming one line: platform, source,
-    region, the platform's own policy label, the metric label and the granularity. Lines never mix period lengths
-    or labels, so nothing of different lengths is ever joined or summed. `full=True` adds the provenance columns
+    region, the platform's own policy label, our metric and the granularity (a publisher's reworded heading is the
+    same line; each row keeps its own `metric_label`). Lines never mix period lengths or policies, so nothing of
+    different lengths is ever joined or summed. `full=True` adds the provenance columns
     (source_url, locator) for downloads."""
     where, params = selection.where()
     clauses = [where] if where else []
@@ -80,7 +81,7 @@ def series(store: Store, selection: Selection, *, full: bool = False) -> pd.Data
     columns = SERIES_COLUMNS if full else PLOT_COLUMNS
     df = run(store, f"""SELECT {', '.join(columns)}, {GRANULARITY_SQL} AS granularity
                        FROM latest WHERE {' AND '.join(clauses)}
-                       ORDER BY platform, source, region, policy_label, metric_label, granularity, period_start,
+                       ORDER BY platform, source, region, policy_label, metric, granularity, period_start,
                                 period_end, policy_area""", params)
     return _with_series_keys(df)
 
@@ -107,8 +108,14 @@ def _with_series_keys(df: pd.DataFrame) -> pd.DataFrame:
     label = df["policy_label"].where(df["policy_label"] != "", df["policy_area"].map(lambda a: areas.get(a, a)))
     # Publishers recapitalise labels between editions ('Violence And Incitement'); one line per label, whatever its case.
     label = label.str.lower().map(dict(zip(label.str.lower(), label, strict=True)))
+    # One line per figure identity (schema.FIGURE_KEY: our metric, not the publisher's heading), so a renamed
+    # heading (NCMEC's 'Number of Reports', then 'Reports') stays one line; the line is named with the heading of
+    # its first period (each row keeps its own metric_label); an unmapped measure is told apart by its words.
+    measure = df["metric"].where(df["metric"] != vocab.UNMAPPED_METRIC, vocab.UNMAPPED_METRIC + ":" + df["metric_label"])
+    identity = [df["platform"], df["source"], df["region"], label, measure, df["granularity"], df["breakdown"]]
+    first = df["metric_label"].groupby(identity, sort=False).transform("first") if len(df) else df["metric_label"]
     df["series"] = (df["platform"].map(lambda p: names.get(p, p)) + " · " + df["source"] + " · " + df["region"]
-                    + " · " + label + " · " + df["metric_label"] + " · " + df["granularity"]
+                    + " · " + label + " · " + first + " · " + df["granularity"]
                     + df["breakdown"].where(df["breakdown"] == "", " · " + df["breakdown"]))
     df["derived"] = ""
     return df.reset_index(drop=True)
