@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from reports.model import overlaps
 from reports.model.selection import Selection
 from reports.publish import brief, charts
+from reports.publish.export import export_frame
 from reports.query import crosschecks
 
 TWITCH_NCMEC = Selection(platforms=["twitch"], metrics=["ncmec_reports"])
@@ -49,3 +51,60 @@ def test_the_twitch_brief_never_claims_ncmec_lists_no_count_for_2020(real_atlas)
     assert "NCMEC lists no count for Twitch in 2024" not in html
     assert "together with Amazon (one printed row: Amazon / Twitch 2,235)" in html
     assert "the atlas holds no NCMEC edition for 2024" in html
+
+
+def test_no_sum_counts_xs_combined_category_twice(real_atlas):
+    """X prints 'Abuse, Harassment & Hateful Conduct' (1,105,139 suspensions, page 7) beside 'Abuse & Harassment'
+    (1,102,778) and 'Hateful Conduct' (2,361) and a total of its policies without spam (5,296,870): whatever subset a
+    sum is asked for, it adds each suspension once."""
+    x = real_atlas.query("SELECT * FROM latest WHERE source = 'x' AND metric = 'accounts_actioned' AND breakdown = '' "
+                         "AND policy_label <> 'Platform Manipulation & Spam'")
+    assert only_value(x, "Abuse, Harassment & Hateful Conduct") == 1_105_139
+    assert x["value"].sum() == 5_296_870 * 2 + 1_105_139  # what a naive sum would say
+    for left_out in ([], ["Hateful Conduct"], ["All policy areas excluding Platform Manipulation & Spam"],
+                     ["Abuse, Harassment & Hateful Conduct"], ["Abuse & Harassment", "Hateful Conduct"]):
+        kept, notes = overlaps.countable(x[~x.policy_label.isin(left_out)])
+        assert kept["value"].sum() == 5_296_870, left_out
+        assert notes
+    both = x[x.policy_label.isin(["Abuse, Harassment & Hateful Conduct", "Abuse & Harassment", "Hateful Conduct"])]
+    assert overlaps.countable(both)[0]["value"].sum() == 1_105_139
+
+
+def only_value(df, label):
+    (value,) = df.loc[df.policy_label == label, "value"]
+    return value
+
+
+def test_exports_name_what_else_counts_a_figure_and_totals_keep_parts_without_a_total(real_atlas):
+    df = export_frame(real_atlas, Selection(platforms=["x"], totals_only=True))
+    x = df[(df.source == "x") & (df.metric == "accounts_actioned")].set_index("policy_label")
+    assert "contained in 'Abuse, Harassment & Hateful Conduct'" in x.loc["Hateful Conduct", "counted_in"]
+    assert x.loc["Abuse, Harassment & Hateful Conduct", "counted_in"].startswith("contains other figures")
+    assert x.loc["Platform Manipulation & Spam", "counted_in"] == ""
+    # NCMEC prints no total for X in 2023, only its two providers: --totals keeps both, each named.
+    ncmec = df[(df.source == "ncmec-esp") & (df.period == "2023")]
+    assert sorted(zip(ncmec.breakdown, ncmec.value, strict=True)) == [("esp=Twitter, Inc. / Vine.co", 597_087),
+                                                         ("esp=X Corp", 273_416)]
+    twitch = export_frame(real_atlas, Selection(platforms=["twitch"], sources=["ncmec-esp"], totals_only=True))
+    row = twitch[twitch.period == "2020"].iloc[0]
+    assert row.qualifier == "combined" and "count it once" in row.counted_in
+    assert "contained in 'all-esps'" in row.counted_in
+
+
+def test_tiktok_under_13_removals_continue_to_2024_q2_as_totals(real_atlas):
+    """TikTok printed 'Ban reason' to 2023-Q1 and 'Ban reason - safety' from 2023-Q2 (policy_types.csv gives both one
+    canonical label): the series goes on as totals, in charts and in --totals exports."""
+    selection = Selection(platforms=["tiktok"], sources=["tiktok-cger"], metrics=["accounts_actioned"],
+                          regions=["GLOBAL"], totals_only=True, since="2023-Q1")
+    df = export_frame(real_atlas, selection)
+    under13 = df[df.policy_label == "Accounts suspected to be under the age of 13 removed"].sort_values("period_start")
+    assert list(zip(under13.period, under13.value, strict=True)) == [
+        ("2023-Q1", 16_947_484), ("2023-Q2", 18_823_040), ("2023-Q3", 20_864_857), ("2023-Q4", 19_848_855),
+        ("2024-Q1", 21_639_414), ("2024-Q2", 20_216_580)]
+    assert set(under13.breakdown) == {""}
+    rows = charts.chart_rows(real_atlas, Selection(platforms=["tiktok"], sources=["tiktok-cger"], regions=["GLOBAL"],
+                                                   metrics=["accounts_actioned"],
+                                                   policy_areas=["STATEMENT_CATEGORY_PROTECTION_OF_MINORS"]))
+    line = rows[rows.policy_label == "Accounts suspected to be under the age of 13 removed"]
+    assert line["series"].nunique() == 1 and line["period"].iloc[-1] == "2024-Q2" and len(line) == 16
+    assert "ban reason - safety" in line["locator"].iloc[-1].lower()

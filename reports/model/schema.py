@@ -119,6 +119,10 @@ EXPORT_FIELDS: tuple[Field, ...] = (
     Field("harmonised", "string", "yes, or 'not yet' where the figure's policy or measure is the publisher's own label "
           "that no mapping covers yet (policy_area UNMAPPED or metric unmapped): comparable only with itself, never "
           "summed or charted with harmonised figures.", enum=lambda: ("yes", "not yet")),
+    Field("counted_in", "string", "What else counts this figure (reports/model/vocabularies/overlaps.csv): the figure "
+          "that contains it (X's 'Abuse, Harassment & Hateful Conduct' contains 'Hateful Conduct'; NCMEC's total contains "
+          "every provider), the other way a publisher counts the same things, or the other platforms of a combined "
+          "figure; empty for none. Never add a figure to what counts it.", required=False),
     Field("recipients", "number", "Derived: average monthly active recipients the platform reported under the DSA for "
           "the figure's region (EU or a member state) and period (computed at export time, not published with the "
           "figure).", required=False),

@@ -10,6 +10,7 @@ import pandas as pd
 
 from reports.model.errors import AtlasError
 from reports.model.licences import licence_statement
+from reports.model.overlaps import counted_in
 from reports.model.schema import CONTRACT_COLUMNS, EXTRA_COLUMNS, NO_LICENCE, UNMAPPED_AREA, UNMAPPED_METRIC
 from reports.model.selection import Selection
 from reports.publish.package import check_output, package_path, write_package
@@ -21,8 +22,8 @@ from reports.store.database import Store
 FORMATS = ("csv", "parquet", "xlsx", "json")
 TEXT_FORMATS = ("csv", "json")  # those that can go to standard output
 # The licence travels with each figure, right after the contract columns; `harmonised` says which figures are the
-# publisher's own labels that no mapping covers yet.
-EXPORT_COLUMNS = CONTRACT_COLUMNS + ["license"] + EXTRA_COLUMNS + ["harmonised"]
+# publisher's own labels that no mapping covers yet; `counted_in` what else counts a figure (never add the two).
+EXPORT_COLUMNS = CONTRACT_COLUMNS + ["license"] + EXTRA_COLUMNS + ["harmonised", "counted_in"]
 XLSX_MAX_ROWS = 1_048_576  # a sheet's rows, the header included
 
 
@@ -34,6 +35,7 @@ def export_frame(store: Store, selection: Selection | None = None, *, per_millio
     by_document = {sha: licence_statement(text) for sha, text in zip(licences.sha256, licences.license, strict=True)}
     df.insert(len(CONTRACT_COLUMNS), "license", df["document_sha256"].map(by_document).fillna(NO_LICENCE))
     df["harmonised"] = harmonised(df)
+    df["counted_in"] = counted_in(df)  # overlaps declared as data: what else counts each figure
     if per_million:
         df = add_per_million(store, df)
     return df.reset_index(drop=True)

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from reports.model.overlaps import countable, totals_sql
 from reports.model.schema import COMBINED
 from reports.query.common import add_in, run
 from reports.query.naming import platform_name
-from reports.query.timeseries import NCMEC_ENTITY_BREAKDOWN, NCMEC_SOURCE, granularity
+from reports.query.timeseries import NCMEC_SOURCE, granularity
 from reports.store.database import Store
 
 NCMEC_METRIC = "ncmec_reports"
@@ -83,7 +84,7 @@ def _ncmec_years(part: pd.DataFrame, partners: dict[tuple[str, str], list[str]])
     platforms together is marked combined, naming the others (`partners`: (sha256, locator) -> platforms)."""
     out = []
     for year, rows in part.groupby(part["period_start"].dt.year):
-        rows = rows.dropna(subset=["value"]).drop_duplicates(["document_sha256", "locator"])
+        rows, _notes = countable(rows.dropna(subset=["value"]))  # a combined row once, nothing added twice
         if rows.empty:
             continue
         entries = [b.removeprefix("esp=") or str(year) for b in rows["breakdown"]]
@@ -125,8 +126,7 @@ NCMEC_COLUMNS = ["platform", "year", "platform_source", "platform_value", "platf
 
 
 def _ncmec_rows(store: Store, platforms: list[str] | None) -> pd.DataFrame:
-    entity = f"regexp_full_match(breakdown, '{NCMEC_ENTITY_BREAKDOWN}')"
-    clauses, params = ["metric = ?", f"(breakdown = '' OR (source = ? AND {entity}))"], [NCMEC_METRIC, NCMEC_SOURCE]
+    clauses, params = ["metric = ?", totals_sql()], [NCMEC_METRIC]
     add_in("platform", platforms, clauses, params)
     rows = run(store, f"""SELECT platform, source, period_start, period_end, period, value, qualifier, source_url,
                                 document_sha256, locator, region, policy_area, breakdown

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pandas as pd
 
 from reports.model import vocab
+from reports.model.overlaps import totals_sql
 from reports.model.selection import Selection
 from reports.query.common import on_own_cursor, run
 from reports.query.naming import labels
@@ -14,11 +15,6 @@ from reports.query.normalise import add_per_million
 from reports.store.database import Store
 
 NCMEC_SOURCE = "ncmec-esp"
-
-
-# NCMEC lists counts per electronic service provider; a provider's row is its platform's total (empty breakdown),
-# except where several providers map to one platform in a year: those rows name the provider (`esp=...`).
-NCMEC_ENTITY_BREAKDOWN = r"esp=[^;]*"
 
 
 SERIES_COLUMNS = ["platform", "source", "region", "policy_area", "policy_label", "metric", "metric_label", "unit",
@@ -66,7 +62,8 @@ PLOT_COLUMNS = ["platform", "source", "region", "policy_area", "policy_label", "
 def series(store: Store, selection: Selection, *, full: bool = False) -> pd.DataFrame:
     """The latest figures of a selection, one row per published value, each spanning its real period.
 
-    Without `breakdowns` in the selection: totals, plus NCMEC's per-provider counts (each its own line). Adds
+    Without `breakdowns` in the selection: totals, plus parts that stand without a total (overlaps.csv: NCMEC's
+    per-provider counts of one platform, each its own line). Adds
     `granularity` (day/week/month/quarter/half/year/span) and `series`, a key naming one line: platform, source,
     region, the platform's own policy label, our metric and the granularity (a publisher's reworded heading is the
     same line; each row keeps its own `metric_label`). Lines never mix period lengths or policies, so nothing of
@@ -76,8 +73,7 @@ def series(store: Store, selection: Selection, *, full: bool = False) -> pd.Data
     clauses = [where] if where else []
     clauses += harmonised_only(selection)
     if not selection.breakdowns:
-        clauses.append(f"(breakdown = '' OR (source = ? AND regexp_full_match(breakdown, '{NCMEC_ENTITY_BREAKDOWN}')))")
-        params.append(NCMEC_SOURCE)
+        clauses.append(totals_sql())
     columns = SERIES_COLUMNS if full else PLOT_COLUMNS
     df = run(store, f"""SELECT {', '.join(columns)}, {GRANULARITY_SQL} AS granularity
                        FROM latest WHERE {' AND '.join(clauses)}
