@@ -12,12 +12,14 @@ from dashboard.state import ViewState
 from reports.model.errors import AtlasError
 from reports.model.selection import Selection
 from reports.model.vocab import UNMAPPED_AREA, UNMAPPED_METRIC
-from reports.query import crosschecks, holdings, naming, origin, platform_profile, timeseries
+from reports.query import checks, crosschecks, holdings, naming, origin, platform_profile, reconcile, timeseries
 from reports.store.database import Store
 
 DEFAULT_METRIC = "content_actioned"
 DEFAULT_POLICY_AREA = "STATEMENT_CATEGORY_PROTECTION_OF_MINORS"
 MAX_DEFAULT_PLATFORMS = 5
+# The cross-check's choice of every service at once (the DSA reconciliation's ranking); no platform has this slug.
+EVERY_SERVICE = "every-service"
 CHANGES_COLUMNS = ["platform", "source", "period", "metric_label", "policy_label", "region", "breakdown",
                    "old_value_text", "new_value_text", "change", "old_edition", "new_edition", "old_document_name",
                    "new_document_name", "old_document_sha256", "new_document_sha256", "old_locator", "new_locator",
@@ -35,6 +37,11 @@ class Atlas:
         if key not in self._cache:
             self._cache[key] = compute()
         return self._cache[key]
+
+    def known(self, key: str) -> list[str]:
+        """The values a link's key (a ViewState field) may name: what the store holds, and our vocabularies."""
+        name = {"metric": "metrics", "policy_area": "policy_areas", "region": "regions"}.get(key, key)
+        return self._cached(("known", name), lambda: checks.known_values(self.store, name))
 
     def metrics(self) -> pd.DataFrame:
         return self._cached(("metrics",), lambda: holdings.available_metrics(self.store))
@@ -80,13 +87,15 @@ class Atlas:
         return sorted({s for group in df["sources"] for s in group.split(",") if s})
 
     def check_rows(self, kind: str) -> pd.DataFrame:
-        """A cross-check's rows: a platform's own count of reports to NCMEC vs NCMEC's ("ncmec"), or a DSA report
-        vs the Transparency Database ("dsa")."""
-        compute = crosschecks.dsa_tdb_crosscheck if kind == "dsa" else crosschecks.ncmec_crosscheck
+        """A cross-check's rows: a platform's own count of reports to NCMEC vs NCMEC's ("ncmec"), or every DSA
+        report vs the Transparency Database, ranked ("dsa")."""
+        compute = reconcile.reconcile if kind == "dsa" else crosschecks.ncmec_crosscheck
         return self._cached(("check", kind), lambda: compute(self.store))
 
     def check_platforms(self, kind: str) -> list[str]:
-        return sorted(self.check_rows(kind)["platform"].unique())
+        """The platforms a cross-check can show; the DSA reconciliation also every service at once (first)."""
+        platforms = sorted(self.check_rows(kind)["platform"].unique())
+        return [EVERY_SERVICE, *platforms] if kind == "dsa" and platforms else platforms
 
     def changes(self, platform: str) -> pd.DataFrame:
         """Figures of a platform revised between editions, as text for the table and the download."""
@@ -118,6 +127,9 @@ def resolve(atlas: Atlas, state: ViewState, given: set[str]) -> ViewState:
         state.platforms = atlas.default_platforms(state.metric, state.policy_area)
     if "sources" not in given:
         state.sources = atlas.sources(state.metric, state.policy_area)
+    # A link's platform or source the atlas does not know is dropped (and the page says so), never queried.
+    state.platforms = [p for p in state.platforms if p in atlas.known("platforms")]
+    state.sources = [s for s in state.sources if s in atlas.known("sources")]
     return state
 
 

@@ -13,6 +13,7 @@ from reports.publish import plotstyle
 from reports.publish.plotstyle import PALETTE
 from reports.query import naming
 from reports.query.crosschecks import NCMEC_COMBINED, NCMEC_NO_EDITION, NCMEC_NOT_LISTED, NCMEC_PRINTED
+from reports.query.reconcile import value_text
 
 _text = plotstyle.text
 
@@ -169,24 +170,74 @@ NCMEC_WORDS = {NCMEC_COMBINED: "NCMEC: counted with another platform", NCMEC_NOT
                NCMEC_NO_EDITION: "no NCMEC edition in the atlas"}
 
 
-def tdb_figure(df: pd.DataFrame, platform: str, source_line: str = "") -> dict:
-    """Horizontal bars per period and policy area: the DSA report's own-initiative + notices vs statements of
-    reasons in the Transparency Database (labels stay readable however long the category names are)."""
-    rows = df[df.platform == platform]
-    if rows.empty:
-        return empty_figure("No cross-check for this platform.")
-    labels = [_text(f"{naming.policy_area_name(a)} ({p})") for p, a in zip(rows.period, rows.policy_area, strict=True)]
-    data = [
-        {"type": "bar", "orientation": "h", "y": labels, "x": _numbers(rows["report_value"]),
-         "name": "DSA report: own-initiative measures + actions on notices (derived sum)",
-         "marker": {"color": PALETTE[0], "pattern": {"shape": "/"}}},
-        {"type": "bar", "orientation": "h", "y": labels, "x": _numbers(rows["sor_count"]),
-         "name": "Statements of reasons in the DSA Transparency Database", "marker": {"color": PALETTE[1]}},
-    ]
-    fig = base_layout(data, title=f"{naming.platform_name(platform)}: DSA report vs Transparency Database",
-                      source_line=source_line, height=200 + 34 * len(rows), barmode="group",
-                      xaxis={"title": {"text": "count"}, "separatethousands": True},
-                      yaxis={"autorange": "reversed", "type": "category", "automargin": True})
+# How each reconciliation row is drawn: one side zero (no ratio: at the edge of the axis), compared and differing,
+# compared and within the threshold, not compared (the database covers too little of the period).
+RECONCILE_KINDS = (("zero", "one side is zero: no ratio (▶ the database holds none, ◀ the report gives zero)",
+                    PALETTE[3], "triangle-right"),
+                   ("differ", "report and database differ by more than 10%", PALETTE[3], "circle"),
+                   ("agree", "within 10%", PALETTE[2], "circle"),
+                   ("thin", "not compared: the database covers under half of the period", "#888888", "circle-open"))
+
+
+def _reconcile_kind(r) -> str:
+    if r.flag is None or pd.isna(r.flag):
+        return "thin"
+    if (r.report_value == 0) != (r.database_value == 0):
+        return "zero"
+    return "differ" if r.flag else "agree"
+
+
+def _reconcile_label(r) -> str:
+    area = "" if r.policy_area == "ALL" else f" · {naming.policy_area_name(r.policy_area)}"
+    return _text(f"{r.rank}. {naming.platform_name(r.platform)} {r.period} · {r.measure}{area}")
+
+
+def _reconcile_hover(r) -> str:
+    days = f"database covers {r.database_days} of {r.period_days} days"
+    return "<br>".join(_text(t) for t in (
+        f"{naming.platform_name(r.platform)} {r.period}, {r.measure} ({r.policy_area})",
+        f"report: {value_text(r.report_value, r.unit)}; database: {value_text(r.database_value, r.unit)}",
+        f"ratio report / database: {'' if pd.isna(r.ratio) else f'{r.ratio:,.3f}'}; {days}",
+        (r.note[:300] + "…") if len(r.note) > 300 else r.note) if t)
+
+
+def _reconcile_x(r, low: float, high: float) -> float:
+    """Where a row sits: its ratio, or an edge of the axis where one side is zero (1 where both are)."""
+    if r.report_value == 0 and r.database_value == 0:
+        return 1.0
+    return high if r.database_value == 0 else low if r.report_value == 0 else r.ratio
+
+
+def reconcile_figure(rows: pd.DataFrame, title: str, source_line: str = "") -> dict:
+    """One dot per reconciliation row at its ratio report / database (log axis; 1 = they agree), in rank order
+    from the top. A row where one side is zero has no ratio: it sits at the edge of the axis, marked as such."""
+    both = rows.dropna(subset=["report_value", "database_value"])
+    if both.empty:
+        return empty_figure("No row has both a report value and a database value to compare.")
+    finite = both["ratio"][both["ratio"] > 0].dropna()
+    low, high = (finite.min() / 4, finite.max() * 4) if not finite.empty else (0.1, 10.0)
+    both = both.assign(x=[_reconcile_x(r, low, high) for r in both.itertuples()],
+                       kind=[_reconcile_kind(r) for r in both.itertuples()])
+    data = []
+    for kind, name, color, symbol in RECONCILE_KINDS:
+        part = both[both.kind == kind]
+        if part.empty:
+            continue
+        data.append({"type": "scatter", "mode": "markers", "x": part["x"].tolist(),
+                     "y": [_reconcile_label(r) for r in part.itertuples()], "name": name,
+                     "marker": {"color": color, "size": 11, "symbol": [
+                         "triangle-left" if kind == "zero" and r.report_value == 0 else symbol for r in part.itertuples()]},
+                     "hoverinfo": "text", "hovertext": [_reconcile_hover(r) for r in part.itertuples()]})
+    order = [_reconcile_label(r) for r in both.sort_values("rank").itertuples()]
+    left_out = len(rows) - len(both)
+    subtitle = ("In rank order from the top; a dot left of 1: the report gives less than the database."
+                + (f" {left_out} row(s) without both values are in the table only." if left_out else ""))
+    fig = base_layout(data, title=title, subtitle=subtitle, source_line=source_line, height=220 + 24 * len(both),
+                      xaxis={"type": "log", "title": {"text": "report / database (log scale; 1 = the same)"}},
+                      yaxis={"type": "category", "categoryorder": "array", "categoryarray": order,
+                             "autorange": "reversed", "automargin": True})
+    fig["layout"]["shapes"].append({"type": "line", "xref": "x", "yref": "paper", "x0": 1, "x1": 1, "y0": 0, "y1": 1,
+                                    "line": {"color": "#555", "width": 1, "dash": "dot"}})
     fig["layout"]["margin"]["l"] = 20
     return fig
 

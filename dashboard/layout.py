@@ -30,6 +30,7 @@ def page(atlas: Atlas, label: str):
                    className="tagline"),
         ]),
         navigation(),
+        html.P(id="link-notice", className="status notice", role="status", **{"aria-live": "polite"}),
         html.Main([
             trends_section(atlas, initial),
             profile_section(platform_options),
@@ -138,7 +139,7 @@ def crosscheck_section():
         html.Div(className="controls", children=[
             html.Fieldset([html.Legend("Compare"), dcc.RadioItems(id="check", options=[
                 {"label": "A platform's own count of reports to NCMEC vs NCMEC's count", "value": "ncmec"},
-                {"label": "A DSA report vs statements of reasons in the Transparency Database", "value": "dsa"},
+                {"label": "DSA reports vs statements of reasons in the Transparency Database", "value": "dsa"},
             ], value="ncmec")]),
             labelled("Platform", dcc.Dropdown(id="check-platform", clearable=False, placeholder="No platform to compare"),
                      "check-platform"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -46,6 +47,27 @@ def selection_from(kwargs):
                      policy_areas=list(kwargs.pop("policy_area", ())), metrics=list(kwargs.pop("metric", ())),
                      regions=list(kwargs.pop("region", ())), since=kwargs.pop("since", None),
                      until=kwargs.pop("until", None), totals_only=kwargs.pop("totals_only", False))
+
+
+@contextmanager
+def selected(db, filters: dict):
+    """The store and the selection its filters make, every value checked against what the atlas knows (a typo is
+    an error naming the closest values, never an empty answer)."""
+    from reports.query.checks import check_selection
+    from reports.store.database import Store
+
+    selection = selection_from(filters)
+    with Store.open(db) as store:
+        check_selection(store, selection)
+        yield store, selection
+
+
+def format_for(fmt: str | None, out: Path | None, formats: tuple[str, ...], default: str) -> str:
+    """The output format: --format, else what --out's extension names, else the default; a mismatch is refused."""
+    suffix = out.suffix.lower().lstrip(".") if out is not None else ""
+    if fmt and suffix in formats and suffix != fmt:
+        raise click.UsageError(f"--format {fmt} does not match --out {out.name}: give one or make them agree")
+    return fmt or (suffix if suffix in formats else default)
 
 
 class AtlasGroup(click.Group):
@@ -113,8 +135,8 @@ def unmapped(fmt, db):
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "xlsx", "json"]), default="csv",
-              show_default=True, help="Output format (xlsx: a data sheet and a sources sheet).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "xlsx", "json"]), default=None,
+              help="Output format (xlsx: a data sheet and a sources sheet) [default: --out's extension, else csv].")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Output file; datapackage.json is written beside it (default: standard output for csv and json, "
                    "without a data package).")
@@ -125,18 +147,23 @@ def unmapped(fmt, db):
 @db_option
 def export(fmt, out, db, per_million, **filters):
     """Write the latest observations (contract columns first, then each source's licence) and a datapackage.json."""
-    from reports.publish.export import TEXT_FORMATS, export_frame, write
+    from reports.publish.export import FORMATS, TEXT_FORMATS, export_frame, write
     from reports.publish.export import export as run_export
-    from reports.store.database import Store
+    from reports.query.checks import why_empty
 
-    selection = selection_from(filters)
-    with Store.open(db) as store:
+    fmt = format_for(fmt, out, FORMATS, "csv")
+    with selected(db, filters) as (store, selection):
         if out is None:
             if fmt not in TEXT_FORMATS:
                 raise click.UsageError(f"--out is needed for {fmt}")
-            write(export_frame(store, selection, per_million=per_million), sys.stdout, fmt)
+            df = export_frame(store, selection, per_million=per_million)
+            if df.empty:
+                raise AtlasError(why_empty(store, selection))
+            write(df, sys.stdout, fmt)
             return
         result = run_export(store, out, fmt, selection, per_million=per_million)
+        if result.rows == 0:
+            raise AtlasError(f"{why_empty(store, selection)}; {out} holds only the header")
     click.echo(f"wrote {result.rows} observation(s) from {result.sources} document(s) to {result.data}, "
                f"described in {result.package}", err=True)
 
@@ -148,9 +175,7 @@ def export(fmt, out, db, per_million, **filters):
 @db_option
 def changes(platform, source, fmt, db):
     """Figures a publisher revised between editions: old and new value, both documents."""
-    from reports.store.database import Store
-
-    with Store.open(db) as store:
+    with selected(db, {"platform": (platform,) if platform else (), "source": (source,) if source else ()}) as (store, _s):
         df = store.changes(platform=platform, source=source)
     if fmt == "csv":
         click.echo(write_csv(df), nl=False)
@@ -262,6 +287,6 @@ def vocab(name, db):
 
 
 # Commands that live in their own modules register themselves on `main` when imported.
-COMMAND_MODULES: tuple[str, ...] = ("tatlas.collect", "tatlas.publish", "tatlas.sor")
+COMMAND_MODULES: tuple[str, ...] = ("tatlas.collect", "tatlas.publish", "tatlas.reconcile", "tatlas.sor")
 for _module in COMMAND_MODULES:
     importlib.import_module(_module)

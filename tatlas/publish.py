@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from tatlas.cli import db_option, main, selection_from, selection_options
+from tatlas.cli import db_option, main, selected, selection_options
 
 
 @main.command()
@@ -17,10 +17,9 @@ from tatlas.cli import db_option, main, selection_from, selection_options
 def chart(out, title, db, **filters):
     """Write a publication-quality chart (PNG and SVG) of a selection's totals, with its sources and licences."""
     from reports.publish.charts import chart as run_chart
-    from reports.store.database import Store
 
-    with Store.open(db) as store:
-        result = run_chart(store, selection_from(filters), out, title=title)
+    with selected(db, filters) as (store, selection):
+        result = run_chart(store, selection, out, title=title)
     click.echo(f"wrote {result.png} and {result.svg}: {result.series} line(s), {result.figures} figure(s)", err=True)
     click.echo(result.source_line)
 
@@ -34,9 +33,8 @@ def chart(out, title, db, **filters):
 def brief(platform, policy_areas, out, db):
     """Write a self-contained HTML brief on a platform (works offline): key series, cross-checks, revisions, sources."""
     from reports.publish.brief import write_brief
-    from reports.store.database import Store
 
-    with Store.open(db) as store:
+    with selected(db, {"platform": (platform,), "policy_area": policy_areas}) as (store, _selection):
         result = write_brief(store, platform, out, list(policy_areas))
     click.echo(f"wrote {out}: {len(result.sections)} key series, {len(result.sources)} source document(s), "
                f"{result.revisions_total} revised figure(s)", err=True)
@@ -51,8 +49,7 @@ def brief(platform, policy_areas, out, db):
 def cite(period, policy_label, fmt, db, **filters):
     """Print a citation (APA-like text and BibTeX) for a figure or a selection: publisher, URL, sha256, atlas build."""
     from reports.publish.cite import cite as run_cite
-    from reports.store.database import Store
 
-    with Store.open(db) as store:
-        citation = run_cite(store, selection_from(filters), period=period, policy_label=policy_label)
+    with selected(db, filters) as (store, selection):
+        citation = run_cite(store, selection, period=period, policy_label=policy_label)
     click.echo(citation.render(fmt))

@@ -1,7 +1,7 @@
 """reports.analysis: series over real periods, indices, cross-checks, coverage, annotations, with known numbers."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -9,7 +9,7 @@ import pytest
 
 from collectors import REGISTRY
 from reports.model.documents import Document
-from reports.model.periods import day, half, quarter, year
+from reports.model.periods import half, quarter, year
 from reports.model.schema import frame, observation
 from reports.model.selection import Selection
 from reports.query import crosschecks, events, origin, platform_profile, timeseries
@@ -164,38 +164,6 @@ def test_ncmec_crosscheck_aligns_to_calendar_years_and_flags_divergence(tmp_path
     assert y2024.ratio == pytest.approx(5000 / 4400) and y2024.divergence == pytest.approx(600 / 4400)
     assert y2024.flag is True
     assert df.loc[2025, "flag"] is None
-
-
-def test_dsa_tdb_crosscheck_sums_bases_and_days_and_needs_the_whole_period(tmp_path):
-    h2 = half(2025, 2)
-    area = "STATEMENT_CATEGORY_PROTECTION_OF_MINORS"
-    report = [obs("snapchat", h2, 10, metric="own_initiative_measures", region="EU", breakdown="basis=illegal_content"),
-              obs("snapchat", h2, 90, metric="own_initiative_measures", region="EU",
-                  breakdown="basis=terms_and_conditions"),
-              obs("snapchat", h2, 5, metric="notice_actions", region="EU", breakdown="basis=law"),
-              obs("snapchat", h2, 5, metric="notice_actions", region="EU", breakdown="basis=terms_and_conditions"),
-              obs("snapchat", h2, 1000, metric="own_initiative_measures", region="EU",
-                  breakdown="basis=illegal_content;keyword=KEYWORD_X"),
-              obs("x", h2, 50, metric="own_initiative_measures", region="EU", breakdown="basis=terms_and_conditions")]
-    days = [date(2025, 7, 1) + timedelta(days=n) for n in range(184)]
-    tdb = [obs("snapchat", day(d), 1, metric="sor_count", region="EU", area=area) for d in days]
-    tdb += [obs("x", day(d), 2, metric="sor_count", region="EU", area=area) for d in days[:30]]
-    # The database's own daily total over every category (ALL), beside the per-category rows.
-    tdb += [obs("snapchat", day(d), 3, metric="sor_count", region="EU", area="ALL") for d in days]
-    report += [obs("snapchat", h2, 400, metric="own_initiative_measures", region="EU", area="ALL",
-                   breakdown="basis=terms_and_conditions")]
-    df = crosschecks.dsa_tdb_crosscheck(make_store(tmp_path, {"dsa-report": report, "dsa-tdb": tdb}))
-    total = df[(df.platform == "snapchat") & (df.policy_area == "ALL")].iloc[0]
-    assert (total.report_value, total.sor_count) == (400, 3 * 184)  # the database's total, not total + categories
-    assert "sum over every category" not in total.note
-    df = df[df.policy_area != "ALL"].set_index("platform")
-    snap = df.loc["snapchat"]
-    assert (snap.own_initiative, snap.notices, snap.report_value) == (100, 10, 110)
-    assert (snap.sor_count, snap.tdb_days, snap.period_days) == (184, 184, 184)
-    assert snap.ratio == pytest.approx(110 / 184) and snap.flag is True
-    x = df.loc["x"]
-    assert x.report_value == 50 and x.sor_count == 60 and x.tdb_days == 30 and x.flag is None
-    assert "cover 30 of 184 days" in x.note and "notices: 0 of 2 bases" in x.note
 
 
 def test_coverage_merges_contiguous_periods_per_source_and_length(tmp_path):

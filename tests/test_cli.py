@@ -150,3 +150,28 @@ def test_a_file_cut_inside_a_quoted_figure_is_refused_and_never_stored_short(tmp
     assert "meta-2021-q2.csv: line 5: the file ends inside a quoted field" in result.output
     with Store(db, read_only=True) as store:
         assert store.counts()["observations"] == 0
+
+
+@pytest.mark.parametrize("args, said", [
+    (["--platform", "twich"], "--platform 'twich' is not one the atlas knows: did you mean twitch or wickr?"),
+    (["--metric", "ncmec_report"], "--metric 'ncmec_report' is not one the atlas knows: did you mean ncmec_reports"),
+    (["--region", "eu"], "--region 'eu' is not one the atlas knows: did you mean EU"),
+    (["--source", "ncmec"], "--source 'ncmec' is not one the atlas knows: did you mean ncmec-esp"),
+    (["--since", "2031"], "no figure ends on or after 2031-01-01: the atlas's figures run to"),
+    (["--platform", "twitch", "--source", "meta-cser"], "(the source filter leaves none)"),
+])
+def test_a_selection_naming_nothing_the_atlas_holds_is_an_error_that_says_why(args, said):
+    """On the bundled atlas (no build): never an empty table with exit status 0."""
+    result = CliRunner().invoke(main, ["export", "--format", "csv", *args])
+    assert result.exit_code == 2, result.output
+    assert said in result.output
+
+
+def test_an_export_takes_its_format_from_the_file_name_and_refuses_a_mismatch(tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "twitch.xlsx"
+    made = runner.invoke(main, ["export", "--platform", "twitch", "--source", "ncmec-esp", "--out", str(out)])
+    assert made.exit_code == 0, made.output
+    assert out.read_bytes()[:2] == b"PK"  # an XLSX (a ZIP), not a CSV named .xlsx
+    refused = runner.invoke(main, ["export", "--format", "csv", "--platform", "twitch", "--out", str(tmp_path / "t.xlsx")])
+    assert refused.exit_code == 2 and "--format csv does not match --out t.xlsx" in refused.output

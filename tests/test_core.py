@@ -326,3 +326,15 @@ def test_check_names_a_damaged_store_as_a_problem(tmp_path):
     duckdb.connect(str(empty)).close()  # a DuckDB file without the atlas's tables
     problems, _ = check_store(empty)
     assert len(problems) == 1 and "damaged store" in problems[0]
+
+
+def test_country_names_come_from_one_shared_list_any_source_can_use():
+    """ISO 3166 names (through pycountry) and the other names publishers print (country_aliases.csv): a Discord
+    or TikTok edition naming a country neither has printed before still finds its code."""
+    countries = REGISTRY["discord"].mapping("countries")
+    assert countries.lookup("Germany")["region"] == "DE" and countries.lookup("Republic of Moldova")["region"] == "MD"
+    assert countries.lookup("Czech Rebublic")["region"] == "CZ"  # Discord's misspelling, an alias
+    assert REGISTRY["tiktok-cger"].mapping("countries").lookup("Kosovo")["region"] == "XK"
+    with vocab.recording_unmapped() as found:
+        assert countries.lookup("Atlantis")["region"] == ""
+    assert found[0].mapping_file == "reports/model/vocabularies/country_aliases.csv"

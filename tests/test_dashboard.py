@@ -136,3 +136,46 @@ def test_forged_callback_requests_get_an_answer_not_a_server_error(tmp_path):
             if response.status_code >= 500:
                 failures.append(f"{key} with {value!r}: HTTP {response.status_code}")
     assert failures == []
+
+
+def test_a_link_naming_what_the_atlas_does_not_hold_says_so(tmp_path):
+    from dashboard.views.navigation import sync_outputs
+
+    store = make_store(tmp_path, {"src": [obs("twitch", quarter(2023, 1), 1), obs("twitch", quarter(2023, 2), 2)]})
+    app = create_app(store)
+    outputs = sync_outputs(app.atlas, "?metric=content_actioned&platforms=twich", None, [])
+    notice = outputs[-1]
+    assert "The link asks for platform 'twich', which the atlas does not hold here (did you mean twitch?)" in notice
+    assert outputs[-1] and sync_outputs(app.atlas, "?metric=content_actioned&platforms=twitch", None, [])[-1] == ""
+
+
+def test_the_cross_check_ranks_every_dsa_report_against_the_database(real_atlas):
+    """Every service at once by default, ranked as `tatlas reconcile` ranks them; one service with all its measures
+    and categories; both sides' provenance in the table."""
+    from dashboard.data import EVERY_SERVICE
+    from dashboard.views import crosscheck, navigation
+
+    app = create_app(real_atlas)
+    assert app.atlas.check_platforms("dsa") == [EVERY_SERVICE, "facebook", "instagram", "snapchat", "tiktok", "x",
+                                                "youtube"]
+    state, _platforms = navigation.other_views(app.atlas, ViewState(view="crosscheck", check="dsa", profile="facebook"))
+    assert state.check_platform == EVERY_SERVICE
+    fig, status, _table = crosscheck.render(app.atlas, "dsa", EVERY_SERVICE)
+    assert fig["layout"]["title"]["text"].startswith("Every service: DSA reports vs Transparency Database")
+    zero = next(t for t in fig["data"] if t["name"].startswith("one side is zero"))
+    assert zero["y"][:2] == ["1. X (formerly Twitter) 2025-H2 · own_initiative", "2. X (formerly Twitter) 2025-H2 · notices"]
+    assert "ranked by disagreement" in status
+    rows = crosscheck.platform_rows(app.atlas, "dsa", EVERY_SERVICE)
+    first = rows.iloc[0]
+    assert (first["rank"], first.platform, first.measure, first.report_value, first.database_value) == \
+        ("1", "x", "own_initiative", "20,868,183", "0")
+    assert "sent no voluntary statement of reasons" in first.note and first.database_days == "132/184"
+    assert len(first.report_document_sha256) == 64 and len(first.database_document_sha256) == 64
+    assert "6_own_initiative_TC.csv, row 2" in first.report_locator
+    assert first.database_locator == "2025-07 to 2025-12 x source_type=SOURCE_VOLUNTARY (sums of daily counts)"
+    fig, _status, _table = crosscheck.render(app.atlas, "dsa", "tiktok")
+    assert fig["layout"]["title"]["text"] == "TikTok: DSA report vs Transparency Database"
+    tiktok = crosscheck.platform_rows(app.atlas, "dsa", "tiktok")
+    own = tiktok[(tiktok.measure == "own_initiative") & (tiktok.period == "2025-H2")].iloc[0]
+    assert (own.report_value, own.database_value, own.database_days) == ("258,691,522", "169,189,795", "148/184")
+    assert set(tiktok.platform) == {"tiktok"} and len(tiktok[tiktok.policy_area != "ALL"]) > 20

@@ -198,10 +198,21 @@ def test_every_view_renders(server, browser, tmp_path):
     table = text(browser, "check-table")
     assert "14,508" in table and "14,296" in table  # NCMEC 2022 vs Twitch's 2022 halves (6,711 + 7,585)
     browser.save_screenshot(str(tmp_path / "crosscheck.png"))
-    click_label(browser, "check", "A DSA report vs statements of reasons in the Transparency Database")
-    wait_for(lambda: "DSA report vs Transparency Database" in chart_title(browser, "crosscheck-view")
-             or "No DSA report" in text(browser, "check-status"), "the DSA cross-check")
+    click_label(browser, "check", "DSA reports vs statements of reasons in the Transparency Database")
+    wait_for(lambda: "Every service: DSA reports vs Transparency Database" in chart_title(browser, "crosscheck-view"),
+             "every DSA report ranked against the Transparency Database")
+    wait_for(lambda: "20,868,183" in text(browser, "check-table"), "the ranked table")
+    table = text(browser, "check-table")
+    assert "own_initiative" in table and "sent no voluntary statement of reasons" in table and "132/184" in table
+    assert "ranked by disagreement" in text(browser, "check-status")
+    assert trace_count(browser, "crosscheck-view") >= 3
     browser.save_screenshot(str(tmp_path / "crosscheck-dsa.png"))
+    browser.get(base + "/?view=crosscheck&check=dsa&check_platform=tiktok")
+    wait_for(lambda: chart_title(browser, "crosscheck-view") == "TikTok: DSA report vs Transparency Database",
+             "TikTok's reconciliation")
+    wait_for(lambda: "258,691,522" in text(browser, "check-table"), "TikTok's rows")
+    assert "169,189,795" in text(browser, "check-table") and "148/184" in text(browser, "check-table")
+    browser.save_screenshot(str(tmp_path / "crosscheck-dsa-tiktok.png"))
 
     click_label(browser, "view", "Changes")
     browser.get(base + "/?view=changes&changes=facebook")

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from collectors import REGISTRY
-from collectors.dsa_report.parser import indicator_rows, norm
+from collectors.dsa_report.mappings import indicator_rows
+from collectors.dsa_report.tables import norm
 from reports.ingest.register import register
 from reports.model.errors import ParseError
 from tests.conftest import only_row as one
@@ -236,6 +237,19 @@ def value(report: str, **where) -> float | None:
     ("youtube", "moderators", {"breakdown": "employment=external"}, 7_400),
     ("youtube", "moderators", {"region": "en", "breakdown": "region_kind=language"}, 3_543),
     ("youtube", "moderators", {"breakdown": "language=agnostic"}, 6_024),  # scope "Agnostic"
+    # what `tatlas reconcile` reads of the three new reports: part 4 TOTAL actions on notices, part 8 TOTAL measures
+    ("facebook", "notice_actions", {"breakdown": "basis=law"}, 5_053),
+    ("facebook", "notice_actions", {"breakdown": "basis=law;flagger=trusted"}, 0),
+    ("facebook", "notice_actions", {"breakdown": "basis=terms_and_conditions;flagger=trusted"}, 1_116),
+    ("facebook", "measures_not_automated", {}, 22_917_906),
+    ("instagram", "notice_actions", {"breakdown": "basis=law"}, 1_756),
+    ("instagram", "notice_actions", {"breakdown": "basis=terms_and_conditions"}, 87_519),
+    ("instagram", "measures_not_automated", {}, 10_929_386),
+    ("youtube", "notice_actions", {"breakdown": "basis=law"}, 412_096),
+    ("youtube", "notice_actions", {"breakdown": "basis=terms_and_conditions"}, 6_665),
+    ("youtube", "notice_actions", {"breakdown": "basis=law;flagger=trusted"}, 84),
+    ("youtube", "measures_not_automated", {}, 2_059_689),
+    ("youtube", "measures_not_automated", {"breakdown": "surface=ads"}, 25_873_753),
 ])
 def test_exact_published_values(report, metric, where, expected):
     assert value(report, metric=metric, **where) == pytest.approx(expected, rel=1e-12)
@@ -397,7 +411,8 @@ def test_merged_label_cells_are_noted():
     ("7_appeals_and_recidivism_Marketplace", 7, "marketplace"),
 ])
 def test_the_surface_is_what_a_name_adds_to_the_templates_part_name(tmp_path, name, part, surface):
-    from collectors.dsa_report.parser import Report, Table, assign_surfaces, part_name
+    from collectors.dsa_report.names import assign_surfaces, part_name
+    from collectors.dsa_report.tables import Report, Table
     from reports.model.periods import half
 
     assert part_name(name).part == part
@@ -410,7 +425,7 @@ def test_the_surface_is_what_a_name_adds_to_the_templates_part_name(tmp_path, na
 @pytest.mark.parametrize("title, surface", [("Meldungen (Ads)", "ads"), ("Réclamations - Ads", "ads"),
                                             ("Moyens automatisés Ads", "ads"), ("Avisos", ""), ("Ads", "")])
 def test_a_sheet_name_may_name_the_surface(title, surface):
-    from collectors.dsa_report.parser import trailing_surface
+    from collectors.dsa_report.names import trailing_surface
 
     assert (trailing_surface(title) or "") == surface
 
@@ -1205,3 +1220,54 @@ def test_parts_named_with_a_number_and_a_dot(tmp_path):
         result = COLLECTOR.read([register(p, REGISTRY["dsa-report"].card) for p in bundle])
         report = "tiktok-2026-H1" if "H1 2026" in bundle[0].name else "tiktok-2025-H2"
         assert figure_map(result.observations) == base(report)
+
+
+def emptied_snapchat(tmp_path: Path, part_stem: str) -> list:
+    """Snapchat's real report with one part saved as an empty file, as an upload that failed half-way leaves it."""
+    for path in report_files("snapchat"):
+        shutil.copy(path, tmp_path / path.name)
+    (tmp_path / f"{part_stem}.csv").write_bytes(b"")
+    return [register(p, COLLECTOR.card) for p in sorted(tmp_path.glob("*.csv"))]
+
+
+def test_an_empty_part_1_is_named_in_the_error(tmp_path):
+    with pytest.raises(ParseError, match=r"no part 1 \(report identification\).*empty \(no header, no rows\): "
+                                         r"1_report_identification\.csv"):
+        COLLECTOR.read(emptied_snapchat(tmp_path, "1_report_identification"))
+
+
+def test_an_empty_part_is_listed_as_empty_and_the_others_are_read(tmp_path):
+    result = COLLECTOR.read(emptied_snapchat(tmp_path, "4_notices"))
+    reasons = {s.locator: s.reason for s in result.skipped}
+    assert reasons["4_notices.csv"] == "an empty file (no header, no rows): no figures to read"
+    assert one(result.observations, metric="active_recipients", region="EU", breakdown="", policy_area="ALL")[
+        "value"] == 97_153_476
+    assert not (result.observations["locator"].str.contains("4_notices")).any()
+
+
+@pytest.mark.parametrize("report, provider, published, summary", [
+    ("facebook", "Meta Platforms Ireland Limited", "2026-02-28", "Facebook maintains a set of globally applicable"),
+    ("instagram", "Meta Platforms Ireland Limited", "2026-02-28", "Instagram maintains a set of globally applicable"),
+    ("youtube", "Google", "2026-02-27", "Across all products and services, we set clear policies"),
+])
+def test_the_new_reports_parts_1_2_5_and_11(report, provider, published, summary):
+    """Part 1 names the provider, the publication date and the period of every part's figures; part 11 is kept as
+    the summary's text; part 2 is skipped as names; YouTube's part 5 is the empty template, skipped (reconcile says
+    so instead of reading a zero)."""
+    docs, result = parsed(report)
+    by_part = {int(d.name.split(" - ")[-1].split("_")[0]): d.sha256 for d in docs
+               if not d.name.removesuffix(".csv").endswith("_Ads")}
+    meta = result.document_meta[by_part[1]]
+    assert (meta["publisher"], str(meta["published"]), meta["edition"]) == (provider, published, "2025-H2")
+    assert meta["title"] == f"{ {'facebook': 'Facebook', 'instagram': 'Instagram', 'youtube': 'YouTube'}[report]} " \
+        "transparency report under the DSA, 2025-H2"
+    text = result.document_meta[by_part[11]]["text"]
+    assert text.startswith(f"Summary of the content moderation engaged in at the providers’ own initiative\n{summary}")
+    df = result.observations
+    assert set(df.period) == {"2025-H2"} and str(df.period_start.min().date()) == "2025-07-01"
+    skipped = {(s.document_sha256, s.reason) for s in result.skipped}
+    if 2 in by_part:
+        assert (by_part[2], "part 2 holds the filer's category names, not figures") in skipped
+    empty_part_5 = (by_part[5], "part left as the empty template (no figures)") in skipped
+    assert empty_part_5 == (report == "youtube")
+    assert df[df.document_sha256 == by_part[5]].empty == (report == "youtube")

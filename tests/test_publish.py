@@ -491,11 +491,17 @@ def test_a_brief_shows_the_dsa_report_against_the_transparency_database(tmp_path
     with Store(tmp_path / "tdb.duckdb", read_only=True) as store:
         brief = write_brief(store, "twitch", tmp_path / "twitch.html")
     html = (tmp_path / "twitch.html").read_text(encoding="utf-8")
-    row = brief.tdb.iloc[0]
+    rows = brief.reconcile.set_index(["measure", "policy_area"])
     # 300 + 60 + 40 + 0 = 400 in the report against 182 days x 2 = 364 statements of reasons: within 10%.
-    assert (row.report_value, row.sor_count, row.tdb_days, row.flag) == (400.0, 364.0, 182, False)
+    row = rows.loc[("all_sources", "ALL")]
+    assert (row.report_value, row.database_value, row.database_days, row.period_days, row.flag) == \
+        (400.0, 364.0, 182, 182, False)
+    # The database holds statements of the service but no monthly cut by source type: 0, said in words.
+    own = rows.loc[("own_initiative", "ALL")]
+    assert (own.report_value, own.database_value) == (360.0, 0.0) and "sent no voluntary statement" in own.note
     assert "DSA transparency report against the DSA Transparency Database" in html and "182 / 182" in html
-    assert "within 10%" in html and "Licence: CC-BY-4.0" in html
+    assert "within 10%" in html and "Licence: CC-BY-4.0" in html and "sent no voluntary statement" in html
+    assert "Derived: report: sum of part 5" in html
 
 
 def test_a_second_export_in_the_same_folder_keeps_the_first_ones_descriptor(tmp_path):

@@ -331,7 +331,7 @@ def test_csv_renamed_policy_is_kept_verbatim_as_unmapped(tmp_path):
 
 
 @pytest.mark.parametrize(("column", "old", "new", "field", "where"), [
-    (8, "France", "Atlantis", "markets", dict(region="GLOBAL", breakdown="market=Atlantis")),
+    (8, "France", "Atlantis", "countries", dict(region="GLOBAL", breakdown="market=Atlantis")),
     (8, "English", "Klingon", "languages", dict(region="GLOBAL", breakdown="language=klingon")),
     (5, "Turn around time", "Time to action", "task_types", dict(breakdown="time_to_action=less than 2 hours")),
     (6, "Less than 2 hours", "Under 2 hours", "tasks", dict(breakdown="turnaround=Under 2 hours")),
@@ -561,11 +561,11 @@ def test_workbook_unknown_country_keeps_the_printed_iso_code(tmp_path):
     def change(book):
         sheet = book["Top 30 Countries"]
         assert sheet["B31"].value == "Peru"
-        sheet["B31"] = "Republic of Peru"
+        sheet["B31"] = "Peruvian Republic"
     _, result = write_workbook(tmp_path, change)
     df, original = result.observations, parse("2022-q2")[1].observations
-    assert labels(result) == {("markets", "Republic of Peru")}
-    peru = df[df.locator.str.contains("Republic of Peru (PE)", regex=False)]
+    assert labels(result) == {("countries", "Peruvian Republic")}
+    peru = df[df.locator.str.contains("Peruvian Republic (PE)", regex=False)]
     assert len(peru) == 4 and set(peru.region) == {"PE"} and set(peru.breakdown) == {""}
     assert_same_figures(df, original)
 

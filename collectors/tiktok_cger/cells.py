@@ -98,7 +98,7 @@ def key_kind(head, cells: list, spec: dict) -> str:
     if re.search(r"\b(code|iso)\b", head, re.I) or all(isinstance(v, str) and re.fullmatch(r"[A-Z]{2}", v) for v in cells):
         return "code"
     if (spec.get("layout") == "by_market" or re.search(r"countr|market|territor|region", head, re.I)
-            or share_known(cells, label_mapping("markets")) >= 0.5):
+            or share_known(cells, label_mapping("countries")) >= 0.5):
         return "market"
     if re.search(r"language", head, re.I) or share_known(cells, label_mapping("languages")) >= 0.5:
         return "language"

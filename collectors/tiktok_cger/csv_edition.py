@@ -21,7 +21,7 @@ REQUIRED = ("metric", "period", "result")
 # The mapping files whose labels a column of that kind holds (how a renamed header is recognised by its content).
 ROLE_MAPPINGS = {"metric": ("metrics",), "policy_type": ("policy_types",), "issue": ("policy_areas",),
                  "task_type": ("task_types",), "task": ("tasks",), "location": ("location_types",),
-                 "market": ("markets", "languages")}
+                 "market": ("countries", "languages")}
 
 
 def read_csv(reading: Reading) -> pd.DataFrame:
@@ -192,7 +192,7 @@ def _plausible(role: str, cells: pd.Series) -> bool:
 
 def location_from_market(market: pd.Series) -> pd.Series:
     """A row's location kind from its market when the file has no Location column."""
-    languages, markets = label_mapping("languages"), label_mapping("markets")
+    languages, markets = label_mapping("languages"), label_mapping("countries")
     kinds = {m: ("All" if m.casefold() in ("all", "") else "Language" if m in languages and m not in markets else "Market")
              for m in market.unique()}
     return market.map(kinds)

@@ -78,9 +78,10 @@ def policy_labels(printed: pd.Series, issue_row: pd.Series, period: pd.Series) -
 def region_parts(long: pd.DataFrame, locations: dict, reading: Reading) -> dict[tuple[str, str, str], tuple[str, str]]:
     """(Location, Market, code) -> (region, breakdown part): a country becomes the region, a language its code.
 
-    A market no row of markets.csv names is kept: as the ISO code printed beside it, else GLOBAL with market=<name>."""
+    A market that is no country name we know (ISO 3166, or reports/model/vocabularies/country_aliases.csv) is kept:
+    as the ISO code printed beside it, else GLOBAL with market=<name>."""
     doc = reading.doc
-    markets, languages = label_mapping("markets"), label_mapping("languages")
+    markets, languages = label_mapping("countries"), label_mapping("languages")
     out = {}
     pairs = long.drop_duplicates(["location", "market", "code"])
     for loc, mkt, code, place in zip(pairs["location"], pairs["market"], pairs["code"], pairs["place"], strict=True):
@@ -93,7 +94,7 @@ def region_parts(long: pd.DataFrame, locations: dict, reading: Reading) -> dict[
             row = markets.lookup(mkt, file=doc.path, place=where + (f" (printed with the code {code!r})" if code else ""))
             region = row["region"]
             if printed and region and printed != region:
-                reading.note(f"market {mkt!r} is printed with the code {code!r} but markets.csv gives {region}: "
+                reading.note(f"market {mkt!r} is printed with the code {code!r} but its name gives {region}: "
                              f"kept as {region}")
             region = region or (printed if row.get("unmapped") else "")
             out[(loc, mkt, code)] = (region, "") if region else ("GLOBAL", format_breakdown({"market": mkt}))

@@ -113,7 +113,7 @@ class Sheet:
 
     def place_columns(self) -> list[int]:
         """The columns of market (or language) names: where most names are known first, in order on a tie."""
-        markets, languages = label_mapping("markets"), label_mapping("languages")
+        markets, languages = label_mapping("countries"), label_mapping("languages")
         return sorted(self.of_kind("market", "language"),
                       key=lambda c: -max(share_known(self.cells(c), markets), share_known(self.cells(c), languages)))
 

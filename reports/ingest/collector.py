@@ -12,7 +12,7 @@ import pandas as pd
 
 from reports.model.documents import Document, SourceCard, load_card
 from reports.model.errors import AtlasError
-from reports.model.vocab import Mapping, Unmapped, load_mapping, platform_names_text, recording_unmapped
+from reports.model.vocab import Mapping, Unmapped, mappings_in, platform_names_text, recording_unmapped
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ class Collector:
 
     def mapping(self, kind: str) -> Mapping:
         """The source's mapping of one kind of label: `mappings/<kind>.csv` in its folder."""
-        return load_mapping(self.id, self.folder / "mappings" / f"{kind}.csv")
+        return mappings_in(self.id, self.folder / "mappings")(kind)
 
     def download_plan(self) -> dict | None:
         """Where `tatlas collect` fetches the source's files: `collect.toml` in its folder (None: not collected)."""

@@ -159,11 +159,15 @@ class Mapping:
 
 
 def mappings_in(source: str, folder: Path):
-    """`mapping(kind)` for one source: its mapping files live in `folder` (`collectors/<source>/mappings/`)."""
+    """`mapping(kind)` for one source: its mapping files live in `folder` (`collectors/<source>/mappings/`); a kind
+    it has no file for may be a shared vocabulary (`countries`)."""
     folder = Path(folder)
 
     def mapping(kind: str) -> Mapping:
-        return load_mapping(source, folder / f"{kind}.csv")
+        path = folder / f"{kind}.csv"
+        if not path.exists() and kind in SHARED_MAPPINGS:
+            return SHARED_MAPPINGS[kind](source)
+        return load_mapping(source, path)
 
     return mapping
 
@@ -226,6 +230,33 @@ def _check_targets(path: Path, rows: list[dict[str, str]]) -> None:
                 if one and one not in known:
                     raise AtlasError(f"{column} {one!r} is not in reports/model/vocabularies", file=path,
                                      place=f"line {number}")
+
+
+COUNTRY_ALIASES = VOCAB_DIR / "country_aliases.csv"
+
+
+@functools.cache
+def countries(source: str) -> Mapping:
+    """Country names to ISO 3166 alpha-2 codes, shared by every source: the names, official names and codes ISO
+    publishes (through pycountry), and the other names publishers print (country_aliases.csv, which wins). Looked
+    up like a source's own mapping: a name it lacks is kept, flagged, and the row to add is named."""
+    import pycountry
+
+    rows: dict[str, dict[str, str]] = {}
+    for row in _read_csv(COUNTRY_ALIASES):
+        rows[_normal(row["label"])] = rows[_normal(row["label"]).casefold()] = row
+    for country in pycountry.countries:
+        for name in (country.name, getattr(country, "official_name", ""), getattr(country, "common_name", ""),
+                     country.alpha_2, country.alpha_3):
+            if name:
+                row = {"label": name, "region": country.alpha_2, "note": "ISO 3166 (pycountry)"}
+                rows.setdefault(_normal(name), row)
+                rows.setdefault(_normal(name).casefold(), row)
+    return Mapping(source, "countries", COUNTRY_ALIASES, rows)
+
+
+# Mappings every source shares, looked up through `mappings_in` like its own.
+SHARED_MAPPINGS = {"countries": countries}
 
 
 def slugify(name: str) -> str:

@@ -17,7 +17,7 @@ from reports.model.errors import AtlasError
 from reports.model.selection import Selection
 from reports.publish.charts import MAX_SERIES, build_figure
 from reports.publish.cite import cite, format_value
-from reports.query import crosschecks, events, naming, platform_profile, timeseries
+from reports.query import crosschecks, events, naming, platform_profile, reconcile, timeseries
 from reports.query.buildinfo import atlas_build
 from reports.query.figures import sources_frame
 from reports.store.database import Store
@@ -50,7 +50,7 @@ class Brief:
     build: dict
     sections: list[Section] = field(default_factory=list)
     ncmec: pd.DataFrame = field(default_factory=pd.DataFrame)
-    tdb: pd.DataFrame = field(default_factory=pd.DataFrame)
+    reconcile: pd.DataFrame = field(default_factory=pd.DataFrame)
     revisions: pd.DataFrame = field(default_factory=pd.DataFrame)
     revisions_total: int = 0
     sources: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -101,9 +101,9 @@ def gather(store: Store, platform: str, policy_areas: list[str] | None = None) -
         raise AtlasError(f"no totals for {platform} in policy area(s) {', '.join(policy_areas)}")
     brief.sections = [series_section(store, platform, key) for key in keys.itertuples()]
     brief.ncmec = crosschecks.ncmec_crosscheck(store, [platform])
-    brief.tdb = crosschecks.dsa_tdb_crosscheck(store, [platform])
-    if policy_areas and not brief.tdb.empty:
-        brief.tdb = brief.tdb[brief.tdb["policy_area"].isin(policy_areas)]
+    brief.reconcile = reconcile.reconcile(store, [platform])
+    if policy_areas and not brief.reconcile.empty:
+        brief.reconcile = brief.reconcile[brief.reconcile["policy_area"].isin(policy_areas)]
     revisions = store.changes(platform=platform)
     if policy_areas:
         revisions = revisions[revisions["policy_area"].isin(policy_areas)]
@@ -127,7 +127,7 @@ def documents_of(brief: Brief) -> pd.DataFrame:
     """Every document the brief quotes (series, cross-checks, both sides of revisions), as document_sha256 rows."""
     shas = [sha for s in brief.sections for sha in s.rows["document_sha256"]]
     for frame, columns in ((brief.ncmec, ("platform_document_sha256", "ncmec_document_sha256")),
-                           (brief.tdb, ("report_document_sha256",)),
+                           (brief.reconcile, ("report_document_sha256", "database_document_sha256")),
                            (brief.revisions, ("old_document_sha256", "new_document_sha256"))):
         for column in columns:
             if column in frame:
@@ -159,6 +159,8 @@ def render(brief: Brief) -> str:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE.parent), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(date=_fmt_date, ratio=_fmt_ratio, refs=lambda cell: ref_marks(cell, references(brief)),
+                       value=lambda r, side: reconcile.value_text(getattr(r, side), r.unit),
+                       area=naming.policy_area_name, flag=reconcile.flag_words,
                        figure=lambda r: format_value(r.value, r.unit, r.value_text),
                        num=lambda v: "" if v is None or pd.isna(v) else f"{v:,.0f}")
     return env.get_template(TEMPLATE.name).render(

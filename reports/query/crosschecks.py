@@ -1,5 +1,6 @@
-"""Cross-checks: a platform's own count of reports to NCMEC against NCMEC's count for it, and a DSA report's
-figures against the statements of reasons in the EU Transparency Database. Every sum is derived and says so.
+"""Cross-checks: a platform's own count of reports to NCMEC against NCMEC's count for it. (A DSA report against
+the statements of reasons in the EU Transparency Database is reports.query.reconcile.) Every sum is derived and
+says so.
 
 Like every query module, each call reads the `latest` table with one DuckDB query through its own cursor (callers
 share a store across threads) and returns a small pandas frame; nothing sums periods of different lengths."""
@@ -15,16 +16,6 @@ from reports.query.timeseries import NCMEC_SOURCE, granularity
 from reports.store.database import Store
 
 NCMEC_METRIC = "ncmec_reports"
-TDB_SOURCE = "dsa-tdb"
-TDB_METRIC = "sor_count"
-DSA_REPORT_SOURCE = "dsa-report"
-# The DSA report's figures that each lead to statements of reasons (Art. 17 DSA): own-initiative measures (part
-# 5 illegal content, part 6 terms and conditions) and actions taken on notices (on the basis of the law or of the
-# terms and conditions), as the dsa-report collector stores them: metric plus the `basis` breakdown.
-DSA_REPORT_SOR_PARTS = {
-    "own_initiative": ("own_initiative_measures", ("basis=illegal_content", "basis=terms_and_conditions")),
-    "notices": ("notice_actions", ("basis=law", "basis=terms_and_conditions")),
-}
 DIVERGENCE_THRESHOLD = 0.10
 
 
@@ -200,85 +191,3 @@ def ncmec_crosscheck(store: Store, platforms: list[str] | None = None) -> pd.Dat
             ref = reference.loc[year] if year in reference.index else None
             out.append(_ncmec_row(platform, source, year, own, ref, editions))
     return pd.DataFrame(out, columns=NCMEC_COLUMNS)
-
-
-TDB_COLUMNS = ["platform", "period", "period_start", "period_end", "policy_area", "own_initiative", "notices",
-               "report_value", "sor_count", "tdb_days", "period_days", "ratio", "divergence", "flag", "note",
-               "report_source_url", "report_document_sha256", "report_locator"]
-
-
-def _report_figures(store: Store, platforms: list[str] | None) -> pd.DataFrame:
-    """The DSA reports' own-initiative measures and actions on notices, each with the part it counts towards."""
-    parts, params = [], [DSA_REPORT_SOURCE]
-    for metric, breakdowns in DSA_REPORT_SOR_PARTS.values():
-        parts.append(f"(metric = ? AND breakdown IN ({', '.join('?' * len(breakdowns))}))")
-        params += [metric, *breakdowns]
-    clauses = ["source = ?", "region = 'EU'", f"({' OR '.join(parts)})"]
-    add_in("platform", platforms, clauses, params)
-    report = run(store, f"""SELECT platform, metric, breakdown, policy_area, period, period_start, period_end, value,
-                                  source_url, document_sha256, locator FROM latest WHERE {' AND '.join(clauses)}
-                           ORDER BY platform, period_start, policy_area, metric, breakdown""", params)
-    report["part"] = report["metric"].map({metric: part for part, (metric, _b) in DSA_REPORT_SOR_PARTS.items()})
-    return report
-
-
-def _report_against_database(platform: str, period: str, area: str, rows: pd.DataFrame, tdb: pd.DataFrame) -> dict:
-    """One platform, period and policy area: the report's derived sums against the database's, with notes."""
-    start, end = pd.Timestamp(rows.period_start.iloc[0]), pd.Timestamp(rows.period_end.iloc[0])
-    sums, notes = {}, []
-    for part, (_metric, breakdowns) in DSA_REPORT_SOR_PARTS.items():
-        values = rows[(rows.part == part)].dropna(subset=["value"])
-        sums[part] = float(values["value"].sum()) if not values.empty else float("nan")
-        if len(values) < len(breakdowns):
-            notes.append(f"{part.replace('_', '-')}: {len(values)} of {len(breakdowns)} bases printed a figure")
-    report_value = float(sum(v for v in sums.values() if not pd.isna(v))) \
-        if any(not pd.isna(v) for v in sums.values()) else float("nan")
-    mask = (tdb.platform == platform) & (tdb.period_start >= start) & (tdb.period_end <= end)
-    # For ALL, the database's own total per day where it has one; the sum of its categories only otherwise.
-    summed_categories = area == "ALL" and not (mask & (tdb.policy_area == "ALL")).any()
-    if not summed_categories:
-        mask &= tdb.policy_area == area
-    days = tdb[mask]
-    spans = days.drop_duplicates(["period_start", "period_end"])
-    covered = int(((spans.period_end - spans.period_start).dt.days + 1).sum())
-    period_days = (end - start).days + 1
-    sor = float(days["value"].sum()) if not days.empty else float("nan")
-    ratio, divergence, flag = _compare(report_value, sor)
-    notes.insert(0, "report value derived: own-initiative + actions on notices")
-    if summed_categories:
-        notes.append("database count derived: sum over every category")
-    if covered < period_days:
-        notes.append(f"database figures cover {covered} of {period_days} days: not comparable")
-        flag = None
-    return {"platform": platform, "period": period, "period_start": start, "period_end": end,
-            "policy_area": area, "own_initiative": sums["own_initiative"], "notices": sums["notices"],
-            "report_value": report_value, "sor_count": sor, "tdb_days": covered, "period_days": period_days,
-            "ratio": ratio, "divergence": divergence, "flag": flag, "note": "; ".join(notes),
-            "report_source_url": "; ".join(dict.fromkeys(rows.source_url)),
-            "report_document_sha256": "; ".join(dict.fromkeys(rows.document_sha256)),
-            "report_locator": "; ".join(rows.locator)}
-
-
-def dsa_tdb_crosscheck(store: Store, platforms: list[str] | None = None) -> pd.DataFrame:
-    """A DSA report's own-initiative measures and actions on notices against statements of reasons in the
-    Transparency Database for the same service, period and policy area (EU).
-
-    `own_initiative` = illegal-content + terms-and-conditions measures; `notices` = actions on the basis of the
-    law + of the terms and conditions; `report_value` = their sum (all derived sums of published figures).
-    `sor_count` = the database's daily counts summed over the report's period (for policy area ALL, its daily
-    totals, or the sum of its categories where it has no total); `tdb_days` says how many days of the period the
-    database covers. `ratio` = report / database; `flag` is None (not comparable) unless the database covers the whole period."""
-    report = _report_figures(store, platforms)
-    if report.empty:
-        return pd.DataFrame(columns=TDB_COLUMNS)
-    tdb = run(store, f"""SELECT platform, policy_area, period_start, period_end, value FROM latest
-                        WHERE source = ? AND metric = ? AND breakdown = '' AND region = 'EU'
-                        {'AND platform IN (' + ', '.join('?' * report['platform'].nunique()) + ')'}""",
-             [TDB_SOURCE, TDB_METRIC, *report["platform"].unique()])
-    tdb["period_start"] = pd.to_datetime(tdb["period_start"])
-    tdb["period_end"] = pd.to_datetime(tdb["period_end"])
-    out = [_report_against_database(platform, period, area, rows, tdb)
-           for (platform, period, area), rows in report.groupby(["platform", "period", "policy_area"], sort=False)]
-    return pd.DataFrame(out, columns=TDB_COLUMNS)
-
-
