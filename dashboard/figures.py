@@ -11,7 +11,7 @@ import pandas as pd
 
 from reports.publish import plotstyle
 from reports.publish.plotstyle import PALETTE
-from reports.query import naming
+from reports.query import naming, rollup
 from reports.query.crosschecks import NCMEC_COMBINED, NCMEC_NO_EDITION, NCMEC_NOT_LISTED, NCMEC_PRINTED
 from reports.query.reconcile import value_text
 
@@ -73,7 +73,8 @@ def trend_figure(df: pd.DataFrame, *, mode: str = "absolute", scale: str = "line
             for n, (key, rows) in enumerate(df.groupby("series", sort=False))]
     metrics = df["metric"].unique()
     metric = naming.metric_name(metrics[0]) if len(metrics) == 1 else ""
-    fig = base_layout(data, title=title, subtitle=plotstyle.shared_description(df, title), source_line=source_line,
+    subtitle = " · ".join(filter(None, [plotstyle.shared_description(df, title), *rollup.notes(df)]))
+    fig = base_layout(data, title=title, subtitle=subtitle, source_line=source_line,
                       height=height, wrap=wrap, yaxis=plotstyle.y_axis(unit, mode, scale, metric),
                       xaxis={"type": "date", "title": {"text": plotstyle.X_TITLE}})
     add_annotations(fig, notes or [])

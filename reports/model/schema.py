@@ -123,6 +123,10 @@ EXPORT_FIELDS: tuple[Field, ...] = (
           "that contains it (X's 'Abuse, Harassment & Hateful Conduct' contains 'Hateful Conduct'; NCMEC's total contains "
           "every provider), the other way a publisher counts the same things, or the other platforms of a combined "
           "figure; empty for none. Never add a figure to what counts it.", required=False),
+    Field("coverage", "string", "Only in an export of sums of daily counts (--per month or year): 'complete', or "
+          "'partial: N of M days (first to last)' where the source's daily figures cover only part of the month or "
+          "year (such a sum is not the period's whole count); empty for a figure that is not such a sum.",
+          required=False),
     Field("recipients", "number", "Derived: average monthly active recipients the platform reported under the DSA for "
           "the figure's region (EU or a member state) and period (computed at export time, not published with the "
           "figure).", required=False),

@@ -15,7 +15,7 @@ from reports.model.errors import AtlasError
 from reports.model.schema import COMBINED, DERIVED
 from reports.model.selection import Selection
 from reports.publish import plotstyle
-from reports.query import events, naming, origin, timeseries
+from reports.query import events, naming, origin, rollup, timeseries
 from reports.store.database import Store
 
 WIDTH, HEIGHT, SCALE = 1200, 675, 2
@@ -38,9 +38,10 @@ class ChartFiles:
     source_line: str
 
 
-def chart_rows(store: Store, selection: Selection) -> pd.DataFrame:
+def chart_rows(store: Store, selection: Selection, *, per: str | None = None) -> pd.DataFrame:
     """The totals a selection holds, as the analysis module's series (one line per platform, source, region,
-    policy label, metric label and period length); breakdowns are left out so nothing is double counted."""
+    policy label, metric label and period length); breakdowns are left out so nothing is double counted. `per`
+    ('month' or 'year') sums daily counts per calendar month or year (rollup: derived, partial periods marked)."""
     metrics = selection.metrics or _distinct(store, "metric", selection)
     areas = selection.policy_areas or [""]
     parts = [timeseries.series(store, replace(selection, metrics=[metric], policy_areas=[area] if area else []), full=True)
@@ -48,7 +49,7 @@ def chart_rows(store: Store, selection: Selection) -> pd.DataFrame:
     parts = [p for p in parts if not p.empty]
     if not parts:
         raise AtlasError(f"no totals to chart for {selection.describe()}")
-    return pd.concat(parts, ignore_index=True)
+    return rollup.sums_of_daily(store, pd.concat(parts, ignore_index=True), per)
 
 
 def _distinct(store: Store, column: str, selection: Selection) -> list[str]:
@@ -121,9 +122,11 @@ def x_axis(rows: pd.DataFrame) -> dict:
 
 def qualified_values(rows: pd.DataFrame) -> list[str]:
     """A line for each value that is not a plain published figure of its own: one printed for several platforms
-    together (combined), or computed by the atlas (derived)."""
-    lines = []
-    for r in rows[rows["qualifier"].isin([COMBINED, DERIVED])].itertuples():
+    together (combined), or computed by the atlas (derived); sums of daily counts, one line per series naming the
+    partial periods."""
+    lines = rollup.notes(rows)
+    summed = rows["days_covered"].notna() if "days_covered" in rows else pd.Series(False, index=rows.index)
+    for r in rows[rows["qualifier"].isin([COMBINED, DERIVED]) & ~summed].itertuples():
         where = getattr(r, "locator", "") or r.period
         what = ("one figure printed for several platforms together, shown for each and never added twice"
                 if r.qualifier == COMBINED else "derived by the atlas from published figures")
@@ -216,9 +219,10 @@ def write_chart(fig: go.Figure, out: Path) -> tuple[Path, Path]:
     return png, svg
 
 
-def chart(store: Store, selection: Selection, out: Path, *, title: str | None = None) -> ChartFiles:
-    """Chart a selection's totals and write PNG and SVG."""
-    rows = chart_rows(store, selection)
+def chart(store: Store, selection: Selection, out: Path, *, title: str | None = None,
+          per: str | None = None) -> ChartFiles:
+    """Chart a selection's totals (daily counts summed `per` month or year, when given) and write PNG and SVG."""
+    rows = chart_rows(store, selection, per=per)
     fig = build_figure(store, rows, title=title)
     png, svg = write_chart(fig, out)
     return ChartFiles(png=png, svg=svg, series=rows["series"].nunique(), figures=len(rows),

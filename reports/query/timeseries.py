@@ -99,6 +99,14 @@ def _with_series_keys(df: pd.DataFrame) -> pd.DataFrame:
         df[column] = pd.to_datetime(df[column])
     if "granularity" not in df:
         df["granularity"] = [granularity(s, e) for s, e in zip(df["period_start"], df["period_end"], strict=True)]
+    df["series"] = series_key(df)
+    df["derived"] = ""
+    return df.reset_index(drop=True)
+
+
+def series_key(df: pd.DataFrame) -> pd.Series:
+    """The key naming each row's line: platform, source, region, the platform's own policy label, the measure (named
+    with the heading of the line's first period) and the granularity, and the breakdown where there is one."""
     names = labels("platforms")
     areas = labels("policy_areas")
     label = df["policy_label"].where(df["policy_label"] != "", df["policy_area"].map(lambda a: areas.get(a, a)))
@@ -110,11 +118,9 @@ def _with_series_keys(df: pd.DataFrame) -> pd.DataFrame:
     measure = df["metric"].where(df["metric"] != vocab.UNMAPPED_METRIC, vocab.UNMAPPED_METRIC + ":" + df["metric_label"])
     identity = [df["platform"], df["source"], df["region"], label, measure, df["granularity"], df["breakdown"]]
     first = df["metric_label"].groupby(identity, sort=False).transform("first") if len(df) else df["metric_label"]
-    df["series"] = (df["platform"].map(lambda p: names.get(p, p)) + " · " + df["source"] + " · " + df["region"]
-                    + " · " + label + " · " + first + " · " + df["granularity"]
-                    + df["breakdown"].where(df["breakdown"] == "", " · " + df["breakdown"]))
-    df["derived"] = ""
-    return df.reset_index(drop=True)
+    return (df["platform"].map(lambda p: names.get(p, p)) + " · " + df["source"] + " · " + df["region"]
+            + " · " + label + " · " + first + " · " + df["granularity"]
+            + df["breakdown"].where(df["breakdown"] == "", " · " + df["breakdown"]))
 
 
 def missing_periods(df: pd.DataFrame) -> pd.DataFrame:
