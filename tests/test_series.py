@@ -108,3 +108,28 @@ def test_tiktok_under_13_removals_continue_to_2024_q2_as_totals(real_atlas):
     line = rows[rows.policy_label == "Accounts suspected to be under the age of 13 removed"]
     assert line["series"].nunique() == 1 and line["period"].iloc[-1] == "2024-Q2" and len(line) == 16
     assert "ban reason - safety" in line["locator"].iloc[-1].lower()
+
+
+def test_twitch_charts_name_platform_source_and_twitchs_own_label_next_to_our_category(real_atlas):
+    """The static chart and the dashboard's both: our category in the title, Twitch, its source and Twitch's own
+    words for the policy and the measure beside it."""
+    from dashboard.app import create_app
+    from dashboard.data import trend_data
+    from dashboard.state import ViewState
+    from dashboard.views.trends import trend_chart
+
+    area = "STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH"
+    label = "‘Hateful Conduct, Sexual Harassment, and Harassment’"
+    fig = charts.build_figure(real_atlas, charts.chart_rows(real_atlas, Selection(
+        platforms=["twitch"], sources=["curated-twitch"], policy_areas=[area])))
+    static = f"{fig.layout.title.text} · {fig.layout.title.subtitle.text}".replace("<br>", " ")
+    app = create_app(real_atlas)
+    state = ViewState(metric="enforcement_actions", policy_area=area, platforms=["twitch"], sources=["curated-twitch"],
+                      region="GLOBAL")
+    df, message = trend_data(app.atlas, state)
+    figure, _notes = trend_chart(app.atlas, state, df, message)
+    live = f"{figure['layout']['title']['text']} · {figure['layout']['title']['subtitle']['text']}".replace("<br>", " ")
+    for words in (static, live):
+        assert "Enforcement actions: Illegal or harmful speech" in words
+        assert "Twitch" in words and f"published as {label}" in words and "source: curated-twitch" in words
+        assert "measure published as ‘Enforcement actions on reported behavior’" in words
