@@ -106,3 +106,15 @@ def test_the_dashboard_sums_daily_counts_per_month(real_atlas):
     assert "2025-03 (13 of 31 days)" in subtitle
     hover = " ".join(h for t in fig["data"] for h in t.get("hovertext", []) if h)
     assert "sum of daily counts: partial, the daily figures cover 13 of its 31 days (derived)" in hover
+
+
+def test_the_twitch_brief_reads_statements_per_month(real_atlas):
+    from reports.publish import brief
+
+    gathered = brief.gather(real_atlas, "twitch", [MINORS])
+    (section,) = [s for s in gathered.sections if s.source == "dsa-tdb"]
+    assert section.rows.loc[section.rows.period == "2025-04", "value"].tolist() == [165]
+    assert set(section.rows["granularity"]) == {"month"} and set(section.rows["qualifier"]) == {"derived"}
+    assert "2025-03 (13 of 31 days)" in section.note
+    html = brief.render(gathered)
+    assert "11 monthly sum(s) of daily counts" in html and "Daily counts are summed per calendar month" in html
