@@ -133,3 +133,13 @@ def test_twitch_charts_name_platform_source_and_twitchs_own_label_next_to_our_ca
         assert "Enforcement actions: Illegal or harmful speech" in words
         assert "Twitch" in words and f"published as {label}" in words and "source: curated-twitch" in words
         assert "measure published as ‘Enforcement actions on reported behavior’" in words
+
+
+def test_totals_keep_googles_products_that_no_total_stands_above(real_atlas):
+    """Google's detailed file prints Germany's 2025-H1 Web Search requests per reason (Privacy and Security: 25;
+    Regulated Goods and Services: 62) and no total over Google's products: --totals keeps them."""
+    df = export_frame(real_atlas, Selection(platforms=["google"], sources=["google-gov-removals"], regions=["DE"],
+                                            since="2025-H1", until="2025-H1", totals_only=True))
+    web = df[df.breakdown == "product=Web Search"].set_index("policy_label")["value"]
+    assert web["Privacy and Security"] == 25 and web["Regulated Goods and Services"] == 62
+    assert set(df.breakdown.str.split("=").str[0]) == {"product"}
