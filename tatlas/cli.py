@@ -33,7 +33,9 @@ def selection_options(func):
     )):
         func = click.option(name, multiple=True, help=help_text)(func)
     func = click.option("--totals", "totals_only", is_flag=True,
-                        help="Only totals (figures with an empty breakdown), no finer cuts.")(func)
+                        help="Only totals (figures with an empty breakdown, and parts no printed total stands above, as "
+                             "declared in overlaps.csv: NCMEC's providers of one platform, Google's products), no "
+                             "finer cuts.")(func)
     func = click.option("--until", default=None, metavar="PERIOD",
                         help="Only periods starting on or before the end of this period (2024, 2024-H1, 2024-03-31).")(func)
     func = click.option("--since", default=None, metavar="PERIOD",
