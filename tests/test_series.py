@@ -143,3 +143,5 @@ def test_totals_keep_googles_products_that_no_total_stands_above(real_atlas):
     web = df[df.breakdown == "product=Web Search"].set_index("policy_label")["value"]
     assert web["Privacy and Security"] == 25 and web["Regulated Goods and Services"] == 62
     assert set(df.breakdown.str.split("=").str[0]) == {"product"}
+    # The summary file counts the same requests another way: each figure says so, on both sides.
+    assert df["counted_in"].str.contains("the same things counted another way (google-two-files)", regex=False).all()

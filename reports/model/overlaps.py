@@ -117,9 +117,9 @@ def counted_in(df: pd.DataFrame) -> pd.Series:
         for part in rule.parts:
             hit = mask & matches(df, part) & ~matches(df, rule.whole)
             out[hit] = out[hit].where(out[hit] == "", out[hit] + "; ") + words
-        if rule.kind == "contains":
-            whole = mask & matches(df, rule.whole)
-            out[whole] = out[whole].where(out[whole] == "", out[whole] + "; ") + f"contains other figures ({rule.id})"
+        whole = mask & matches(df, rule.whole)
+        words = f"contains other figures ({rule.id})" if rule.kind == "contains" else words
+        out[whole] = out[whole].where(out[whole] == "", out[whole] + "; ") + words
     combined = df["qualifier"] == COMBINED
     out[combined] = out[combined].where(out[combined] == "", out[combined] + "; ") + \
         "one printed figure for several platforms, given to each (count it once)"
