@@ -74,7 +74,8 @@ def test_an_unmapped_label_is_kept_verbatim_and_recorded_with_the_fix():
         ("platforms", "Threads, by Meta", "line 5")]
     assert found[0].mapping_file == "collectors/meta_cser/mappings/metrics.csv"
     assert found[0].suggestion == "Content Teleported,<metric>,,"
-    assert found[2].suggestion == '"Threads, by Meta",<platform>,'
+    assert found[2].suggestion == '"Threads, by Meta",<platform>,meta-cser,,'
+    assert found[2].mapping_file == "reports/model/vocabularies/platform_names.csv"
 
 
 def _row(**overrides):

@@ -12,7 +12,15 @@ import pandas as pd
 
 from reports.model.documents import Document, SourceCard, load_card
 from reports.model.errors import AtlasError
-from reports.model.vocab import UNMAPPED_AREA, UNMAPPED_METRIC, Mapping, Unmapped, mappings_in, recording_unmapped
+from reports.model.vocab import (
+    UNMAPPED_AREA,
+    UNMAPPED_METRIC,
+    Mapping,
+    Unmapped,
+    mappings_in,
+    platform_names_text,
+    recording_unmapped,
+)
 
 
 @dataclass(frozen=True)
@@ -112,10 +120,12 @@ class Collector:
         return result
 
     def fingerprint(self) -> str:
-        """Changes whenever the parser version or the source's mapping files change."""
+        """Changes whenever the parser version or the source's mappings change (its files, and its rows of the
+        registry of platform names)."""
         digest = hashlib.sha256(f"{self.id}:{self.version}".encode())
         for path in sorted((self.folder / "mappings").glob("*.csv")):
             digest.update(path.read_bytes())
+        digest.update(platform_names_text(self.id).encode())
         return digest.hexdigest()[:16]
 
 

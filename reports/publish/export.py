@@ -10,10 +10,12 @@ import pandas as pd
 
 from reports.model.errors import AtlasError
 from reports.model.licences import licence_statement
+from reports.model.overlaps import counted_in
 from reports.model.schema import CONTRACT_COLUMNS, EXTRA_COLUMNS, NO_LICENCE, UNMAPPED_AREA, UNMAPPED_METRIC
 from reports.model.selection import Selection
 from reports.publish.package import check_output, package_path, write_package
 from reports.publish.spreadsheet import DATA_SHEET, SOURCES_SHEET, write_csv, write_xlsx
+from reports.query import rollup
 from reports.query.figures import select, sources_frame
 from reports.query.normalise import add_per_million
 from reports.store.database import Store
@@ -21,22 +23,38 @@ from reports.store.database import Store
 FORMATS = ("csv", "parquet", "xlsx", "json")
 TEXT_FORMATS = ("csv", "json")  # those that can go to standard output
 # The licence travels with each figure, right after the contract columns; `harmonised` says which figures are the
-# publisher's own labels that no mapping covers yet.
-EXPORT_COLUMNS = CONTRACT_COLUMNS + ["license"] + EXTRA_COLUMNS + ["harmonised"]
+# publisher's own labels that no mapping covers yet; `counted_in` what else counts a figure (never add the two).
+EXPORT_COLUMNS = CONTRACT_COLUMNS + ["license"] + EXTRA_COLUMNS + ["harmonised", "counted_in"]
 XLSX_MAX_ROWS = 1_048_576  # a sheet's rows, the header included
 
 
 # -- what an export holds ------------------------------------------------------------------------------
-def export_frame(store: Store, selection: Selection | None = None, *, per_million: bool = False) -> pd.DataFrame:
-    """The latest figures of a selection in export order: contract columns, `license`, extras (and derived ones)."""
+def export_frame(store: Store, selection: Selection | None = None, *, per_million: bool = False,
+                 per: str | None = None) -> pd.DataFrame:
+    """The latest figures of a selection in export order: contract columns, `license`, extras (and derived ones).
+    `per` ('month' or 'year') replaces daily counts by their sums per calendar month or year (derived; `coverage`
+    says whether the daily figures cover the whole period)."""
     df = select(store, selection)
+    if per:
+        df = summed_daily(store, df, per)
     licences = store.query("SELECT sha256, license FROM documents")
     by_document = {sha: licence_statement(text) for sha, text in zip(licences.sha256, licences.license, strict=True)}
     df.insert(len(CONTRACT_COLUMNS), "license", df["document_sha256"].map(by_document).fillna(NO_LICENCE))
     df["harmonised"] = harmonised(df)
+    df["counted_in"] = counted_in(df)  # overlaps declared as data: what else counts each figure
     if per_million:
         df = add_per_million(store, df)
     return df.reset_index(drop=True)
+
+
+def summed_daily(store: Store, df: pd.DataFrame, per: str) -> pd.DataFrame:
+    """An export's daily counts summed per month or year (rollup), in the export's columns plus `coverage`."""
+    sums = rollup.sums_of_daily(store, df, per)
+    coverage = ["" if pd.isna(c) else "complete" if c == n else f"partial: {c} of {n} days"
+                for c, n in zip(sums["days_covered"], sums["days_in_period"], strict=True)]
+    for column in ("period_start", "period_end"):
+        sums[column] = pd.to_datetime(sums[column]).dt.strftime("%Y-%m-%d")
+    return sums[list(df.columns)].assign(coverage=coverage)
 
 
 def harmonised(df: pd.DataFrame) -> pd.Series:
@@ -80,12 +98,12 @@ class Exported:
 
 
 def export(store: Store, out: Path, fmt: str, selection: Selection | None = None, *,
-           per_million: bool = False) -> Exported:
+           per_million: bool = False, per: str | None = None) -> Exported:
     """Write a selection's figures and, beside them, a `datapackage.json` describing and checksumming them."""
     check_output(out, store.path)
     package_path(out)  # refuses before anything is written when no descriptor may be written
     selection = selection or Selection()
-    df = export_frame(store, selection, per_million=per_million)
+    df = export_frame(store, selection, per_million=per_million, per=per)
     sources = sources_frame(store, df)
     write(df, out, fmt, sources)
     package = write_package(store, out, fmt, df, sources, selection)
