@@ -297,6 +297,6 @@ def vocab(name, db):
 
 
 # Commands that live in their own modules register themselves on `main` when imported.
-COMMAND_MODULES: tuple[str, ...] = ("tatlas.collect", "tatlas.publish", "tatlas.reconcile", "tatlas.sor")
+COMMAND_MODULES: tuple[str, ...] = ("tatlas.collect", "tatlas.groups", "tatlas.publish", "tatlas.reconcile", "tatlas.sor")
 for _module in COMMAND_MODULES:
     importlib.import_module(_module)
