@@ -8,7 +8,8 @@ from dashboard import sent
 from dashboard.state import ViewState
 
 VIEW_LABELS = {"trends": "Trends", "profile": "Platform profile", "crosscheck": "Cross-check", "changes": "Changes"}
-MODE_LABELS = {"absolute": "Absolute", "per_million": "Per million recipients", "indexed": "Indexed (first period = 100)"}
+MODE_LABELS = {"absolute": "Absolute", "per_million": "Per million recipients", "indexed": "Indexed (first period = 100)",
+               "per_month": "Daily counts summed per month", "per_year": "Daily counts summed per year"}
 CONTROLS = [("view", "value"), ("metric", "value"), ("policy-area", "value"), ("region", "value"),
             ("platforms", "value"), ("sources", "value"), ("since", "value"), ("until", "value"), ("mode", "value"),
             ("scale", "value"), ("show-annotations", "value"), ("profile-platform", "value"), ("check", "value"),

@@ -12,7 +12,7 @@ from dashboard.state import ViewState
 from reports.model.errors import AtlasError
 from reports.model.selection import Selection
 from reports.model.vocab import UNMAPPED_AREA, UNMAPPED_METRIC
-from reports.query import checks, crosschecks, holdings, naming, origin, platform_profile, reconcile, timeseries
+from reports.query import checks, crosschecks, holdings, naming, origin, platform_profile, reconcile, rollup, timeseries
 from reports.store.database import Store
 
 DEFAULT_METRIC = "content_actioned"
@@ -170,6 +170,10 @@ def _no_figures(state: ViewState) -> str:
             f"{' in this date range' if state.since or state.until else ''}.")
 
 
+# The modes that sum daily counts (the EU Transparency Database's statements of reasons) per calendar period.
+SUM_MODES = {"per_month": "month", "per_year": "year"}
+
+
 def trend_data(atlas: Atlas, state: ViewState, *, full: bool = False) -> tuple[pd.DataFrame, str]:
     """The rows plotted for a state, transformed by the mode, and a sentence when there is nothing to plot
     (`full` adds each row's source URL, document sha256 and locator, for downloads)."""
@@ -185,6 +189,8 @@ def trend_data(atlas: Atlas, state: ViewState, *, full: bool = False) -> tuple[p
         return df, _no_figures(state)
     if state.mode == "indexed":
         df = timeseries.indexed(df)
+    elif state.mode in SUM_MODES:  # daily counts summed per month or year: derived, partial periods marked
+        df = rollup.sums_of_daily(atlas.store, df, SUM_MODES[state.mode])
     elif state.mode == "per_million":
         df = timeseries.per_million_recipients(atlas.store, df)
         if df["value"].notna().sum() == 0:
@@ -222,6 +228,8 @@ def summary(df: pd.DataFrame) -> str:
     text = (f"{values:,} value(s) in {series} series ({kinds} periods), {df['period_start'].min():%Y-%m-%d} to "
             f"{df['period_end'].max():%Y-%m-%d}. Each value is drawn across the period it covers; "
             "series of different period lengths are separate lines and are never summed.")
+    for line in rollup.notes(df):
+        text += f" {line}."
     unmapped = df[(df["policy_area"] == UNMAPPED_AREA) | (df["metric"] == UNMAPPED_METRIC)]
     if not unmapped.empty:
         text += (f" {unmapped['series'].nunique()} series are not yet harmonised: the publisher's own words, shown "

@@ -11,7 +11,8 @@ import pandas as pd
 
 from reports.publish import plotstyle
 from reports.publish.plotstyle import PALETTE
-from reports.query import naming
+from reports.query import naming, rollup
+from reports.query.crosschecks import NCMEC_COMBINED, NCMEC_NO_EDITION, NCMEC_NOT_LISTED, NCMEC_PRINTED
 from reports.query.reconcile import value_text
 
 _text = plotstyle.text
@@ -72,7 +73,8 @@ def trend_figure(df: pd.DataFrame, *, mode: str = "absolute", scale: str = "line
             for n, (key, rows) in enumerate(df.groupby("series", sort=False))]
     metrics = df["metric"].unique()
     metric = naming.metric_name(metrics[0]) if len(metrics) == 1 else ""
-    fig = base_layout(data, title=title, subtitle=plotstyle.shared_description(df, title), source_line=source_line,
+    subtitle = " · ".join(filter(None, [plotstyle.shared_description(df, title), *rollup.notes(df)]))
+    fig = base_layout(data, title=title, subtitle=subtitle, source_line=source_line,
                       height=height, wrap=wrap, yaxis=plotstyle.y_axis(unit, mode, scale, metric),
                       xaxis={"type": "date", "title": {"text": plotstyle.X_TITLE}})
     add_annotations(fig, notes or [])
@@ -139,8 +141,13 @@ def ncmec_figure(df: pd.DataFrame, platform: str, source_line: str = "") -> dict
                                                 part.platform_periods, strict=True)]})
     ncmec = rows.drop_duplicates("year")
     data.append({"type": "bar", "x": ncmec["year"].astype(str).tolist(), "y": _numbers(ncmec["ncmec_value"]),
-                 "name": "NCMEC's count for it (ncmec-esp)", "marker": {"color": PALETTE[1]}, "hoverinfo": "text",
-                 "hovertext": [f"NCMEC {y}: {_v(v)}" for y, v in zip(ncmec.year, ncmec.ncmec_value, strict=True)]})
+                 "name": "NCMEC's count for it (ncmec-esp); crossed = one row for it and other platforms",
+                 "marker": {"color": PALETTE[1],
+                            "pattern": {"shape": ["x" if s == NCMEC_COMBINED else "" for s in ncmec["ncmec_status"]]}},
+                 "hoverinfo": "text",
+                 "hovertext": [f"NCMEC {y}: {_v(v)}" + (f" ({_text(n)})" if s != NCMEC_PRINTED else "")
+                               for y, v, s, n in zip(ncmec.year, ncmec.ncmec_value, ncmec.ncmec_status, ncmec.note,
+                                                     strict=True)]})
     fig = base_layout(data, title=f"{name}: own count of reports to NCMEC vs NCMEC's count", source_line=source_line,
                       height=460, barmode="group",
                       xaxis={"type": "category", "title": {"text": "calendar year"},
@@ -149,12 +156,19 @@ def ncmec_figure(df: pd.DataFrame, platform: str, source_line: str = "") -> dict
     # On a category axis a numeric-looking x ('2021') would be read as a position: place labels by position.
     position = {year: k for k, year in enumerate(sorted(rows["year"].astype(str).unique()))}
     for r in rows.itertuples():
-        if r.flag is None or pd.isna(r.ratio):
+        label = NCMEC_WORDS.get(r.ncmec_status) or ("" if r.flag is None or pd.isna(r.ratio)
+                                                     else f"{'⚠ ' if r.flag else ''}ratio {r.ratio:.2f}")
+        if not label:
             continue
-        top = max(v for v in (r.platform_value, r.ncmec_value) if not pd.isna(v))
-        fig["layout"]["annotations"].append({"x": position[str(r.year)], "y": top, "yshift": 12, "showarrow": False,
-                                             "text": f"{'⚠ ' if r.flag else ''}ratio {r.ratio:.2f}", "font": {"size": 12}})
+        values = [v for v in (r.platform_value, r.ncmec_value) if not pd.isna(v)]
+        fig["layout"]["annotations"].append({"x": position[str(r.year)], "y": max(values, default=0), "yshift": 12,
+                                             "showarrow": False, "text": label, "font": {"size": 12}})
     return fig
+
+
+# What a year's label says when NCMEC's side is not a count of its own (crosschecks.ncmec_crosscheck's status).
+NCMEC_WORDS = {NCMEC_COMBINED: "NCMEC: counted with another platform", NCMEC_NOT_LISTED: "NCMEC lists none",
+               NCMEC_NO_EDITION: "no NCMEC edition in the atlas"}
 
 
 # How each reconciliation row is drawn: one side zero (no ratio: at the edge of the axis), compared and differing,

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field, fields
 from urllib.parse import parse_qs, urlencode
 
 VIEWS = ("trends", "profile", "crosscheck", "changes")
-MODES = ("absolute", "per_million", "indexed")
+MODES = ("absolute", "per_million", "indexed", "per_month", "per_year")
 SCALES = ("linear", "log")
 CHECKS = ("ncmec", "dsa")
 LISTS = ("platforms", "sources")

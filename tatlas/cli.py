@@ -33,12 +33,21 @@ def selection_options(func):
     )):
         func = click.option(name, multiple=True, help=help_text)(func)
     func = click.option("--totals", "totals_only", is_flag=True,
-                        help="Only totals (figures with an empty breakdown), no finer cuts.")(func)
+                        help="Only totals (figures with an empty breakdown, and parts no printed total stands above, as "
+                             "declared in overlaps.csv: NCMEC's providers of one platform, Google's products), no "
+                             "finer cuts.")(func)
     func = click.option("--until", default=None, metavar="PERIOD",
                         help="Only periods starting on or before the end of this period (2024, 2024-H1, 2024-03-31).")(func)
     func = click.option("--since", default=None, metavar="PERIOD",
                         help="Only periods ending on or after the start of this period (2024, 2024-Q2, 2024-03-01).")(func)
     return func
+
+
+def per_option(func):
+    """--per month|year: daily counts (the EU Transparency Database's) summed per calendar month or year."""
+    return click.option("--per", type=click.Choice(["month", "year"]), default=None,
+                        help="Sum daily counts (statements of reasons) per calendar month or year: each sum marked "
+                             "derived, a month or year the daily figures cover only in part marked partial.")(func)
 
 
 def selection_from(kwargs):
@@ -143,9 +152,10 @@ def unmapped(fmt, db):
 @click.option("--per-million", is_flag=True,
               help="Add recipients and value_per_million_recipients (derived at export time) for counts whose "
                    "platform published EU DSA average monthly active recipients for the period.")
+@per_option
 @selection_options
 @db_option
-def export(fmt, out, db, per_million, **filters):
+def export(fmt, out, db, per_million, per, **filters):
     """Write the latest observations (contract columns first, then each source's licence) and a datapackage.json."""
     from reports.publish.export import FORMATS, TEXT_FORMATS, Figures, write
     from reports.publish.export import export as run_export
@@ -156,12 +166,12 @@ def export(fmt, out, db, per_million, **filters):
         if out is None:
             if fmt not in TEXT_FORMATS:
                 raise click.UsageError(f"--out is needed for {fmt}")
-            figures = Figures(store, selection, per_million=per_million)
+            figures = Figures(store, selection, per_million=per_million, per=per)
             if figures.summary()[0] == 0:
                 raise AtlasError(why_empty(store, selection))
             write(figures, sys.stdout, fmt)
             return
-        result = run_export(store, out, fmt, selection, per_million=per_million)
+        result = run_export(store, out, fmt, selection, per_million=per_million, per=per)
         if result.rows == 0:
             raise AtlasError(f"{why_empty(store, selection)}; {out} holds only the header")
     click.echo(f"wrote {result.rows} observation(s) from {result.sources} document(s) to {result.data}, "
@@ -287,6 +297,6 @@ def vocab(name, db):
 
 
 # Commands that live in their own modules register themselves on `main` when imported.
-COMMAND_MODULES: tuple[str, ...] = ("tatlas.collect", "tatlas.publish", "tatlas.reconcile", "tatlas.sor")
+COMMAND_MODULES: tuple[str, ...] = ("tatlas.collect", "tatlas.groups", "tatlas.publish", "tatlas.reconcile", "tatlas.sor")
 for _module in COMMAND_MODULES:
     importlib.import_module(_module)

@@ -5,21 +5,22 @@ from pathlib import Path
 
 import click
 
-from tatlas.cli import db_option, main, selected, selection_options
+from tatlas.cli import db_option, main, per_option, selected, selection_options
 
 
 @main.command()
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Output file; both FILE.png and FILE.svg are written (the suffix given is replaced).")
 @click.option("--title", default=None, help="Chart title (default: platforms, metric and policy area).")
+@per_option
 @selection_options
 @db_option
-def chart(out, title, db, **filters):
+def chart(out, title, per, db, **filters):
     """Write a publication-quality chart (PNG and SVG) of a selection's totals, with its sources and licences."""
     from reports.publish.charts import chart as run_chart
 
     with selected(db, filters) as (store, selection):
-        result = run_chart(store, selection, out, title=title)
+        result = run_chart(store, selection, out, title=title, per=per)
     click.echo(f"wrote {result.png} and {result.svg}: {result.series} line(s), {result.figures} figure(s)", err=True)
     click.echo(result.source_line)
 

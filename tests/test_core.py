@@ -74,7 +74,8 @@ def test_an_unmapped_label_is_kept_verbatim_and_recorded_with_the_fix():
         ("platforms", "Threads, by Meta", "line 5")]
     assert found[0].mapping_file == "collectors/meta_cser/mappings/metrics.csv"
     assert found[0].suggestion == "Content Teleported,<metric>,,"
-    assert found[2].suggestion == '"Threads, by Meta",<platform>,'
+    assert found[2].suggestion == '"Threads, by Meta",<platform>,meta-cser,,'
+    assert found[2].mapping_file == "reports/model/vocabularies/platform_names.csv"
 
 
 def _row(**overrides):
@@ -278,8 +279,15 @@ def test_files_no_collector_reads_are_listed_with_the_reason_and_links_are_never
     secret.write_text("app,policy_area,metric,period,value\n")
     (root / "meta-cser").mkdir()
     (root / "meta-cser" / "linked.csv").symlink_to(secret)
-    summary = build(root, tmp_path / "atlas.duckdb", {cid: real[cid] for cid in ("x", "meta-cser")})
+    (root / "dsa-sor").mkdir()
+    (root / "dsa-sor" / "sor-global-2025-07-01-full-00000-00000.csv").write_text("uuid,platform_name\n")
+    (root / "elsewhere").mkdir()
+    (root / "elsewhere" / "notes.csv").write_text("a,b\n")
+    summary = build(root, tmp_path / "atlas.duckdb", {cid: real[cid] for cid in ("x", "meta-cser", "dsa-tdb")})
     assert sorted(summary.unclaimed) == [
+        "dsa-sor/sor-global-2025-07-01-full-00000-00000.csv (dsa-tdb: statements of reasons from the daily dumps, "
+        "read by `tatlas sor ingest`, not by the build)",
+        "elsewhere/notes.csv (no collector recognises it)",
         "meta-cser/linked.csv (a symbolic link: not followed)",
         "x/x-2025-h1.csv (in x's folder, but not a file it reads (*.pdf))"]
     assert summary.parsed == [] and summary.ok

@@ -1,4 +1,5 @@
-"""Curated sources: the repo's Twitch file, its agreement with the shared seed, and bad rows failing by line."""
+"""Curated sources: Twitch's transcribed figures read from ../shared/data as published there, an editor's curated
+file's rows validated by line, and both changed the way a transcriber (or Twitch's next report) changes them."""
 from __future__ import annotations
 
 import csv
@@ -13,20 +14,19 @@ from reports.model.schema import validate
 from tests.conftest import only_row as one
 from tests.conftest import shared
 
-TWITCH = REGISTRY["curated-twitch"].folder / "figures.csv"
-
 
 @pytest.fixture(scope="module")
 def twitch():
     collector = REGISTRY["curated-twitch"]
-    assert collector.builtin_files() == [TWITCH]
-    doc = register(TWITCH, REGISTRY["curated-twitch"].card)
-    result = collector.parse([doc])
+    assert collector.builtin_files() == []  # no copy in the repo: the transcription is read where it is published
+    doc = register(shared("twitch", "twitch-figures.csv"), collector.card)
+    result = collector.read([doc])
+    assert result.unmapped == [] and result.notes == []
     return validate(result.observations.assign(source="curated-twitch", document_sha256=doc.sha256))
 
 
 @pytest.mark.parametrize("period, label, expected", [
-    ("2020-H1", "Hateful Conduct, Sexual Harassment, and Harassment", 19_532),  # figures.csv line 2
+    ("2020-H1", "Hateful Conduct, Sexual Harassment, and Harassment", 19_532),  # twitch-figures.csv line 2
     ("2020-H2", "Spam and Other Community Guidelines Violations", 987_239),
     ("2021-H1", "Hateful Conduct, Sexual Harassment, and Harassment", 210_059),
     ("2022-H1", "Misinformation", 85),
@@ -41,7 +41,11 @@ def test_policy_labels_map_to_policy_areas(twitch):
     hate = one(twitch, period="2020-H1", policy_label="Hateful Conduct, Sexual Harassment, and Harassment")
     assert hate["policy_area"] == "STATEMENT_CATEGORY_ILLEGAL_OR_HARMFUL_SPEECH"
     assert hate["source_url"] == "https://safety.twitch.tv/s/article/Transparency-Reports#62020TransparencyReport"
-    assert "statista.com" in hate["locator"] and "figures.csv line 2" in hate["locator"]
+    assert hate["locator"] == (
+        "period '2020-H1', metric 'Enforcement actions on reported behavior', label 'Hateful Conduct, Sexual "
+        "Harassment, and Harassment'; transcribed from https://statista.com/statistics/1219564/twitch-behavior-"
+        "violation-enforcement-actions-type (table compiled from Twitch transparency reports, released February "
+        "2024) (twitch-figures.csv line 2)")
 
 
 def test_twitchs_own_counts_of_reports_to_ncmec(twitch):
@@ -52,19 +56,6 @@ def test_twitchs_own_counts_of_reports_to_ncmec(twitch):
     assert set(ncmec["platform"]) == {"twitch"}
     assert set(ncmec["policy_area"]) == {"STATEMENT_CATEGORY_PROTECTION_OF_MINORS"}
     assert ncmec.loc["2024-H2", "source_url"] == "https://safety.twitch.tv/s/article/H2-2024-Transparency-Report"
-
-
-def test_the_curated_file_agrees_with_the_shared_seed_value_for_value():
-    seed_path = shared("twitch", "twitch-figures.csv")
-    with seed_path.open(encoding="utf-8") as handle:
-        seed = {(r["period"], r["metric"], r["label"]): r for r in csv.DictReader(handle)}
-    with TWITCH.open(encoding="utf-8") as handle:
-        ours = {(r["period"], r["metric_label"], r["policy_label"]): r for r in csv.DictReader(handle)}
-    assert ours.keys() == seed.keys()
-    for key, row in seed.items():
-        mine = ours[key]
-        assert (mine["value"], mine["source_url"], mine["transcribed_from"], mine["note"]) == (
-            row["value"], row["source_url"], row["transcribed_from"], row["note"]), key
 
 
 GOOD = ("twitch,2024-H1,ncmec_reports,CyberTipline reports made to NCMEC,Child sexual exploitation and abuse,"
@@ -119,10 +110,11 @@ def test_an_unmapped_policy_label_is_flagged_and_a_repeated_figure_fails(tmp_pat
         parse(curated_file(tmp_path, GOOD, GOOD, folder="b"))
 
 
-def test_words_transcribed_for_a_figure_are_kept_as_text(tmp_path):
-    result = parse(curated_file(tmp_path, GOOD.replace("\"1,523\"", "\"Not reported, see the PDF\"")))
+@pytest.mark.parametrize("printed", ["Not reported, see the PDF", "N/A", "-"])
+def test_words_transcribed_for_a_figure_are_kept_as_text(tmp_path, printed):
+    result = parse(curated_file(tmp_path, GOOD.replace("\"1,523\"", f"\"{printed}\"")))
     row = one(result.observations, period="2024-H1")
-    assert (row["qualifier"], row["value_text"], row["unit"]) == ("text", "Not reported, see the PDF", "count")
+    assert (row["qualifier"], row["value_text"], row["unit"]) == ("text", printed, "count")
     assert row["value"] != row["value"]
 
 
@@ -133,27 +125,32 @@ def test_a_missing_column_fails_on_the_header(tmp_path):
         parse(path)
 
 
-# -- the repo's real file, changed the way a transcriber (or Twitch's next report) changes it ------------------------
+# -- the real transcription, changed the way a transcriber (or Twitch's next report) changes it ----------------------
+
+def real_rows() -> tuple[list[str], list[dict]]:
+    with shared("twitch", "twitch-figures.csv").open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        return list(reader.fieldnames or []), list(reader)
+
 
 def test_the_real_file_with_a_renamed_label_a_new_column_reordered_and_words_for_a_figure(tmp_path, twitch):
-    with TWITCH.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    renamed = [r for r in rows if r["policy_label"] == "Misinformation"]
+    header, rows = real_rows()
+    renamed = [r for r in rows if r["label"] == "Misinformation"]
     assert len(renamed) >= 3
     for r in renamed:
-        r["policy_label"] = "Harmful Misinformation Actors"
+        r["label"] = "Harmful Misinformation Actors"
     first = rows[0]
     assert (first["period"], first["value"]) == ("2020-H1", "19532")
     first["value"] = "Figure withheld by Twitch"
-    columns = ["reviewer"] + list(reversed(COLUMNS))
-    path = tmp_path / "twitch.csv"
+    path = tmp_path / "twitch" / "twitch-figures-2026.csv"
+    path.parent.mkdir()
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, columns, lineterminator="\n")
+        writer = csv.DictWriter(handle, ["reviewer", *reversed(header)], lineterminator="\n")
         writer.writeheader()
         writer.writerows({**r, "reviewer": "second reader"} for r in rows)
     result = REGISTRY["curated-twitch"].read([register(path, REGISTRY["curated-twitch"].card)])
     assert [(u.field, u.label) for u in result.unmapped] == [("policy_areas", "Harmful Misinformation Actors")]
-    assert result.notes == ["twitch.csv: column(s) 'reviewer' not read"]
+    assert result.notes == ["twitch-figures-2026.csv: column(s) 'reviewer' not read"]
     df = result.observations
     assert len(df) == len(twitch)
     misinfo = one(df, period="2022-H1", policy_label="Harmful Misinformation Actors")
@@ -166,3 +163,33 @@ def test_the_real_file_with_a_renamed_label_a_new_column_reordered_and_words_for
     ours = df[keep][columns].reset_index(drop=True)
     theirs = twitch[~twitch.policy_label.eq("Misinformation") & (twitch.index != 0)][columns].reset_index(drop=True)
     assert ours.equals(theirs)
+
+
+def test_a_new_heading_is_kept_verbatim_and_flagged_and_a_missing_column_named(tmp_path):
+    header, rows = real_rows()
+    rows[0]["metric"] = "Enforcement actions on proactively detected behavior"
+    path = tmp_path / "twitch-figures.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, header, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    result = REGISTRY["curated-twitch"].read([register(path, REGISTRY["curated-twitch"].card)])
+    assert [(u.field, u.label, u.place) for u in result.unmapped] == [
+        ("metrics", "Enforcement actions on proactively detected behavior", "line 2, column metric")]
+    row = result.observations.iloc[0]
+    assert (row["metric"], row["metric_label"], row["value"]) == (
+        "unmapped", "Enforcement actions on proactively detected behavior", 19_532)
+    path.write_text(path.read_text(encoding="utf-8").replace("source_url,", "url,", 1), encoding="utf-8")
+    with pytest.raises(ParseError, match=r"twitch-figures\.csv: line 1: missing column\(s\) source_url"):
+        REGISTRY["curated-twitch"].parse([register(path, REGISTRY["curated-twitch"].card)])
+
+
+def test_the_transcription_read_whatever_case_its_headers_are_printed_in(tmp_path, twitch):
+    text = shared("twitch", "twitch-figures.csv").read_text(encoding="utf-8")
+    header, _, rest = text.partition("\n")
+    path = tmp_path / "twitch-figures.csv"
+    path.write_text(", ".join(h.upper() for h in header.split(",")) + "\n" + rest, encoding="utf-8")
+    result = REGISTRY["curated-twitch"].read([register(path, REGISTRY["curated-twitch"].card)])
+    columns = ["period", "metric", "policy_label", "policy_area", "value", "source_url"]
+    assert result.observations[columns].equals(twitch[columns]) and result.unmapped == []
+    assert result.observations.locator[0].startswith("PERIOD '2020-H1', METRIC 'Enforcement actions on reported")

@@ -145,7 +145,7 @@ def test_a_link_naming_what_the_atlas_does_not_hold_says_so(tmp_path):
     app = create_app(store)
     outputs = sync_outputs(app.atlas, "?metric=content_actioned&platforms=twich", None, [])
     notice = outputs[-1]
-    assert "The link asks for platform 'twich', which the atlas does not hold here (did you mean twitch?)" in notice
+    assert "The link asks for platform 'twich', which the atlas does not hold here (did you mean twitch or wickr?)" in notice
     assert outputs[-1] and sync_outputs(app.atlas, "?metric=content_actioned&platforms=twitch", None, [])[-1] == ""
 
 

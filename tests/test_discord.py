@@ -428,3 +428,20 @@ def test_the_discord_folder_builds_strictly_and_a_new_column_is_listed_with_its_
     [found] = lenient.unmapped
     assert (found.label.label, found.figures, found.document) == ("NCMEC / Media Files Reported", 4,
                                                                   "discord-2024-h1.csv")
+
+
+def test_a_new_empty_notes_column_adds_no_figure_and_is_noted(tmp_path):
+    """Discord adds a 'Notes' column left empty: its cells carry nothing, so nothing is imported from them; the
+    figures are those of the file as published, and the new header is still flagged."""
+    real = shared("discord", "discord-2022-q1.csv")
+    lines = real.read_text(encoding="utf-8-sig").split("\n")
+    path = tmp_path / real.name
+    path.write_text("\n".join(line + ("," if i and line else ",Notes" if not i else "") for i, line in enumerate(lines)),
+                    encoding="utf-8")
+    published = Discord().read([register(real, REGISTRY["discord"].card)]).observations
+    result = Discord().read([register(path, REGISTRY["discord"].card)])
+    columns = ["period", "metric", "metric_label", "value"]
+    assert result.observations[columns].equals(published[columns])
+    assert [u.label for u in result.unmapped] == ["NCMEC / Notes"]
+    assert result.notes[-1].startswith("3 empty cell(s) under 'Notes', a label no mapping covers and under which "
+                                       "nothing is printed: not imported (first at line 2")

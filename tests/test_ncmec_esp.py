@@ -1,6 +1,9 @@
 """NCMEC CyberTipline reports by ESP: exact published values, every row read, rows adding up to the printed total."""
 from __future__ import annotations
 
+import csv
+import re
+
 import pytest
 
 from collectors import REGISTRY
@@ -44,8 +47,9 @@ def esp_row(df, esp: str):
     (2023, "Twitter, Inc. / Vine.co", "x", 597_087, 7),
     (2023, "Threads", "threads", 663, 7),
     (2022, "Microsoft - Xbox", "xbox", 1_185, 4),
-    (2022, "Microsoft - Online Operations", "microsoft-online-operations", 107_274, 4),
-    (2020, "Amazon / Twitch", "amazon-twitch", 2_235, 1),
+    (2022, "Microsoft - Online Operations", "microsoft", 107_274, 4),
+    (2019, "Apple Inc", "apple", 205, 1),
+    (2020, "Apple", "apple", 265, 1),
     (2019, "Deluxe Corporation/ColoCrossing / HudsonValleyHost", "deluxe-corporation-colocrossing-hudsonvalleyhost", 22, 2),
     (2021, "EasyOnlineSolutions/MojoHost/ North Tone/Hosthead", "easyonlinesolutions-mojohost-north-tone-hosthead", 41, 2),
     (2021, "Web.com/Network Solutions/ Register/NameBargain", "web-com-network-solutions-register-namebargain", 3, 7),
@@ -66,12 +70,16 @@ def test_every_esp_row_is_read_once_and_they_add_up_to_the_printed_total(year):
     doc, result = parse(year)
     df = result.observations
     esps = df[df.platform != "all-esps"]
-    assert len(esps) == ROWS[year]
+    # a row printed for several platforms together (2020's `Amazon / Twitch`) is stored once for each
+    assert esps.locator.nunique() == ROWS[year]
+    assert len(esps) == ROWS[year] + (1 if year == 2020 else 0)
     # a provider's row is its platform's total; only providers sharing a platform keep their name apart
     assert not esps.duplicated(["platform", "breakdown"]).any()
     shared = esps[esps.platform.duplicated(keep=False)]
+    assert set(esps.qualifier) <= {"", "combined"}
     assert (esps.breakdown == "").sum() == len(esps) - len(shared) and shared.breakdown.str.startswith("esp=").all()
     assert not esps.value.isna().any()
+    esps = esps.drop_duplicates("locator")  # counted once
     label, printed = TOTALS[year]
     total = value(df, platform="all-esps")
     assert total["value"] == printed and total["breakdown"] == "" and total["locator"].endswith(f"{label} {printed:,}")
@@ -194,3 +202,78 @@ def test_a_renamed_count_heading_is_read_from_the_layout(monkeypatch):
     assert len(df) == len(real.observations) == ROWS[2019] + 1
     ours = {k: v[1:] for k, v in by_esp(df).items()}
     assert ours == {k: v[1:] for k, v in by_esp(real.observations).items()}
+
+
+def test_a_row_printed_for_two_platforms_is_each_ones_figure_marked_combined():
+    # NCMEC 2020 prints one row 'Amazon / Twitch 2,235' (page 1, row 8): Twitch's and Amazon's, never added twice.
+    _, result = parse(2020)
+    df = result.observations
+    rows = df[df.locator == "page 1, row 8: Amazon / Twitch 2,235"].sort_values("platform")
+    assert list(rows.platform) == ["amazon", "twitch"]
+    assert set(rows.value) == {2_235} and set(rows.qualifier) == {"combined"} and set(rows.breakdown) == {""}
+    assert "amazon-twitch" not in set(df.platform)
+
+
+def _series(store, platform):
+    rows = store.query("SELECT period, value, qualifier, locator FROM latest WHERE source = 'ncmec-esp' AND platform = ? "
+                       "ORDER BY period", [platform])
+    return rows
+
+
+def test_a_provider_renamed_between_years_is_one_series(real_atlas):
+    # NCMEC prints 'Apple Inc' (2019, 2022, 2023) and 'Apple' (2020, 2021): one platform.
+    apple = _series(real_atlas, "apple")
+    assert list(zip(apple.period, apple.value, strict=True)) == [
+        ("2019", 205), ("2020", 265), ("2021", 160), ("2022", 234), ("2023", 267)]
+    assert apple.locator.str.contains(": Apple Inc 2").sum() == 3
+    # Microsoft: 'Microsoft*' (2019-2020), 'Microsoft' (2021), 'Microsoft - Online Operations' (2022-2023).
+    microsoft = _series(real_atlas, "microsoft").set_index("period")["value"]
+    assert microsoft["2021"] == 78_603 and microsoft["2022"] == 107_274 and microsoft["2023"] == 139_265
+    held = set(real_atlas.query("SELECT DISTINCT platform FROM latest WHERE source = 'ncmec-esp'")["platform"])
+    assert not held & {"apple-inc", "microsoft-online-operations", "amazon-twitch", "cloudflare-inc", "dropbox-inc"}
+
+
+def test_twitchs_ncmec_series_includes_2020_counted_with_amazon(real_atlas):
+    twitch = _series(real_atlas, "twitch")
+    assert list(zip(twitch.period, twitch.value, twitch.qualifier, strict=True)) == [
+        ("2019", 541, ""), ("2020", 2_235, "combined"), ("2021", 6_629, ""), ("2022", 14_508, ""), ("2023", 6_665, "")]
+    assert twitch.locator.iloc[1] == "page 1, row 8: Amazon / Twitch 2,235"
+
+
+def _legal_form_free(name: str) -> str:
+    """A provider's name without case, punctuation, '*' or legal-form words ('Apple Inc' and 'Apple' are one)."""
+    words = re.sub(r"[^a-z0-9]+", " ", name.lower().rstrip("*")).split()
+    return "".join(w for w in words if w not in LEGAL_WORDS)
+
+
+LEGAL_WORDS = {"inc", "llc", "ltd", "limited", "corp", "corporation", "co", "gmbh", "bv", "sa", "ag", "pty", "plc",
+               "company", "incorporated", "com"}
+
+
+def test_no_provider_is_split_by_a_legal_form_or_punctuation_in_its_name(real_atlas):
+    """Every NCMEC name in the atlas: two platforms whose names differ only in legal-form words, case or punctuation
+    are one provider that NCMEC spelled two ways; list the spellings in reports/model/vocabularies/platform_names.csv."""
+    rows = real_atlas.query(r"""SELECT DISTINCT platform,
+                                regexp_extract(locator, '^page \d+, row \d+: (.*) [\d,]+(; footnote: .*)?$', 1) AS name
+                                FROM latest WHERE source = 'ncmec-esp' AND platform <> 'all-esps'
+                                AND qualifier <> 'combined'""")
+    rows["key"] = rows["name"].map(_legal_form_free)
+    split = rows.groupby("key")["platform"].nunique()
+    # Facebook* (2019-2020) is the company's row (meta), Facebook the brand's from 2021: told apart on purpose.
+    assert sorted(split[split > 1].index) == ["facebook"]
+
+
+def test_every_ncmec_name_in_the_registry_says_the_years_it_was_printed(real_atlas):
+    from reports.model.vocab import PLATFORM_NAMES
+
+    with PLATFORM_NAMES.open(encoding="utf-8") as handle:
+        registry = [r for r in csv.DictReader(handle) if r["source"] == "ncmec-esp"]
+    printed = real_atlas.query(r"""SELECT regexp_extract(locator, '^page \d+, row \d+: (.*) [\d,]+(; footnote: .*)?$', 1)
+                                   AS name, list(DISTINCT period ORDER BY period) AS years
+                                   FROM latest WHERE source = 'ncmec-esp' GROUP BY 1""")
+    years = dict(zip(printed.name, printed.years, strict=True))
+    for row in registry:
+        assert row["name"] in years, f"{row['name']!r} is in the registry but printed in no NCMEC edition held"
+        spans = [s.split("-") for s in row["years"].split(";")]
+        listed = [str(y) for s in spans for y in range(int(s[0]), int(s[-1]) + 1)]
+        assert listed == list(years[row["name"]]), row["name"]

@@ -56,6 +56,7 @@ class DsaTdbStats(Collector):
     version = "2"
     patterns = ("*.parquet",)
     folders = ("dsa-tdb-stats",)
+    read_elsewhere = {"dsa-sor": "statements of reasons from the daily dumps, read by `tatlas sor ingest`, not by the build"}
 
     def parse(self, documents: list[Document]) -> ParseResult:
         """Read the parquet with DuckDB and shape the rows of the common schema in SQL."""

@@ -13,8 +13,8 @@ from reports.model.documents import Document
 from reports.model.errors import ParseError
 from reports.model.numbers import TEXT, Figure, parse_figure
 from reports.model.periods import period_from_name, year
-from reports.model.schema import frame, observation
-from reports.model.vocab import mappings_in, slugify
+from reports.model.schema import COMBINED, frame, observation
+from reports.model.vocab import combined_platforms, mappings_in, slugify
 
 # This source's folder: its card, its label mappings (mappings/*.csv) and its download plan.
 FOLDER = Path(__file__).resolve().parent
@@ -74,7 +74,7 @@ class Table:
 
 class NcmecESP(Collector):
     id = "ncmec-esp"
-    version = "2"
+    version = "3"
     folders = ("ncmec",)
     patterns = ("*.pdf",)
 
@@ -92,27 +92,31 @@ class NcmecESP(Collector):
         period = year(table.year)
         platforms = label_mapping("platforms")
         rows, notes = [], list(table.notes)
-        owners = {e.name: owner(e, platforms, doc) for e in table.entries}
-        counted = [owners[e.name] for e in table.entries]
+        owners = {e.name: combined_platforms(owner(e, platforms, doc)) for e in table.entries}
+        counted = [p for e in table.entries for p in owners[e.name]]
         shared_platforms = {p for p in counted if counted.count(p) > 1}
         names = [e.name for e in table.entries]
         for entry in table.entries:
             place = f"page {entry.page}, row {entry.row}"
             name = entry.name
-            platform = owners[name]
-            # A provider's row is its platform's figure (a total); only where NCMEC lists several providers we map
-            # to one platform (Twitter, Inc. / Vine.co and X Corp in 2023) does each keep its name apart.
-            breakdown = {"esp": name} if platform in shared_platforms else {}
-            if names.count(name) > 1:  # printed twice: both kept, each with its place, and a note
-                breakdown["printed_at"] = place
             footnote = f"; footnote: {table.footnote}" if name.endswith("*") and table.footnote else ""
-            rows += value_rows(entry, doc, platform=platform, period=period, metric_label=entry.heading,
-                               breakdown=breakdown, locator=f"{place}: {name} {entry.printed}{footnote}")
+            # A row printed for several platforms together (`Amazon / Twitch`) is each one's figure, marked combined.
+            combined = len(owners[name]) > 1
+            for platform in owners[name]:
+                # A provider's row is its platform's figure (a total); only where NCMEC lists several providers we
+                # map to one platform (Twitter, Inc. / Vine.co and X Corp in 2023) does each keep its name apart.
+                breakdown = {"esp": name} if platform in shared_platforms else {}
+                if names.count(name) > 1:  # printed twice: both kept, each with its place, and a note
+                    breakdown["printed_at"] = place
+                rows += value_rows(entry, doc, platform=platform, period=period, metric_label=entry.heading,
+                                   breakdown=breakdown, locator=f"{place}: {name} {entry.printed}{footnote}",
+                                   combined=combined)
         for name in dict.fromkeys(n for n in names if names.count(n) > 1):
             places = ", ".join(f"page {e.page}, row {e.row}" for e in table.entries if e.name == name)
             notes.append(f"{doc.name}: ESP {name!r} is printed more than once ({places}); each row is kept apart "
                          "(breakdown printed_at)")
-        esp_sum = sum(r["value"] for r in rows if r["value"] is not None)
+        # each printed row once (a combined row is stored for each of its platforms)
+        esp_sum = sum(r["value"] for r in {r["locator"]: r for r in rows}.values() if r["value"] is not None)
         if table.total is not None:
             place = f"page {table.total.page}, row {table.total.row}"
             total = value_rows(table.total, doc, platform=TOTAL_PLATFORM, period=period,
@@ -141,13 +145,15 @@ def owner(entry: Entry, platforms, doc: Document) -> str:
         return platforms.lookup(entry.name, file=doc.path, place=place)["platform"]  # flagged; 'unnamed'
 
 
-def value_rows(entry: Entry, doc: Document, **common) -> list[dict]:
-    """The figure printed beside a name: a count, or the words printed there kept as text."""
+def value_rows(entry: Entry, doc: Document, *, combined: bool = False, **common) -> list[dict]:
+    """The figure printed beside a name: a count, or the words printed there kept as text; a count printed for
+    several platforms together is marked combined."""
     place = f"page {entry.page}, row {entry.row}"
     figures = parse_figure(entry.printed, file=str(doc.path), place=place, lenient=True)
     fig = figures[0] if len(figures) == 1 else Figure(None, "count", TEXT if figures else "")
+    qualifier = fig.qualifier or (COMBINED if combined else "")
     return [observation(**common, metric="ncmec_reports", value=fig.value, value_text=entry.printed,
-                        qualifier=fig.qualifier, policy_area=POLICY_AREA, policy_label=POLICY_LABEL)]
+                        qualifier=qualifier, policy_area=POLICY_AREA, policy_label=POLICY_LABEL)]
 
 
 def slug(name: str, *, file=None, place=None) -> str:

@@ -11,7 +11,7 @@ from reports.model.documents import Document
 from reports.model.errors import ParseError
 from reports.model.numbers import parse_figure
 from reports.model.periods import Period, half, period_from_name
-from reports.model.schema import FIGURE_KEY, frame, observation
+from reports.model.schema import FIGURE_KEY, frame, observation, parse_breakdown
 from reports.model.vocab import mappings_in
 
 # This source's folder: its card, its label mappings (mappings/*.csv) and its download plan.
@@ -122,11 +122,7 @@ def figure_rows(grid: Grid, row: int, column: int, doc: Document, **common) -> l
 def metric_of(key: str, doc: Document, place: str) -> tuple[str, dict[str, str]]:
     """Our metric and the breakdown it implies for one of X's row or column labels."""
     row = label_mapping("metrics").lookup(key, file=doc.path, place=place)
-    return row["metric"], parse_pairs(row["breakdown"])
-
-
-def parse_pairs(text: str) -> dict[str, str]:
-    return dict(part.split("=", 1) for part in text.split(";")) if text else {}
+    return row["metric"], parse_breakdown(row["breakdown"])
 
 
 def policy_of(text: str, doc: Document, place: str) -> str:
@@ -149,7 +145,7 @@ def method_table(grid: Grid, period: Period, doc: Document) -> list[dict]:
         for c in range(1, len(grid.rows[r])):
             method = methods.lookup(label(grid.rows[0][c]), file=doc.path, place=grid.place(r, c))
             # a column no mapping covers is a method of its own, named as printed (never the total's empty breakdown)
-            by = {"method": label(grid.rows[0][c])} if method.get("unmapped") else parse_pairs(method["breakdown"])
+            by = {"method": label(grid.rows[0][c])} if method.get("unmapped") else parse_breakdown(method["breakdown"])
             out += figure_rows(grid, r, c, doc, platform="x", period=period, metric=metric, metric_label=row_label,
                                policy_area=area, policy_label=policy_label_of(grid.title, doc, f"page {grid.page}"),
                                breakdown={**breakdown, **by})
@@ -199,7 +195,7 @@ def request_table(grid: Grid, period: Period, doc: Document) -> list[dict]:
             metric, breakdown = metric_of(f"{kind} | {column}", doc, grid.place(r, c))
             out += figure_rows(grid, r, c, doc, platform="x", period=period, metric=metric, metric_label=column,
                                policy_area=area, policy_label=kind.removeprefix("TOTAL "), region=where["region"],
-                               breakdown={**breakdown, **parse_pairs(where["breakdown"])})
+                               breakdown={**breakdown, **parse_breakdown(where["breakdown"])})
     return out
 
 
@@ -215,7 +211,7 @@ def notice_table(grid: Grid, period: Period, doc: Document) -> list[dict]:
             metric, breakdown = metric_of(column, doc, grid.place(r, c))
             out += figure_rows(grid, r, c, doc, platform="x", period=period, metric=metric, metric_label=column,
                                policy_area=known["policy_area"], policy_label=kind,
-                               breakdown={**parse_pairs(known["breakdown"]), **breakdown})
+                               breakdown={**parse_breakdown(known["breakdown"]), **breakdown})
     return out
 
 

@@ -14,7 +14,8 @@ from reports.publish import plotstyle
 from reports.publish.spreadsheet import write_csv
 from reports.query import events, naming, origin, timeseries
 
-MODE_TITLES = {"indexed": ", indexed", "per_million": ", per million recipients"}
+MODE_TITLES = {"indexed": ", indexed", "per_million": ", per million recipients",
+               "per_month": ", daily counts summed per month", "per_year": ", daily counts summed per year"}
 # Plotly draws the chart as the browser shows it; the button's title is the callback's (unused) output.
 DOWNLOAD_IMAGE = """function(n) {
     if (!n) { return window.dash_clientside.no_update; }

@@ -120,6 +120,10 @@ def _owner(path: Path, root: Path, collectors: Mapping[str, Collector]) -> tuple
         if any(fnmatch.fnmatch(path.name.lower(), p.lower()) for p in patterns):
             return owner, ""
         return "", f"in {owner}'s folder, but not a file it reads ({', '.join(patterns)})"
+    elsewhere = [f"{cid}: {c.read_elsewhere[part]}" for part in folders for cid, c in collectors.items()
+                 if part in c.read_elsewhere]
+    if elsewhere:
+        return "", elsewhere[0]
     # By content: the one source that recognises the file; a file several claim is given to none, and listed.
     owners = [cid for cid, c in collectors.items() if _sniffs(c, path)]
     if len(owners) == 1:

@@ -12,7 +12,15 @@ import pandas as pd
 
 from reports.model.documents import Document, SourceCard, load_card
 from reports.model.errors import AtlasError
-from reports.model.vocab import Mapping, Unmapped, mappings_in, recording_unmapped
+from reports.model.vocab import (
+    UNMAPPED_AREA,
+    UNMAPPED_METRIC,
+    Mapping,
+    Unmapped,
+    mappings_in,
+    platform_names_text,
+    recording_unmapped,
+)
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,9 @@ class Collector:
     # Folder names (anywhere in a path under the sources dir) whose files belong to this collector;
     # empty means just the id.
     folders: tuple[str, ...] = ()
+    # Folders holding this source's files that another command reads, not the build: folder name -> what to run
+    # (listed as not read, with that reason, instead of "no collector recognises it").
+    read_elsewhere: dict[str, str] = {}
 
     @property
     def folder_names(self) -> tuple[str, ...]:
@@ -105,14 +116,37 @@ class Collector:
         with recording_unmapped() as found:
             result = self.parse(documents)
         result.unmapped = [*result.unmapped, *(u for u in found if u not in result.unmapped)]
+        drop_empty_unmapped(result)
         return result
 
     def fingerprint(self) -> str:
-        """Changes whenever the parser version or the source's mapping files change."""
+        """Changes whenever the parser version or the source's mappings change (its files, and its rows of the
+        registry of platform names)."""
         digest = hashlib.sha256(f"{self.id}:{self.version}".encode())
         for path in sorted((self.folder / "mappings").glob("*.csv")):
             digest.update(path.read_bytes())
+        digest.update(platform_names_text(self.id).encode())
         return digest.hexdigest()[:16]
+
+
+def drop_empty_unmapped(result: ParseResult) -> None:
+    """A label no mapping covers under which nothing at all is printed (a new, empty 'Notes' column) carries no
+    figure: its empty cells are not imported, and a note says so; the label itself stays listed as not yet
+    harmonised. A new label with some figures keeps its empty cells as gaps, like any other."""
+    df = result.observations
+    if df is None or df.empty:
+        return
+    metric_unmapped = df["metric"] == UNMAPPED_METRIC
+    unmapped = metric_unmapped | (df["policy_area"] == UNMAPPED_AREA)
+    if not unmapped.any():
+        return
+    label = df["metric_label"].where(metric_unmapped, df["policy_label"])
+    empty = df["value"].isna() & df["value_text"].fillna("").str.strip().eq("")
+    hollow = unmapped & empty.groupby([unmapped, label]).transform("all")
+    for name, cells in df[hollow].groupby(label[hollow], sort=False):
+        result.notes.append(f"{len(cells)} empty cell(s) under {name!r}, a label no mapping covers and under which "
+                            f"nothing is printed: not imported (first at {cells.iloc[0]['locator']})")
+    result.observations = df[~hollow].reset_index(drop=True)
 
 
 def edition_meta(label: str, edition_date: date, **extra) -> dict:

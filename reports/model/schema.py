@@ -17,9 +17,12 @@ from reports.model.periods import Period
 UNITS = {"count", "ratio", "hours", "days", "people", "euros", "text"}
 # What a derived figure is marked with when a source stores one (computed by us from published figures).
 DERIVED = "derived"
+# What a figure printed once for several platforms together is marked with (NCMEC 2020's 'Amazon / Twitch'): it is
+# stored for each platform it covers, its locator naming the printed row, and counted once in any sum.
+COMBINED = "combined"
 # `text`: words printed where a number was expected (value empty, the words in value_text).
 QUALIFIERS = {"", "range_lower", "range_upper", "less_than", "more_than", "approximate", "rounded", "estimate", "text",
-              DERIVED}
+              DERIVED, COMBINED}
 # Patterns match a whole value (as Table Schema's do; use re.fullmatch).
 REGION_PATTERN = r"GLOBAL|EU|EEA|[A-Z]{2}|[a-z]{2,3}"
 BREAKDOWN_PATTERN = r"([a-z0-9_]+=[^;]*(;[a-z0-9_]+=[^;]*)*)?"
@@ -99,7 +102,9 @@ OBSERVATION_FIELDS: tuple[Field, ...] = (
     # What the publisher printed, and how it qualified the figure.
     Field("value_text", "string", "The figure exactly as the publisher printed it.", required=False),
     Field("qualifier", "string", "How the publisher qualified the figure: empty for exact, else "
-          + ", ".join(sorted(q for q in QUALIFIERS if q)) + ".", required=False, enum=lambda: QUALIFIERS),
+          + ", ".join(sorted(q for q in QUALIFIERS if q)) + f" ({DERIVED}: computed by the atlas from published figures; "
+          f"{COMBINED}: one printed figure for several platforms together, given to each of them and counted once "
+          "in any sum).", required=False, enum=lambda: QUALIFIERS),
 )
 COLUMNS = [f.name for f in OBSERVATION_FIELDS]
 CONTRACT_COLUMNS = COLUMNS[:16]
@@ -114,6 +119,14 @@ EXPORT_FIELDS: tuple[Field, ...] = (
     Field("harmonised", "string", "yes, or 'not yet' where the figure's policy or measure is the publisher's own label "
           "that no mapping covers yet (policy_area UNMAPPED or metric unmapped): comparable only with itself, never "
           "summed or charted with harmonised figures.", enum=lambda: ("yes", "not yet")),
+    Field("counted_in", "string", "What else counts this figure (reports/model/vocabularies/overlaps.csv): the figure "
+          "that contains it (X's 'Abuse, Harassment & Hateful Conduct' contains 'Hateful Conduct'; NCMEC's total contains "
+          "every provider), the other way a publisher counts the same things, or the other platforms of a combined "
+          "figure; empty for none. Never add a figure to what counts it.", required=False),
+    Field("coverage", "string", "Only in an export of sums of daily counts (--per month or year): 'complete', or "
+          "'partial: N of M days (first to last)' where the source's daily figures cover only part of the month or "
+          "year (such a sum is not the period's whole count); empty for a figure that is not such a sum.",
+          required=False),
     Field("recipients", "number", "Derived: average monthly active recipients the platform reported under the DSA for "
           "the figure's region (EU or a member state) and period (computed at export time, not published with the "
           "figure).", required=False),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from reports.model.overlaps import totals_sql
 from reports.model.periods import parse_period
 
 # Selection's list fields and the column each filters.
@@ -23,7 +24,8 @@ class Selection:
     breakdowns: list[str] = field(default_factory=list)
     since: str | None = None
     until: str | None = None
-    # Only totals (an empty breakdown): what a reader usually wants when citing or charting one figure.
+    # Only totals (an empty breakdown, or a part declared as standing without a total, such as NCMEC's providers of
+    # one platform in 2023): what a reader usually wants when citing or charting one figure.
     totals_only: bool = False
 
     def __post_init__(self) -> None:
@@ -38,8 +40,8 @@ class Selection:
 
     def where(self) -> tuple[str, list]:
         clauses, params = [], []
-        if self.totals_only:
-            clauses.append("breakdown = ''")
+        if self.totals_only:  # an empty breakdown, or a part that stands without a total (overlaps.csv)
+            clauses.append(totals_sql())
         for name, column in LIST_FILTERS.items():
             values = getattr(self, name)
             if values:

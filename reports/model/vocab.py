@@ -16,6 +16,11 @@ from reports import PACKAGE_DIR
 from reports.model.errors import AtlasError
 
 VOCAB_DIR = Path(__file__).resolve().parent / "vocabularies"
+# The one place for the names publishers use for platforms and organisations (every source's, year by year):
+# `collectors/<source>/mappings/platforms.csv` is read from here (rows of that source).
+PLATFORM_NAMES = VOCAB_DIR / "platform_names.csv"
+# A name that covers several platforms at once (NCMEC 2020 'Amazon / Twitch') maps to them joined with '+'.
+COMBINED_SEPARATOR = "+"
 # Reserved ids (../shared/DESIGN.md) for a label no mapping covers yet: the figure is kept with the publisher's
 # words verbatim and flagged, never summed or charted with harmonised figures.
 UNMAPPED_AREA = "UNMAPPED"
@@ -108,6 +113,8 @@ class Mapping:
     kind: str
     path: Path
     rows: dict[str, dict[str, str]]
+    header: tuple[str, ...] = ()  # the file's columns (else the first row's)
+    fixed: tuple[tuple[str, str], ...] = ()  # columns a suggested row fills in (the source, in a shared file)
 
     def lookup(self, label: str, *, file: str | Path | None = None, place: str | None = None) -> dict[str, str]:
         """The mapped row for a label. A label no row covers is never fatal: it is recorded (file, place and the row
@@ -121,6 +128,8 @@ class Mapping:
 
     @property
     def columns(self) -> list[str]:
+        if self.header:
+            return list(self.header)
         return list(next(iter(self.rows.values()))) if self.rows else ["label"]
 
     @property
@@ -132,7 +141,8 @@ class Mapping:
         """The row an unmapped label gets, after recording it."""
         text = _normal(label)
         columns = self.columns
-        suggestion = csv_line([text] + [f"<{c}>" if c in (*_UNMAPPED_TARGETS, "platform", "region") else ""
+        fixed = dict(self.fixed)
+        suggestion = csv_line([text] + [fixed.get(c) or (f"<{c}>" if c in (*_UNMAPPED_TARGETS, "platform", "region") else "")
                                         for c in columns[1:]])
         record_unmapped(self.source, self.kind, text, file=file, place=place, mapping_file=self.relative_path,
                         suggestion=suggestion)
@@ -164,30 +174,62 @@ def mappings_in(source: str, folder: Path):
 
 @functools.cache
 def load_mapping(source: str, path: Path) -> Mapping:
-    """Load one mapping file; its first column is the source's label, the file's name is the kind of label."""
+    """Load one mapping file; its first column is the source's label, the file's name is the kind of label.
+
+    A source's `platforms` mapping is its rows of the one registry of names, `vocabularies/platform_names.csv`."""
     kind = path.stem
+    if kind == "platforms":
+        return platform_names(source)
     if not path.exists():
         raise AtlasError(f"no mapping file {path}", source=source)
-    rows: dict[str, dict[str, str]] = {}
     raw = _read_csv(path)
     label_column = next(iter(raw[0])) if raw else "label"
+    _check_targets(path, raw)
+    return Mapping(source, kind, path, _rows_by_label(raw, label_column))
+
+
+def _rows_by_label(raw: list[dict[str, str]], label_column: str) -> dict[str, dict[str, str]]:
+    rows: dict[str, dict[str, str]] = {}
     for row in raw:
         key = _normal(row[label_column])
         rows[key] = row
         rows.setdefault(key.casefold(), row)
-    _check_targets(path, raw)
-    return Mapping(source, kind, path, rows)
+    return rows
+
+
+@functools.cache
+def platform_names(source: str) -> Mapping:
+    """The names one source uses for platforms and organisations: its rows of `platform_names.csv` (name,
+    platform, source, years, note), as a mapping from the printed name to our platform slug."""
+    raw = _read_csv(PLATFORM_NAMES)
+    header = tuple(raw[0]) if raw else ("name", "platform", "source", "years", "note")
+    _check_targets(PLATFORM_NAMES, raw)
+    mine = [row for row in raw if row["source"] == source]
+    return Mapping(source, "platforms", PLATFORM_NAMES, _rows_by_label(mine, header[0]), header=header,
+                   fixed=(("source", source),))
+
+
+def platform_names_text(source: str) -> str:
+    """A source's rows of the names registry, as text (part of its collector's fingerprint)."""
+    return "\n".join(csv_line(list(row.values())) for row in _read_csv(PLATFORM_NAMES) if row.get("source") == source)
+
+
+def combined_platforms(platform: str) -> list[str]:
+    """The platforms a mapped name covers: one, or several for a combined row ('amazon+twitch')."""
+    return platform.split(COMBINED_SEPARATOR)
 
 
 def _check_targets(path: Path, rows: list[dict[str, str]]) -> None:
-    """A mapping may only point at ids our vocabularies know."""
+    """A mapping may only point at ids our vocabularies know (a combined platform: each of its parts)."""
     checks = {"policy_area": policy_areas(), "metric": metrics(), "platform": platforms()}
     for number, row in enumerate(rows, start=2):
         for column, known in checks.items():
             value = row.get(column)
-            if value and value not in known:
-                raise AtlasError(f"{column} {value!r} is not in reports/model/vocabularies", file=path,
-                                 place=f"line {number}")
+            values = combined_platforms(value) if value and column == "platform" else [value]
+            for one in values:
+                if one and one not in known:
+                    raise AtlasError(f"{column} {one!r} is not in reports/model/vocabularies", file=path,
+                                     place=f"line {number}")
 
 
 COUNTRY_ALIASES = VOCAB_DIR / "country_aliases.csv"

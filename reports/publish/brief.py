@@ -17,7 +17,7 @@ from reports.model.errors import AtlasError
 from reports.model.selection import Selection
 from reports.publish.charts import MAX_SERIES, build_figure
 from reports.publish.cite import cite, format_value
-from reports.query import crosschecks, events, naming, platform_profile, reconcile, timeseries
+from reports.query import crosschecks, events, naming, platform_profile, reconcile, rollup, timeseries
 from reports.query.buildinfo import atlas_build
 from reports.query.figures import sources_frame
 from reports.store.database import Store
@@ -74,6 +74,10 @@ def series_section(store: Store, platform: str, key) -> Section:
     rows = timeseries.series(store, Selection(metrics=[key.metric], policy_areas=[key.policy_area], platforms=[platform],
                                             sources=[key.source]), full=True)
     note = ""
+    if (rows["granularity"] == "day").any():  # a count a day reads as noise: summed per month, derived, partial marked
+        rows = rollup.sums_of_daily(store, rows, "month")
+        note = ("Daily counts are summed per calendar month by the atlas (derived); "
+                + "; ".join(rollup.notes(rows)) + ". `tatlas export --per month` gives the sums, without it the days.")
     lines = rows.groupby("series")["value"].count().sort_values(ascending=False)
     if len(lines) > MAX_SERIES:
         note = (f"The chart shows the {MAX_SERIES} longest of {len(lines)} lines; the export holds them all "

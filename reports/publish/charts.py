@@ -12,9 +12,10 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from reports.model.errors import AtlasError
+from reports.model.schema import COMBINED, DERIVED
 from reports.model.selection import Selection
 from reports.publish import plotstyle
-from reports.query import events, naming, origin, timeseries
+from reports.query import events, naming, origin, rollup, timeseries
 from reports.store.database import Store
 
 WIDTH, HEIGHT, SCALE = 1200, 675, 2
@@ -22,6 +23,8 @@ MAX_SERIES = 15
 # Above this many distinct periods the axis shows dates; below it, every tick is the period's own label.
 MAX_LABELLED_PERIODS = 40
 LINE_CHARS = 170
+# At most this many lines name combined or derived values under a chart.
+MAX_QUALIFIED_LINES = 4
 
 
 @dataclass
@@ -35,9 +38,10 @@ class ChartFiles:
     source_line: str
 
 
-def chart_rows(store: Store, selection: Selection) -> pd.DataFrame:
+def chart_rows(store: Store, selection: Selection, *, per: str | None = None) -> pd.DataFrame:
     """The totals a selection holds, as the analysis module's series (one line per platform, source, region,
-    policy label, metric label and period length); breakdowns are left out so nothing is double counted."""
+    policy label, metric label and period length); breakdowns are left out so nothing is double counted. `per`
+    ('month' or 'year') sums daily counts per calendar month or year (rollup: derived, partial periods marked)."""
     metrics = selection.metrics or _distinct(store, "metric", selection)
     areas = selection.policy_areas or [""]
     parts = [timeseries.series(store, replace(selection, metrics=[metric], policy_areas=[area] if area else []), full=True)
@@ -45,7 +49,7 @@ def chart_rows(store: Store, selection: Selection) -> pd.DataFrame:
     parts = [p for p in parts if not p.empty]
     if not parts:
         raise AtlasError(f"no totals to chart for {selection.describe()}")
-    return pd.concat(parts, ignore_index=True)
+    return rollup.sums_of_daily(store, pd.concat(parts, ignore_index=True), per)
 
 
 def _distinct(store: Store, column: str, selection: Selection) -> list[str]:
@@ -116,9 +120,28 @@ def x_axis(rows: pd.DataFrame) -> dict:
     return axis
 
 
+def qualified_values(rows: pd.DataFrame) -> list[str]:
+    """A line for each value that is not a plain published figure of its own: one printed for several platforms
+    together (combined), or computed by the atlas (derived); sums of daily counts, one line per series naming the
+    partial periods."""
+    lines = rollup.notes(rows)
+    summed = rows["days_covered"].notna() if "days_covered" in rows else pd.Series(False, index=rows.index)
+    for r in rows[rows["qualifier"].isin([COMBINED, DERIVED]) & ~summed].itertuples():
+        where = getattr(r, "locator", "") or r.period
+        what = ("one figure printed for several platforms together, shown for each and never added twice"
+                if r.qualifier == COMBINED else "derived by the atlas from published figures")
+        lines.append(f"{naming.platform_name(r.platform)} {r.period} ({r.source}): {what} ({where})")
+    if len(lines) > MAX_QUALIFIED_LINES:
+        lines = lines[:MAX_QUALIFIED_LINES - 1] + [f"... and {len(lines) - MAX_QUALIFIED_LINES + 1} more such values "
+                                                   "(the export's qualifier column names each)"]
+    return lines
+
+
 def footer_lines(store: Store, rows: pd.DataFrame, notes: list[dict]) -> list[str]:
-    """The source line, then each annotation's text and citation, wrapped."""
+    """The source line, then each combined or derived value, then each annotation's text and citation, wrapped."""
     lines = plotstyle.wrap(origin.source_line(store, rows["document_sha256"]), LINE_CHARS)
+    for line in qualified_values(rows):
+        lines += plotstyle.wrap(line, LINE_CHARS)
     for n, note in enumerate(notes, start=1):
         lines += plotstyle.wrap(f"[{n}] {note['start']}: {note['text']}" + (f" ({note['citation']})" if note["citation"]
                                                                             else ""), LINE_CHARS)
@@ -196,9 +219,10 @@ def write_chart(fig: go.Figure, out: Path) -> tuple[Path, Path]:
     return png, svg
 
 
-def chart(store: Store, selection: Selection, out: Path, *, title: str | None = None) -> ChartFiles:
-    """Chart a selection's totals and write PNG and SVG."""
-    rows = chart_rows(store, selection)
+def chart(store: Store, selection: Selection, out: Path, *, title: str | None = None,
+          per: str | None = None) -> ChartFiles:
+    """Chart a selection's totals (daily counts summed `per` month or year, when given) and write PNG and SVG."""
+    rows = chart_rows(store, selection, per=per)
     fig = build_figure(store, rows, title=title)
     png, svg = write_chart(fig, out)
     return ChartFiles(png=png, svg=svg, series=rows["series"].nunique(), figures=len(rows),

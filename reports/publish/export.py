@@ -26,19 +26,21 @@ import pyarrow as pa
 
 from reports.model.errors import AtlasError
 from reports.model.licences import licence_statement
+from reports.model.overlaps import counted_in
 from reports.model.schema import COLUMNS, CONTRACT_COLUMNS, EXTRA_COLUMNS, NO_LICENCE, UNMAPPED_AREA, UNMAPPED_METRIC
 from reports.model.selection import Selection
 from reports.publish.package import check_output, package_path, write_package
 from reports.publish.spreadsheet import DATA_SHEET, SOURCES_SHEET, csv_lines_sql, write_xlsx
-from reports.query.figures import sources_of
+from reports.query import rollup
+from reports.query.figures import select, sources_of
 from reports.query.normalise import add_per_million
 from reports.store.database import Store
 
 FORMATS = ("csv", "parquet", "xlsx", "json")
 TEXT_FORMATS = ("csv", "json")  # those that can go to standard output
 # The licence travels with each figure, right after the contract columns; `harmonised` says which figures are the
-# publisher's own labels that no mapping covers yet.
-EXPORT_COLUMNS = CONTRACT_COLUMNS + ["license"] + EXTRA_COLUMNS + ["harmonised"]
+# publisher's own labels that no mapping covers yet; `counted_in` what else counts a figure (never add the two).
+EXPORT_COLUMNS = CONTRACT_COLUMNS + ["license"] + EXTRA_COLUMNS + ["harmonised", "counted_in"]
 PER_MILLION_COLUMNS = ["recipients", "value_per_million_recipients"]
 NUMBER_COLUMNS = {"value", *PER_MILLION_COLUMNS}
 XLSX_MAX_ROWS = 1_048_576  # a sheet's rows, the header included
@@ -55,9 +57,13 @@ class Figures:
     """The latest figures of a selection as an export holds them (EXPORT_COLUMNS, and the derived per-million
     columns when asked for), in export order, read from the store a batch at a time."""
 
-    def __init__(self, store: Store, selection: Selection | None = None, *, per_million: bool = False):
+    def __init__(self, store: Store, selection: Selection | None = None, *, per_million: bool = False,
+                 per: str | None = None):
         self.store, self.per_million = store, per_million
         self.where, self.params = (selection or Selection()).where()
+        # Sums per month or year need every day of their period: built in memory (export.rolled_up_frame).
+        self.whole = (rolled_up_frame(store, selection or Selection(), per_million=per_million, per=per)
+                      if per else None)
         docs = store.con.execute("SELECT sha256, license FROM documents").fetchall()
         self.licences = pa.table({"sha256": pa.array([sha for sha, _ in docs], pa.string()),
                                   "license": pa.array([licence_statement(text) for _, text in docs], pa.string())})
@@ -68,7 +74,8 @@ class Figures:
                        "THEN 'not yet' ELSE 'yes' END AS harmonised")
         self.select = f"SELECT {', '.join(columns)} FROM latest o LEFT JOIN export_licences l ON l.sha256 = o.document_sha256"
         self.relation = self.select + (f" WHERE {self.where}" if self.where else "")
-        self.columns = EXPORT_COLUMNS + (PER_MILLION_COLUMNS if per_million else [])
+        self.columns = (list(self.whole.columns) if self.whole is not None
+                        else EXPORT_COLUMNS + (PER_MILLION_COLUMNS if per_million else []))
 
     @contextmanager
     def query(self, sql: str, params: list | None = None) -> Iterator:
@@ -91,6 +98,9 @@ class Figures:
 
     def summary(self) -> tuple[int, pd.Series, bool]:
         """(figures, figures per document, whether any measure is unmapped), without reading the figures."""
+        if self.whole is not None:
+            counts = self.whole["document_sha256"].value_counts()
+            return len(self.whole), counts, bool((self.whole["metric"] == UNMAPPED_METRIC).any())
         with self.query(f"SELECT document_sha256, count(*) AS n, bool_or(metric = '{UNMAPPED_METRIC}') AS unmapped "
                         f"FROM ({self.relation}) GROUP BY 1") as result:
             df = result.df()
@@ -120,6 +130,10 @@ class Figures:
 
     def frames(self) -> Iterator[pd.DataFrame]:
         """The figures as pandas frames of at most BATCH_ROWS rows (with the derived columns when asked for)."""
+        if self.whole is not None:
+            for start in range(0, max(len(self.whole), 1), BATCH_ROWS):
+                yield self.whole.iloc[start:start + BATCH_ROWS]
+            return
         order, empty = ", ".join(ORDER), True
         for relation, params in self.partitions():
             with self.query(f"SELECT * FROM ({relation}) ORDER BY {order}", params) as result:
@@ -133,23 +147,21 @@ class Figures:
                 yield self._finished(result.df())
 
     def _finished(self, df: pd.DataFrame) -> pd.DataFrame:
+        """A batch with the columns computed from its rows alone: `counted_in` (declared overlaps), per million."""
+        df = df.assign(counted_in=counted_in(df))
         return add_per_million(self.store, df) if self.per_million else df
 
     def csv_chunks(self) -> Iterator[memoryview]:
-        """The CSV file's bytes, header first, in chunks of BATCH_ROWS lines."""
+        """The CSV file's bytes, header first, in chunks of BATCH_ROWS lines. Columns computed in pandas
+        (`counted_in`, per million) come with each batch, which DuckDB then formats."""
         yield memoryview((",".join(self.columns) + "\n").encode())
-        if self.per_million:  # the derived columns are computed in pandas: each batch is formatted as it comes
-            for frame in self.frames():
-                self.store.con.register("export_batch", frame)
-                try:
-                    yield from _lines(self.store.con.sql(csv_lines_sql("SELECT * FROM export_batch", self.columns,
-                                                                       NUMBER_COLUMNS)).to_arrow_reader(BATCH_ROWS))
-                finally:
-                    self.store.con.unregister("export_batch")
-            return
-        for relation, params in self.partitions():
-            with self.query(csv_lines_sql(relation, self.columns, NUMBER_COLUMNS, ORDER), params) as result:
-                yield from _lines(result.to_arrow_reader(BATCH_ROWS))
+        for frame in self.frames():
+            self.store.con.register("export_batch", frame)
+            try:
+                yield from _lines(self.store.con.sql(csv_lines_sql("SELECT * FROM export_batch", self.columns,
+                                                                   NUMBER_COLUMNS)).to_arrow_reader(BATCH_ROWS))
+            finally:
+                self.store.con.unregister("export_batch")
 
 
 @functools.cache
@@ -175,10 +187,36 @@ def _lines(reader) -> Iterator[memoryview]:
         yield memoryview(column.buffers()[2])[start:end]
 
 
-def export_frame(store: Store, selection: Selection | None = None, *, per_million: bool = False) -> pd.DataFrame:
+def export_frame(store: Store, selection: Selection | None = None, *, per_million: bool = False,
+                 per: str | None = None) -> pd.DataFrame:
     """The latest figures of a selection in export order, in one frame: contract columns, `license`, extras (and
-    derived ones). For exports, `Figures` streams the same rows."""
-    return pd.concat(list(Figures(store, selection, per_million=per_million).frames()), ignore_index=True)
+    derived ones). `per` ('month' or 'year') replaces daily counts by their sums per calendar month or year (derived;
+    `coverage` says whether the daily figures cover the whole period). For exports, `Figures` streams the same rows."""
+    return pd.concat(list(Figures(store, selection, per_million=per_million, per=per).frames()), ignore_index=True)
+
+
+def rolled_up_frame(store: Store, selection: Selection, *, per_million: bool, per: str) -> pd.DataFrame:
+    """The figures of a selection with daily counts summed per month or year, in export order, in memory (the sums
+    need every day of their period; a selection's daily figures are what it holds)."""
+    df = summed_daily(store, select(store, selection), per)
+    licences = store.query("SELECT sha256, license FROM documents")
+    by_document = {sha: licence_statement(text) for sha, text in zip(licences.sha256, licences.license, strict=True)}
+    df.insert(len(CONTRACT_COLUMNS), "license", df["document_sha256"].map(by_document).fillna(NO_LICENCE))
+    df["harmonised"] = harmonised(df)
+    df["counted_in"] = counted_in(df)  # overlaps declared as data: what else counts each figure
+    if per_million:
+        df = add_per_million(store, df)
+    return df.reset_index(drop=True)
+
+
+def summed_daily(store: Store, df: pd.DataFrame, per: str) -> pd.DataFrame:
+    """An export's daily counts summed per month or year (rollup), in the export's columns plus `coverage`."""
+    sums = rollup.sums_of_daily(store, df, per)
+    coverage = ["" if pd.isna(c) else "complete" if c == n else f"partial: {c} of {n} days"
+                for c, n in zip(sums["days_covered"], sums["days_in_period"], strict=True)]
+    for column in ("period_start", "period_end"):
+        sums[column] = pd.to_datetime(sums[column]).dt.strftime("%Y-%m-%d")
+    return sums[list(df.columns)].assign(coverage=coverage)
 
 
 def harmonised(df: pd.DataFrame) -> pd.Series:
@@ -267,15 +305,14 @@ class Exported:
 
 
 def export(store: Store, out: Path, fmt: str, selection: Selection | None = None, *,
-           per_million: bool = False) -> Exported:
+           per_million: bool = False, per: str | None = None) -> Exported:
     """Write a selection's figures and, beside them, a `datapackage.json` describing and checksumming them."""
     check_output(out, store.path)
     package_path(out)  # refuses before anything is written when no descriptor may be written
     selection = selection or Selection()
-    figures = Figures(store, selection, per_million=per_million)
+    figures = Figures(store, selection, per_million=per_million, per=per)
     rows, per_document, unmapped = figures.summary()
     sources = sources_of(store, per_document)
     write(figures, out, fmt, sources, rows)
     package = write_package(store, out, fmt, figures.columns, rows, unmapped, sources, selection)
     return Exported(data=out, package=package, rows=rows, sources=len(sources))
-

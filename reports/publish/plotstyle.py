@@ -59,6 +59,10 @@ def _name_parts(df: pd.DataFrame) -> dict[str, list[str]]:
     for column in NAME_PARTS:
         word = words.get(column, str)
         parts[column] = ["" if pd.isna(v) else word(v) for v in first[column].tolist()]
+    # A heading the publisher reworded within one series is named with each of its wordings, in order of use.
+    if df["metric_label"].nunique() > 1:
+        wordings = df.groupby("series", sort=False)["metric_label"].agg(lambda v: " / ".join(dict.fromkeys(v)))
+        parts["metric_label"] = [wordings[key] for key in parts["series"]]
     return parts
 
 
@@ -104,7 +108,10 @@ def hover_text(r, mode: str = "absolute") -> str:
         value += f" ({r.qualifier.replace('_', ' ')})"
     lines = [f"<b>{text(naming.platform_name(r.platform))}</b> · {text(r.period)}",
              f"{text(r.metric_label)}: {text(value)}"]
-    if mode != "absolute":
+    if getattr(r, "days_covered", None) is not None and not pd.isna(r.days_covered):
+        lines.append(f"sum of daily counts{': partial' if r.partial else ''}, the daily figures cover "
+                     f"{r.days_covered} of its {r.days_in_period} days (derived)")
+    if mode in ("indexed", "per_million"):
         shown = "no figure" if pd.isna(r.value) else f"{r.value:,.2f}"
         lines.append(f"{'index' if mode == 'indexed' else 'per million recipients'}: {shown}")
     lines.append(f"{text(r.policy_label or '(no label)')} [{text(naming.policy_area_name(r.policy_area))}]")

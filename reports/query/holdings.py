@@ -3,36 +3,37 @@ from __future__ import annotations
 
 import pandas as pd
 
+from reports.model.overlaps import totals_sql
 from reports.query.common import add_in, run
 from reports.query.naming import metric_name, platform_name, policy_area_name
-from reports.query.timeseries import NCMEC_SOURCE
 from reports.store.database import Store
 
 
 def available_metrics(store: Store) -> pd.DataFrame:
-    """Metrics with at least one total (breakdown ''), with their unit, figure count and sources."""
-    df = run(store, """SELECT metric, any_value(unit) AS unit, count(*) AS figures,
+    """Metrics with at least one total (breakdown '', or a part standing without a total: overlaps.csv), with
+    their unit, figure count and sources."""
+    df = run(store, f"""SELECT metric, any_value(unit) AS unit, count(*) AS figures,
                              string_agg(DISTINCT source, ', ' ORDER BY source) AS sources
-                      FROM latest WHERE breakdown = '' OR source = ? GROUP BY metric ORDER BY metric""", [NCMEC_SOURCE])
+                      FROM latest WHERE {totals_sql()} GROUP BY metric ORDER BY metric""")
     df["label"] = df["metric"].map(metric_name)
     return df
 
 
 def available_policy_areas(store: Store, metric: str) -> pd.DataFrame:
     """Policy areas holding totals of a metric, with every platform's own words for each (`labels`)."""
-    df = run(store, """SELECT policy_area, count(*) AS figures,
+    df = run(store, f"""SELECT policy_area, count(*) AS figures,
                              string_agg(DISTINCT platform || ': ' || coalesce(nullif(policy_label, ''), '(no label)'),
                                         '; ' ORDER BY platform || ': ' || coalesce(nullif(policy_label, ''), '(no label)'))
                                  AS labels
-                      FROM latest WHERE (breakdown = '' OR source = ?) AND metric = ? GROUP BY policy_area
-                      ORDER BY policy_area""", [NCMEC_SOURCE, metric])
+                      FROM latest WHERE {totals_sql()} AND metric = ? GROUP BY policy_area
+                      ORDER BY policy_area""", [metric])
     df["label"] = df["policy_area"].map(policy_area_name)
     return df
 
 
 def available_platforms(store: Store, metric: str | None = None, policy_area: str | None = None) -> pd.DataFrame:
     """Platforms (with their sources and regions) holding totals for a metric and policy area."""
-    clauses, params = ["(breakdown = '' OR source = ?)"], [NCMEC_SOURCE]
+    clauses, params = [totals_sql()], []
     add_in("metric", [metric] if metric else [], clauses, params)
     add_in("policy_area", [policy_area] if policy_area else [], clauses, params)
     df = run(store, f"""SELECT platform, string_agg(DISTINCT source, ',' ORDER BY source) AS sources,
@@ -48,7 +49,7 @@ def available_sources(store: Store) -> list[str]:
 
 def available_regions(store: Store, metric: str, policy_area: str | None = None) -> list[str]:
     """Regions holding totals for a metric (GLOBAL and EU first)."""
-    clauses, params = ["(breakdown = '' OR source = ?)", "metric = ?"], [NCMEC_SOURCE, metric]
+    clauses, params = [totals_sql(), "metric = ?"], [metric]
     add_in("policy_area", [policy_area] if policy_area else [], clauses, params)
     regions = run(store, f"SELECT DISTINCT region FROM latest WHERE {' AND '.join(clauses)}", params)["region"].tolist()
     first = [r for r in ("GLOBAL", "EU", "EEA") if r in regions]

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pandas as pd
 
 from reports.model import vocab
+from reports.model.overlaps import totals_sql
 from reports.model.selection import Selection
 from reports.query.common import on_own_cursor, run
 from reports.query.naming import labels
@@ -14,11 +15,6 @@ from reports.query.normalise import add_per_million
 from reports.store.database import Store
 
 NCMEC_SOURCE = "ncmec-esp"
-
-
-# NCMEC lists counts per electronic service provider; a provider's row is its platform's total (empty breakdown),
-# except where several providers map to one platform in a year: those rows name the provider (`esp=...`).
-NCMEC_ENTITY_BREAKDOWN = r"esp=[^;]*"
 
 
 SERIES_COLUMNS = ["platform", "source", "region", "policy_area", "policy_label", "metric", "metric_label", "unit",
@@ -66,21 +62,22 @@ PLOT_COLUMNS = ["platform", "source", "region", "policy_area", "policy_label", "
 def series(store: Store, selection: Selection, *, full: bool = False) -> pd.DataFrame:
     """The latest figures of a selection, one row per published value, each spanning its real period.
 
-    Without `breakdowns` in the selection: totals, plus NCMEC's per-provider counts (each its own line). Adds
+    Without `breakdowns` in the selection: totals, plus parts that stand without a total (overlaps.csv: NCMEC's
+    per-provider counts of one platform, each its own line). Adds
     `granularity` (day/week/month/quarter/half/year/span) and `series`, a key naming one line: platform, source,
-    region, the platform's own policy label, the metric label and the granularity. Lines never mix period lengths
-    or labels, so nothing of different lengths is ever joined or summed. `full=True` adds the provenance columns
+    region, the platform's own policy label, our metric and the granularity (a publisher's reworded heading is the
+    same line; each row keeps its own `metric_label`). Lines never mix period lengths or policies, so nothing of
+    different lengths is ever joined or summed. `full=True` adds the provenance columns
     (source_url, locator) for downloads."""
     where, params = selection.where()
     clauses = [where] if where else []
     clauses += harmonised_only(selection)
     if not selection.breakdowns:
-        clauses.append(f"(breakdown = '' OR (source = ? AND regexp_full_match(breakdown, '{NCMEC_ENTITY_BREAKDOWN}')))")
-        params.append(NCMEC_SOURCE)
+        clauses.append(totals_sql())
     columns = SERIES_COLUMNS if full else PLOT_COLUMNS
     df = run(store, f"""SELECT {', '.join(columns)}, {GRANULARITY_SQL} AS granularity
                        FROM latest WHERE {' AND '.join(clauses)}
-                       ORDER BY platform, source, region, policy_label, metric_label, granularity, period_start,
+                       ORDER BY platform, source, region, policy_label, metric, granularity, period_start,
                                 period_end, policy_area""", params)
     return _with_series_keys(df)
 
@@ -102,16 +99,28 @@ def _with_series_keys(df: pd.DataFrame) -> pd.DataFrame:
         df[column] = pd.to_datetime(df[column])
     if "granularity" not in df:
         df["granularity"] = [granularity(s, e) for s, e in zip(df["period_start"], df["period_end"], strict=True)]
+    df["series"] = series_key(df)
+    df["derived"] = ""
+    return df.reset_index(drop=True)
+
+
+def series_key(df: pd.DataFrame) -> pd.Series:
+    """The key naming each row's line: platform, source, region, the platform's own policy label, the measure (named
+    with the heading of the line's first period) and the granularity, and the breakdown where there is one."""
     names = labels("platforms")
     areas = labels("policy_areas")
     label = df["policy_label"].where(df["policy_label"] != "", df["policy_area"].map(lambda a: areas.get(a, a)))
     # Publishers recapitalise labels between editions ('Violence And Incitement'); one line per label, whatever its case.
     label = label.str.lower().map(dict(zip(label.str.lower(), label, strict=True)))
-    df["series"] = (df["platform"].map(lambda p: names.get(p, p)) + " · " + df["source"] + " · " + df["region"]
-                    + " · " + label + " · " + df["metric_label"] + " · " + df["granularity"]
-                    + df["breakdown"].where(df["breakdown"] == "", " · " + df["breakdown"]))
-    df["derived"] = ""
-    return df.reset_index(drop=True)
+    # One line per figure identity (schema.FIGURE_KEY: our metric, not the publisher's heading), so a renamed
+    # heading (NCMEC's 'Number of Reports', then 'Reports') stays one line; the line is named with the heading of
+    # its first period (each row keeps its own metric_label); an unmapped measure is told apart by its words.
+    measure = df["metric"].where(df["metric"] != vocab.UNMAPPED_METRIC, vocab.UNMAPPED_METRIC + ":" + df["metric_label"])
+    identity = [df["platform"], df["source"], df["region"], label, measure, df["granularity"], df["breakdown"]]
+    first = df["metric_label"].groupby(identity, sort=False).transform("first") if len(df) else df["metric_label"]
+    return (df["platform"].map(lambda p: names.get(p, p)) + " · " + df["source"] + " · " + df["region"]
+            + " · " + label + " · " + first + " · " + df["granularity"]
+            + df["breakdown"].where(df["breakdown"] == "", " · " + df["breakdown"]))
 
 
 def missing_periods(df: pd.DataFrame) -> pd.DataFrame:
