@@ -157,7 +157,7 @@ def unmapped(fmt, db):
 @db_option
 def export(fmt, out, db, per_million, per, **filters):
     """Write the latest observations (contract columns first, then each source's licence) and a datapackage.json."""
-    from reports.publish.export import FORMATS, TEXT_FORMATS, export_frame, write
+    from reports.publish.export import FORMATS, TEXT_FORMATS, Figures, write
     from reports.publish.export import export as run_export
     from reports.query.checks import why_empty
 
@@ -166,10 +166,10 @@ def export(fmt, out, db, per_million, per, **filters):
         if out is None:
             if fmt not in TEXT_FORMATS:
                 raise click.UsageError(f"--out is needed for {fmt}")
-            df = export_frame(store, selection, per_million=per_million, per=per)
-            if df.empty:
+            figures = Figures(store, selection, per_million=per_million, per=per)
+            if figures.summary()[0] == 0:
                 raise AtlasError(why_empty(store, selection))
-            write(df, sys.stdout, fmt)
+            write(figures, sys.stdout, fmt)
             return
         result = run_export(store, out, fmt, selection, per_million=per_million, per=per)
         if result.rows == 0:

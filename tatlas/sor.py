@@ -22,10 +22,12 @@ def sor():
 @db_option
 def ingest(dumps, engine, master, db):
     """Verify each dump against its .sha1, stream it and store its counts; dumps already ingested are skipped."""
+    from collectors.dsa_tdb.parts import resident_peak
     from reports.store.database import resolve_db
 
     summary = ingest_dumps(list(dumps), resolve_db(db), engine=engine, master=master,
                            progress=lambda m: click.echo(m, err=True))
+    click.echo(f"peak resident memory of this process: {resident_peak() / 1e6:.0f} MB", err=True)
     for line in summary.lines():
         click.echo(line)
 

@@ -7,6 +7,7 @@ can intercept, at a random delay drawn from a fixed seed.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import random
 import shutil
@@ -157,3 +158,48 @@ def _no_inherited_locks():
 
     assert locks._HELD_LOCKS == {}
     yield
+
+
+def ingest_killed(dumps: list[Path], db: Path, delay: float) -> int | None:
+    """Run `tatlas sor ingest` as its own process group (it starts worker processes) and SIGKILL the whole group
+    after delay seconds. Exit status, or None if killed."""
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "from tatlas.cli import main; main()", "sor", "ingest",
+                              *map(str, dumps), "--db", str(db)], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True, cwd=Path(__file__).resolve().parents[1])
+    try:
+        return child.wait(delay)
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)  # the ingest and its workers, by the group this test started
+        child.wait()
+        return None
+
+
+def test_killing_sor_ingest_at_random_points_never_breaks_the_store_or_loses_a_dump(tmp_path):
+    from datetime import date
+
+    from tatlas.sor_synth import synth
+
+    days = [date(2024, 3, 14 + n) for n in range(3)]
+    dumps = [synth(12_000, day, tmp_path / "dumps", seed=n, part_rows=3_000) for n, day in enumerate(days)]
+    db = tmp_path / "atlas.duckdb"
+    assert ingest_killed(dumps[:1], db, 300) == 0
+    held = documents(db)
+    rng = random.Random(11)
+    outcomes = []
+    for _ in range(KILLS // 2):
+        outcomes.append(ingest_killed(dumps, db, rng.uniform(0.3, 4.0)))
+        assert_checks(db)
+        now = documents(db)
+        assert held <= now, "a dump stored before the kill is gone"
+        held = now
+    assert None in outcomes  # at least one run really was killed mid-way
+    assert ingest_killed(dumps, db, 300) == 0
+    assert_checks(db)
+    with Store(db, read_only=True) as store:
+        stored = store.query("SELECT period, sum(value) AS n FROM observations WHERE policy_area = 'ALL' AND "
+                             "breakdown = '' GROUP BY period ORDER BY period").values.tolist()
+    truths = [json.loads(d.with_name(d.name + ".truth.json").read_text())["statements"] for d in dumps]
+    assert stored == [[day.isoformat(), float(n)] for day, n in zip(days, truths, strict=True)]

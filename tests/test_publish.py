@@ -606,3 +606,31 @@ def test_an_export_never_overwrites_the_store_an_unrelated_file_or_an_unrelated_
     result = export(small, foreign.parent / "atlas.csv", "csv")
     assert result.package.name == "atlas.datapackage.json"
     assert foreign.read_text() == '{"name": "somebody-elses", "resources": []}\n'
+
+
+TRICKY_CELLS = ["plain", "", None, "a,b", 'say "no"', "line\nfeed", "carriage\rreturn", "=SUM(A1)", "+33 1 23",
+                "-5", "+1,234.5%", "@handle", "\tindented", "-", "'quoted", "١٢٣", "ünïcödé, \"both\"\n"]
+
+
+def test_exports_csv_lines_written_by_duckdb_equal_write_csv_byte_for_byte():
+    import duckdb
+
+    from reports.publish.spreadsheet import csv_lines_sql, write_csv
+
+    df = pd.DataFrame({"text": TRICKY_CELLS,
+                       "value": [1.0, 0.5, None, 1234567.0, 1e16, 2.5e-7, -3.0, 7_700_000.0, 0.1, 1e22, float("nan"),
+                                 12.0, 3.25, 100.0, 1.5, 2.0, 4.0]})
+    con = duckdb.connect()
+    con.register("cells", df)
+    lines = con.sql(csv_lines_sql("SELECT * FROM cells", ["text", "value"], {"value"})).fetchall()
+    assert "text,value\n" + "".join(line for (line,) in lines) == write_csv(df)
+
+
+@pytest.mark.parametrize("per_million", [False, True])
+def test_a_real_streamed_csv_export_equals_write_csv_of_the_frame(real_meta, tmp_path, per_million):
+    from reports.publish.spreadsheet import write_csv
+
+    result = export(real_meta, tmp_path / "all.csv", "csv", per_million=per_million)
+    expected = write_csv(export_frame(real_meta, per_million=per_million))
+    assert result.data.read_bytes() == expected.encode("utf-8")
+    assert result.rows == len(pd.read_csv(result.data)) > 1000

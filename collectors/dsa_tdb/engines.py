@@ -1,150 +1,156 @@
-"""The statements-of-reasons aggregation, one SQL text run by DuckDB (default) or by Spark (local or a cluster).
+"""Count a dump with DuckDB on this machine (default) or with Spark (local mode or a cluster: collectors/dsa_tdb/spark.py).
 
-An engine takes a batch of parsed CSV parts (an Arrow table with a `part` column naming each row's part) and
-returns counts in long form: part, platform_name, category, cut, val, n. `cut` is '' for the total of a
-platform and category; otherwise the field (decision_ground, content_type, ...) and `val` its value.
+Both engines count each CSV part per combination of its raw fields (collectors/dsa_tdb/parts.py), then turn the
+groups into counts in long form with one SQL text, written in each engine's dialect: platform_name, category, cut,
+val, n. `cut` is '' for the total of a platform and category; otherwise the field (decision_ground, content_type,
+...) and `val` its value.
 """
 from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
 
 import pandas as pd
 import pyarrow as pa
 
-# The fields the aggregation reads; everything else in a dump (texts, dates, ids) is never materialised.
-NEEDED = ["uuid", "platform_name", "category", "decision_visibility", "decision_monetary", "decision_provision",
-          "decision_account", "decision_ground", "content_type", "automated_detection", "automated_decision",
-          "source_type", "account_type", "territorial_scope"]
-SCALAR_CUTS = ["decision_ground", "decision_monetary", "decision_provision", "decision_account",
-               "automated_detection", "automated_decision", "source_type", "account_type"]
-LIST_CUTS = ["decision_visibility", "content_type"]
-RESULT_COLUMNS = ["part", "platform_name", "category", "cut", "val", "n"]
-NO_VALUE = "none"
+from collectors.dsa_tdb.cuts import EEA, EEA_NO_IS, EU27, RESULT_COLUMNS, cuts_sql
+from collectors.dsa_tdb.layout import LIST_CUTS, NEEDED, SCALAR_CUTS, Dump
+from collectors.dsa_tdb.parts import Window, count_at, inner_archives, located, merge, part_entries, warm_up
+from reports.model.errors import AtlasError, ParseError
 
-EU27 = sorted("AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split())
-EEA = sorted(EU27 + ["IS", "LI", "NO"])
-EEA_NO_IS = sorted(EU27 + ["LI", "NO"])
+__all__ = ["NEEDED", "SCALAR_CUTS", "LIST_CUTS", "RESULT_COLUMNS", "EU27", "EEA", "EEA_NO_IS", "DuckDBEngine",
+           "make_engine", "cuts_sql"]
 
-# The few functions whose names differ between the two SQL dialects.
-DIALECTS = {
-    "duckdb": {"split": "string_split", "explode": "unnest", "sort": "list_sort", "join": "array_to_string"},
-    "spark": {"split": "split", "explode": "explode", "sort": "array_sort", "join": "array_join"},
-}
+MERGE_EVERY = 32
+# Worker processes at most by default: each holds about 210 MB at its peak, so memory stays under 1 GB.
+WORKERS = 3
+
+Progress = Callable[[str], None]
 
 
-def aggregation_sql(dialect: str, table: str = "batch") -> str:
-    """Count statements per part, platform and category, and per value of every cut; a uuid counts once per part.
+class Totals:
+    """The counts of the parts counted so far, merged every MERGE_EVERY parts, the rows read, and the peak resident
+    memory of each worker process."""
 
-    The rows are first grouped by the raw fields (a few thousand distinct combinations per part), so the
-    string work on JSON arrays runs on those groups, not on every statement."""
-    f = DIALECTS[dialect]
+    def __init__(self, dump: Dump, progress: Progress):
+        self.dump, self.progress = dump, progress
+        self.partials: list[pa.Table] = []
+        self.rows = self.parts = 0
+        self.peaks: dict[int, int] = {}
 
-    def items(column: str) -> str:
-        # A JSON array of strings in one cell: '["A","B"]' -> ['A', 'B'] (['none'] when empty or missing).
-        return (f"CASE WHEN {column} IS NULL OR length({column}) <= 4 THEN {f['split']}('{NO_VALUE}', ',') "
-                f"ELSE {f['split']}(substring({column}, 3, length({column}) - 4), '\",\"') END")
+    def add(self, counted: tuple) -> None:
+        """One part's result from parts.count_at: its counts, or the error that stopped it (raised here)."""
+        groups, rows, (pid, peak), error = counted
+        self.peaks[pid] = max(peak, self.peaks.get(pid, 0))
+        if error is not None:
+            kind, message, fields = error
+            raise (ParseError if kind != "AtlasError" else AtlasError)(message, **fields)
+        self.partials.append(groups)
+        self.rows, self.parts = self.rows + rows, self.parts + 1
+        if len(self.partials) >= MERGE_EVERY:
+            self.partials = [merge(self.partials)]
+        if self.parts % 10 == 0:
+            self.progress(f"{self.dump.path.name}: {self.parts} part(s), {self.rows} row(s) so far")
 
-    def json(codes: list[str]) -> str:
-        return '[' + ','.join(f'"{c}"' for c in codes) + ']'
+    def groups(self) -> pa.Table:
+        if not self.partials:
+            raise ParseError("the dump holds no CSV part", file=self.dump.path)
+        return merge(self.partials)
 
-    # Territorial scope collapsed as shantay does: the whole EEA, the EEA without Iceland, the EU27; else states.
-    # The database writes these lists in alphabetical order, so the collapse compares the cell as written.
-    scope = (f"CASE territorial_scope WHEN '{json(EEA)}' THEN {f['split']}('EEA', ',') "
-             f"WHEN '{json(EEA_NO_IS)}' THEN {f['split']}('EEA_no_IS', ',') "
-             f"WHEN '{json(EU27)}' THEN {f['split']}('EU', ',') ELSE {items('territorial_scope')} END")
 
-    def present(column: str) -> str:
-        return f"({column} IS NOT NULL AND length({column}) > 0 AND {column} <> '[]')"
+class Inline:
+    """A stand-in for a pool of one: each part counted in this process when it is submitted."""
 
-    decision_type = ("coalesce(nullif(concat_ws('_', "
-                     + ", ".join(f"CASE WHEN {present(c)} THEN '{short}' END" for c, short in (
-                         ("decision_visibility", "vis"), ("decision_monetary", "mon"),
-                         ("decision_provision", "pro"), ("decision_account", "acc")))
-                     + "), ''), 'is_null')")
-    raw = ", ".join(["part", "platform_name", "category"] + SCALAR_CUTS + LIST_CUTS + ["territorial_scope"])
-    keys = "part, platform_name, category"
-    selects = [f"SELECT {keys}, '' AS cut, '' AS val, n FROM g"]
-    selects += [f"SELECT {keys}, '{c}', coalesce(nullif({c}, ''), '{NO_VALUE}'), n FROM g" for c in SCALAR_CUTS]
-    selects.append(f"SELECT {keys}, 'decision_type', {decision_type}, n FROM g")
-    selects += [f"SELECT {keys}, '{c}', {f['explode']}({items(c)}), n FROM g" for c in LIST_CUTS]
-    selects.append(f"SELECT {keys}, 'territorial_scope', {f['explode']}({scope}), n FROM g")
-    union = "\n UNION ALL ".join(selects)
-    # A uuid counts once per part. Repeats are rare (a few per part), so rather than numbering every row, the rows
-    # of repeated uuids are found by one grouping, and their copies after the first are subtracted from the groups.
-    return f"""
-        WITH dup AS (SELECT part, uuid FROM {table} GROUP BY part, uuid HAVING count(*) > 1),
-        numbered AS (SELECT b.*, row_number() OVER (PARTITION BY b.part, b.uuid ORDER BY b.uuid) AS copy
-                     FROM {table} b JOIN dup d ON b.part = d.part AND b.uuid = d.uuid),
-        weighted AS (SELECT {raw}, 1 AS w FROM {table} UNION ALL SELECT {raw}, -1 AS w FROM numbered WHERE copy > 1),
-        g AS (SELECT {raw}, sum(w) AS n FROM weighted GROUP BY {raw} HAVING sum(w) > 0),
-        cuts AS ({union})
-        SELECT part, platform_name, category, cut, val, sum(n) AS n FROM cuts GROUP BY part, platform_name, category,
-               cut, val"""
+    def shutdown(self, **_) -> None:
+        pass
+
+    def submit(self, function, *args) -> Future:
+        done: Future = Future()
+        done.set_result(function(*args))
+        return done
 
 
 class DuckDBEngine:
-    """One in-process DuckDB connection; each batch is queried straight from Arrow memory."""
+    """This machine: parts counted in `workers` processes at once (Python's threads measured no faster than one:
+    the streaming reader and the inflater hold the GIL), the groups turned into counts by DuckDB.
+
+    The workers are started fresh (spawn, not fork: this process may hold DuckDB's and Arrow's threads) and import
+    only the counting code (collectors/dsa_tdb/parts.py); each part's counts come back, a few thousand rows."""
 
     name = "duckdb"
-    threadsafe = True
 
-    def __init__(self, threads: int | None = 1):
-        import duckdb
+    def __init__(self, workers: int | None = None):
+        self.workers = workers or min(WORKERS, os.cpu_count() or 1)
+        self.pool = None  # started on the first dump, kept for the next ones (a worker starts in about a second)
 
-        self.con = duckdb.connect()
-        self.con.execute("SET enable_progress_bar = false")
-        if threads:
-            self.con.execute(f"SET threads = {int(threads)}")
-        self.sql = aggregation_sql("duckdb")
+    def start(self) -> None:
+        """Start the workers (they warm up while the caller goes on, e.g. checking the dump's sha1)."""
+        if self.pool is None:
+            self.pool = (ProcessPoolExecutor(self.workers, multiprocessing.get_context("spawn"))
+                         if self.workers > 1 else Inline())
+            if self.workers > 1:
+                self.pool.map(warm_up, range(self.workers))
 
-    def aggregate(self, batch: pa.Table) -> pd.DataFrame:
-        cursor = self.con.cursor()  # one per call, so parts can be counted from several threads at once
+    def count(self, dump: Dump, progress: Progress = lambda m: None) -> tuple[pd.DataFrame, int]:
+        """Counts of the dump in long form (RESULT_COLUMNS) and the number of rows read.
+
+        Memory holds the parts in hand (`workers` of them, each a window of rows and its uuids) and the counts so
+        far; never a whole part, an inner archive or the dump."""
+        self.start()
+        totals = Totals(dump, progress)
+        pending: deque = deque()
         try:
-            cursor.register("batch", batch)
-            return cursor.execute(self.sql).fetchdf()[RESULT_COLUMNS]
+            for inner in inner_archives(dump):
+                self._submit(self.pool, pending, dump, inner, totals)
+            while pending:
+                totals.add(pending.popleft().result())
         finally:
-            cursor.close()
+            for future in pending:
+                future.cancel()
+        peaks = ", ".join(f"{peak / 1e6:.0f}" for peak in totals.peaks.values())
+        progress(f"{dump.path.name}: {totals.parts} part(s) counted in {len(totals.peaks)} process(es), peak "
+                 f"resident memory of each: {peaks} MB")
+        return cuts(totals.groups()), totals.rows
+
+    def _submit(self, pool, pending: deque, dump: Dump, inner, totals: Totals) -> None:
+        """Hand each part of an inner archive to the pool, one queued beyond those in hand."""
+        inner_name = f"{dump.path}!{inner.name}"
+        with located(dump, inner) as where:
+            with Window(*where) as archive:
+                entries = part_entries(archive, inner_name)
+            for info in entries:
+                pending.append(pool.submit(count_at, where, info, inner_name, dump))
+                while len(pending) > self.workers:
+                    totals.add(pending.popleft().result())
+            if not inner.stored:  # its temporary copy goes when the block ends
+                while pending:
+                    totals.add(pending.popleft().result())
 
     def close(self) -> None:
-        self.con.close()
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+            self.pool = None
 
 
-class SparkEngine:
-    """PySpark in local mode (`local[*]`) or on a cluster (`spark://host:7077`): the same SQL, Spark's dialect."""
+def cuts(groups: pa.Table) -> pd.DataFrame:
+    """The long-form counts of the groups, by DuckDB."""
+    import duckdb
 
-    name = "spark"
-
-    def __init__(self, master: str = "local[2]"):
-        try:
-            from pyspark.sql import SparkSession
-        except ImportError as exc:  # the optional extra
-            from reports.model.errors import AtlasError
-
-            raise AtlasError("--engine spark needs pyspark: pip install 'transparency-atlas[spark]'") from exc
-        self.spark = (SparkSession.builder.master(master).appName("tatlas-sor")
-                      .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-                      .config("spark.sql.shuffle.partitions", "4")
-                      .config("spark.ui.enabled", "false")
-                      .getOrCreate())
-        self.spark.sparkContext.setLogLevel("ERROR")
-        self.sql = aggregation_sql("spark")
-
-    def aggregate(self, batch: pa.Table) -> pd.DataFrame:
-        from pyspark.sql.types import StringType, StructField, StructType
-
-        # An explicit all-text schema: Spark cannot infer a type for a column that is empty in this batch.
-        schema = StructType([StructField(name, StringType(), True) for name in batch.column_names])
-        frame = self.spark.createDataFrame(batch.cast(pa.schema([(n, pa.string()) for n in batch.column_names]))
-                                           .to_pandas(), schema=schema)
-        frame.createOrReplaceTempView("batch")
-        result = self.spark.sql(self.sql).toPandas()
-        result["n"] = result["n"].astype("int64")
-        return result[RESULT_COLUMNS]
-
-    def close(self) -> None:
-        self.spark.stop()
+    con = duckdb.connect(config={"threads": 1, "memory_limit": "256MB"})  # a few thousand groups
+    try:
+        con.register("g", groups)
+        return con.execute(cuts_sql("duckdb")).fetchdf()[RESULT_COLUMNS]
+    finally:
+        con.close()
 
 
 def make_engine(name: str, master: str | None = None):
     """The engine by name: `duckdb` or `spark` (with an optional master URL)."""
     if name == "spark":
+        from collectors.dsa_tdb.spark import SparkEngine
+
         return SparkEngine(master or "local[2]")
     return DuckDBEngine()

@@ -8,13 +8,13 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from collectors.dsa_tdb.layout import SOURCE_ID
 from reports.ingest.collector import Collector, ParseResult, edition_meta
 from reports.model.documents import Document
 from reports.model.errors import ParseError
 from reports.model.schema import DERIVED, coerce
 from reports.model.vocab import mappings_in, slugify
 
-SOURCE_ID = "dsa-tdb"
 # This source's folder: its card, its label mappings (mappings/*.csv) and its download plan.
 FOLDER = Path(__file__).resolve().parent
 label_mapping = mappings_in(SOURCE_ID, FOLDER / "mappings")

@@ -1,22 +1,38 @@
 """Exports of the latest observations: the contract columns first (../shared/DESIGN.md), then the licence
-each figure's source stated, then extras; every export also writes a Frictionless `datapackage.json`."""
+each figure's source stated, then extras; every export also writes a Frictionless `datapackage.json`.
+
+Exports stream: DuckDB sorts the selection (spilling to a temporary folder past MEMORY_LIMIT) and the file is
+written BATCH_ROWS at a time, so memory does not grow with the store. CSV lines are written by DuckDB itself, with
+the same neutralising and quoting as `spreadsheet.write_csv` (a test holds the two byte-identical); JSON and Parquet
+go through pandas a batch at a time, and so does XLSX (openpyxl's write-only workbook; a sheet holds at most
+XLSX_MAX_ROWS rows)."""
 from __future__ import annotations
 
+import atexit
+import contextlib
+import functools
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from reports.model.errors import AtlasError
 from reports.model.licences import licence_statement
 from reports.model.overlaps import counted_in
-from reports.model.schema import CONTRACT_COLUMNS, EXTRA_COLUMNS, NO_LICENCE, UNMAPPED_AREA, UNMAPPED_METRIC
+from reports.model.schema import COLUMNS, CONTRACT_COLUMNS, EXTRA_COLUMNS, NO_LICENCE, UNMAPPED_AREA, UNMAPPED_METRIC
 from reports.model.selection import Selection
 from reports.publish.package import check_output, package_path, write_package
-from reports.publish.spreadsheet import DATA_SHEET, SOURCES_SHEET, write_csv, write_xlsx
+from reports.publish.spreadsheet import DATA_SHEET, SOURCES_SHEET, csv_lines_sql, write_xlsx
 from reports.query import rollup
-from reports.query.figures import select, sources_frame
+from reports.query.figures import select, sources_of
 from reports.query.normalise import add_per_million
 from reports.store.database import Store
 
@@ -25,18 +41,164 @@ TEXT_FORMATS = ("csv", "json")  # those that can go to standard output
 # The licence travels with each figure, right after the contract columns; `harmonised` says which figures are the
 # publisher's own labels that no mapping covers yet; `counted_in` what else counts a figure (never add the two).
 EXPORT_COLUMNS = CONTRACT_COLUMNS + ["license"] + EXTRA_COLUMNS + ["harmonised", "counted_in"]
+PER_MILLION_COLUMNS = ["recipients", "value_per_million_recipients"]
+NUMBER_COLUMNS = {"value", *PER_MILLION_COLUMNS}
 XLSX_MAX_ROWS = 1_048_576  # a sheet's rows, the header included
+BATCH_ROWS = 10_000
+PARTITION_ROWS = 100_000  # figures sorted at a time
+MEMORY_LIMIT = "200MB"  # DuckDB's share while it sorts an export; past it, it spills to a temporary folder
+# A total order: the same store gives the same bytes.
+ORDER = ["source", "platform", "metric", "policy_area", "region", "breakdown", "period_start", "period_end",
+         "policy_label", "metric_label", "document_sha256", "locator"]
 
 
 # -- what an export holds ------------------------------------------------------------------------------
+class Figures:
+    """The latest figures of a selection as an export holds them (EXPORT_COLUMNS, and the derived per-million
+    columns when asked for), in export order, read from the store a batch at a time."""
+
+    def __init__(self, store: Store, selection: Selection | None = None, *, per_million: bool = False,
+                 per: str | None = None):
+        self.store, self.per_million = store, per_million
+        self.where, self.params = (selection or Selection()).where()
+        # Sums per month or year need every day of their period: built in memory (export.rolled_up_frame).
+        self.whole = (rolled_up_frame(store, selection or Selection(), per_million=per_million, per=per)
+                      if per else None)
+        docs = store.con.execute("SELECT sha256, license FROM documents").fetchall()
+        self.licences = pa.table({"sha256": pa.array([sha for sha, _ in docs], pa.string()),
+                                  "license": pa.array([licence_statement(text) for _, text in docs], pa.string())})
+        columns = [f"strftime(o.{c}, '%Y-%m-%d') AS {c}" if c in ("period_start", "period_end") else f"o.{c}"
+                   for c in COLUMNS]
+        columns.insert(len(CONTRACT_COLUMNS), f"coalesce(l.license, '{NO_LICENCE}') AS license")
+        columns.append(f"CASE WHEN o.policy_area = '{UNMAPPED_AREA}' OR o.metric = '{UNMAPPED_METRIC}' "
+                       "THEN 'not yet' ELSE 'yes' END AS harmonised")
+        self.select = f"SELECT {', '.join(columns)} FROM latest o LEFT JOIN export_licences l ON l.sha256 = o.document_sha256"
+        self.relation = self.select + (f" WHERE {self.where}" if self.where else "")
+        self.columns = (list(self.whole.columns) if self.whole is not None
+                        else EXPORT_COLUMNS + (PER_MILLION_COLUMNS if per_million else []))
+
+    @contextmanager
+    def query(self, sql: str, params: list | None = None) -> Iterator:
+        """Run `sql` (over `export_licences`) with DuckDB's memory bounded; its result as a relation."""
+        # Its own cursor: while the result streams, the store's connection stays free (per-million lookups).
+        con = self.store.con.cursor()
+        limit = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+        con.register("export_licences", self.licences)
+        try:
+            con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+            if not con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0].startswith(_spill_root()):
+                # One folder of this process's, removed when it ends (DuckDB cannot switch back to a folder once
+                # it has used it, so it is never switched back); a store that has spilled already keeps its own.
+                with contextlib.suppress(duckdb.NotImplementedException):
+                    con.execute(f"SET temp_directory = '{_spill_root()}'")
+            yield con.sql(sql, params=self.params if params is None else params)
+        finally:
+            con.execute(f"SET memory_limit = '{limit}'")
+            con.close()
+
+    def summary(self) -> tuple[int, pd.Series, bool]:
+        """(figures, figures per document, whether any measure is unmapped), without reading the figures."""
+        if self.whole is not None:
+            counts = self.whole["document_sha256"].value_counts()
+            return len(self.whole), counts, bool((self.whole["metric"] == UNMAPPED_METRIC).any())
+        with self.query(f"SELECT document_sha256, count(*) AS n, bool_or(metric = '{UNMAPPED_METRIC}') AS unmapped "
+                        f"FROM ({self.relation}) GROUP BY 1") as result:
+            df = result.df()
+        counts = pd.Series(df["n"].to_numpy("int64"), index=df["document_sha256"].to_numpy(object), name="count")
+        return int(counts.sum()), counts, bool(df["unmapped"].any())
+
+    def partitions(self) -> Iterator[tuple[str, list]]:
+        """The selection in export order as (relation, parameters), each of consecutive (source, platform) pairs
+        holding at most PARTITION_ROWS figures (or one pair): DuckDB sorts one at a time, so what it holds is
+        bounded by the largest, never by the store. (Strings sort byte by byte, so `source NUL platform` orders
+        as the pair does.)"""
+        where = f"WHERE {self.where}" if self.where else ""
+        pairs = self.store.con.execute(f"SELECT source || chr(0) || platform AS pair, count(*) FROM latest o {where} "
+                                       "GROUP BY 1 ORDER BY 1", self.params).fetchall()
+        chunks: list[list[str]] = []
+        held = PARTITION_ROWS
+        for pair, count in pairs:
+            if held + count > PARTITION_ROWS:
+                chunks.append([])
+                held = 0
+            chunks[-1].append(pair)
+            held += count
+        condition = "o.source || chr(0) || o.platform BETWEEN ? AND ?"
+        for chunk in chunks:
+            yield f"{self.select} WHERE {condition}{(' AND ' + self.where) if self.where else ''}", [
+                chunk[0], chunk[-1], *self.params]
+
+    def frames(self) -> Iterator[pd.DataFrame]:
+        """The figures as pandas frames of at most BATCH_ROWS rows (with the derived columns when asked for)."""
+        if self.whole is not None:
+            for start in range(0, max(len(self.whole), 1), BATCH_ROWS):
+                yield self.whole.iloc[start:start + BATCH_ROWS]
+            return
+        order, empty = ", ".join(ORDER), True
+        for relation, params in self.partitions():
+            with self.query(f"SELECT * FROM ({relation}) ORDER BY {order}", params) as result:
+                reader = result.to_arrow_reader(BATCH_ROWS)
+                for batch in reader:
+                    if batch.num_rows:
+                        yield self._finished(batch.to_pandas())
+                        empty = False
+        if empty:
+            with self.query(f"SELECT * FROM ({self.relation}) LIMIT 0") as result:
+                yield self._finished(result.df())
+
+    def _finished(self, df: pd.DataFrame) -> pd.DataFrame:
+        """A batch with the columns computed from its rows alone: `counted_in` (declared overlaps), per million."""
+        df = df.assign(counted_in=counted_in(df))
+        return add_per_million(self.store, df) if self.per_million else df
+
+    def csv_chunks(self) -> Iterator[memoryview]:
+        """The CSV file's bytes, header first, in chunks of BATCH_ROWS lines. Columns computed in pandas
+        (`counted_in`, per million) come with each batch, which DuckDB then formats."""
+        yield memoryview((",".join(self.columns) + "\n").encode())
+        for frame in self.frames():
+            self.store.con.register("export_batch", frame)
+            try:
+                yield from _lines(self.store.con.sql(csv_lines_sql("SELECT * FROM export_batch", self.columns,
+                                                                   NUMBER_COLUMNS)).to_arrow_reader(BATCH_ROWS))
+            finally:
+                self.store.con.unregister("export_batch")
+
+
+@functools.cache
+def _spill_root() -> str:
+    """A temporary folder where DuckDB may spill while it sorts an export (the store's own folder may be read-only,
+    as the bundled atlas is), removed when this process ends."""
+    root = tempfile.mkdtemp(prefix="tatlas-export-")
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    return root
+
+
+def _lines(reader) -> Iterator[memoryview]:
+    """The bytes of each batch of a `line` column, as they lie in Arrow's buffer (no copy)."""
+    for batch in reader:
+        column = batch.column(0)
+        if not len(column):
+            continue
+        if pa.types.is_string_view(column.type):
+            column = column.cast(pa.large_string())
+        width = np.int64 if pa.types.is_large_string(column.type) else np.int32
+        offsets = np.frombuffer(column.buffers()[1], dtype=width)
+        start, end = int(offsets[column.offset]), int(offsets[column.offset + len(column)])
+        yield memoryview(column.buffers()[2])[start:end]
+
+
 def export_frame(store: Store, selection: Selection | None = None, *, per_million: bool = False,
                  per: str | None = None) -> pd.DataFrame:
-    """The latest figures of a selection in export order: contract columns, `license`, extras (and derived ones).
-    `per` ('month' or 'year') replaces daily counts by their sums per calendar month or year (derived; `coverage`
-    says whether the daily figures cover the whole period)."""
-    df = select(store, selection)
-    if per:
-        df = summed_daily(store, df, per)
+    """The latest figures of a selection in export order, in one frame: contract columns, `license`, extras (and
+    derived ones). `per` ('month' or 'year') replaces daily counts by their sums per calendar month or year (derived;
+    `coverage` says whether the daily figures cover the whole period). For exports, `Figures` streams the same rows."""
+    return pd.concat(list(Figures(store, selection, per_million=per_million, per=per).frames()), ignore_index=True)
+
+
+def rolled_up_frame(store: Store, selection: Selection, *, per_million: bool, per: str) -> pd.DataFrame:
+    """The figures of a selection with daily counts summed per month or year, in export order, in memory (the sums
+    need every day of their period; a selection's daily figures are what it holds)."""
+    df = summed_daily(store, select(store, selection), per)
     licences = store.query("SELECT sha256, license FROM documents")
     by_document = {sha: licence_statement(text) for sha, text in zip(licences.sha256, licences.license, strict=True)}
     df.insert(len(CONTRACT_COLUMNS), "license", df["document_sha256"].map(by_document).fillna(NO_LICENCE))
@@ -64,27 +226,72 @@ def harmonised(df: pd.DataFrame) -> pd.Series:
 
 
 # -- writing -------------------------------------------------------------------------------------------
-def write(df: pd.DataFrame, out: Path | TextIO, fmt: str, sources: pd.DataFrame | None = None) -> Path | TextIO:
-    """Write observations in one of FORMATS to a file or a text stream (standard output: csv and json only;
-    XLSX: a data sheet, and a sources sheet when given)."""
+def write(figures: Figures, out: Path | TextIO, fmt: str, sources: pd.DataFrame | None = None,
+          rows: int | None = None) -> Path | TextIO:
+    """Write figures in one of FORMATS to a file or a text stream (standard output: csv and json only; XLSX: a data
+    sheet, and a sources sheet when given)."""
     if not hasattr(out, "write"):
         out.parent.mkdir(parents=True, exist_ok=True)
     elif fmt not in TEXT_FORMATS:
         raise AtlasError(f"{fmt} cannot go to a text stream: give a file (--out) or use {' or '.join(TEXT_FORMATS)}")
     if fmt == "csv":
-        write_csv(df, out)
+        _write_chunks(figures.csv_chunks(), out)
     elif fmt == "parquet":
-        df.to_parquet(out, index=False)
+        _write_parquet(figures, out)
     elif fmt == "json":
-        df.to_json(out, orient="records", indent=1, force_ascii=False)
+        _write_chunks(_json_chunks(figures), out)
     elif fmt == "xlsx":
-        if len(df) >= XLSX_MAX_ROWS:
-            raise AtlasError(f"{len(df)} figures do not fit in one XLSX sheet ({XLSX_MAX_ROWS - 1} rows at most): "
+        rows = figures.summary()[0] if rows is None else rows
+        if rows >= XLSX_MAX_ROWS:
+            raise AtlasError(f"{rows} figures do not fit in one XLSX sheet ({XLSX_MAX_ROWS - 1} rows at most): "
                              "narrow the selection or use --format parquet or csv", file=out)
-        write_xlsx({DATA_SHEET: df, **({SOURCES_SHEET: sources} if sources is not None else {})}, out)
+        write_xlsx({DATA_SHEET: figures.frames(), **({SOURCES_SHEET: [sources]} if sources is not None else {})}, out)
     else:
         raise AtlasError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}", file=out)
     return out
+
+
+def _write_chunks(chunks: Iterator[memoryview | bytes], out: Path | TextIO) -> None:
+    if hasattr(out, "write"):
+        binary = getattr(out, "buffer", None)
+        for chunk in chunks:
+            if binary is not None:
+                out.flush()
+                binary.write(chunk)
+            else:
+                out.write(bytes(chunk).decode("utf-8"))
+        out.flush()
+        return
+    with open(out, "wb") as handle:
+        for chunk in chunks:
+            handle.write(chunk)
+
+
+def _json_chunks(figures: Figures) -> Iterator[bytes]:
+    """The records as pandas writes one frame (`to_json(orient='records', indent=1)`), a batch at a time."""
+    first = True
+    for frame in figures.frames():
+        if frame.empty:
+            continue
+        text = frame.to_json(orient="records", indent=1, force_ascii=False)
+        yield (("[\n" if first else ",\n") + text[2:-2]).encode("utf-8")
+        first = False
+    yield b"[]" if first else b"\n]"
+
+
+def _write_parquet(figures: Figures, out: Path) -> None:
+    import pyarrow.parquet as pq
+
+    schema = pa.schema([(c, pa.float64() if c in NUMBER_COLUMNS else pa.large_string()) for c in figures.columns])
+    writer = None
+    try:
+        for frame in figures.frames():
+            table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+            writer = writer or pq.ParquetWriter(out, table.schema)
+            writer.write_table(table)
+    finally:
+        if writer is not None:
+            writer.close()
 
 
 @dataclass
@@ -103,8 +310,9 @@ def export(store: Store, out: Path, fmt: str, selection: Selection | None = None
     check_output(out, store.path)
     package_path(out)  # refuses before anything is written when no descriptor may be written
     selection = selection or Selection()
-    df = export_frame(store, selection, per_million=per_million, per=per)
-    sources = sources_frame(store, df)
-    write(df, out, fmt, sources)
-    package = write_package(store, out, fmt, df, sources, selection)
-    return Exported(data=out, package=package, rows=len(df), sources=len(sources))
+    figures = Figures(store, selection, per_million=per_million, per=per)
+    rows, per_document, unmapped = figures.summary()
+    sources = sources_of(store, per_document)
+    write(figures, out, fmt, sources, rows)
+    package = write_package(store, out, fmt, figures.columns, rows, unmapped, sources, selection)
+    return Exported(data=out, package=package, rows=rows, sources=len(sources))

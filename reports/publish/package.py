@@ -19,7 +19,6 @@ from reports.model.schema import (
     FIGURE_KEY,
     NO_LICENCE,
     SOURCE_EXPORT_FIELDS,
-    UNMAPPED_METRIC,
     Field,
 )
 from reports.model.selection import Selection
@@ -109,13 +108,13 @@ def resource(name: str, path: Path, fmt: str, schema: dict, *, sheet: str | None
     return entry
 
 
-def descriptor(store: Store, out: Path, fmt: str, df: pd.DataFrame, sources: pd.DataFrame,
-               selection: Selection) -> dict:
-    """The Data Package descriptor of one export."""
+def descriptor(store: Store, out: Path, fmt: str, columns: list[str], rows: int, unmapped: bool,
+               sources: pd.DataFrame, selection: Selection) -> dict:
+    """The Data Package descriptor of one export: its `columns`, its `rows` figures, whether any measure is unmapped."""
     build = atlas_build(store)
     # An unmapped measure is told apart by its label (reports.schema.figure_keys).
-    key = FIGURE_KEY + (["metric_label"] if (df["metric"] == UNMAPPED_METRIC).any() else [])
-    observations = resource("observations", out, fmt, table_schema(list(df.columns), FIELDS_BY_NAME, key),
+    key = FIGURE_KEY + (["metric_label"] if unmapped else [])
+    observations = resource("observations", out, fmt, table_schema(list(columns), FIELDS_BY_NAME, key),
                             sheet="data" if fmt == "xlsx" else None)
     observations["description"] = ("Latest published figures (newest edition of each), in the atlas's common "
                                    "schema: the contract columns first, then license, then extras.")
@@ -128,7 +127,7 @@ def descriptor(store: Store, out: Path, fmt: str, df: pd.DataFrame, sources: pd.
     package = {
         "name": package_name(f"transparency-atlas-{out.stem}"),
         "title": f"Transparency Atlas export: {selection.describe()}",
-        "description": (f"{len(df)} figure(s) from {len(sources)} published document(s), exported from the "
+        "description": (f"{rows} figure(s) from {len(sources)} published document(s), exported from the "
                         f"Transparency Atlas ({build['label']}, data as of {build['built']}). " + licence_note(sources)),
         "version": build["version"],
         "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -144,13 +143,13 @@ def descriptor(store: Store, out: Path, fmt: str, df: pd.DataFrame, sources: pd.
     return package
 
 
-def write_package(store: Store, out: Path, fmt: str, df: pd.DataFrame, sources: pd.DataFrame,
-                  selection: Selection) -> Path:
+def write_package(store: Store, out: Path, fmt: str, columns: list[str], rows: int, unmapped: bool,
+                  sources: pd.DataFrame, selection: Selection) -> Path:
     """Write `datapackage.json` beside an export's data file; `<name>.datapackage.json` where the folder's
     `datapackage.json` already describes another export, so one export never takes another's descriptor."""
     path = package_path(out)
-    path.write_text(json.dumps(descriptor(store, out, fmt, df, sources, selection), indent=2, ensure_ascii=False)
-                    + "\n", encoding="utf-8")
+    described = descriptor(store, out, fmt, columns, rows, unmapped, sources, selection)
+    path.write_text(json.dumps(described, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
 
 

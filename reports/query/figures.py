@@ -23,7 +23,11 @@ def select(store: Store, selection: Selection | None = None) -> pd.DataFrame:
 
 def sources_frame(store: Store, df: pd.DataFrame) -> pd.DataFrame:
     """The documents behind a set of figures: URL, sha256, publisher, licence, dates, and how many figures each gave."""
-    counts = df["document_sha256"].value_counts()
+    return sources_of(store, df["document_sha256"].value_counts())
+
+
+def sources_of(store: Store, counts: pd.Series) -> pd.DataFrame:
+    """The documents of `counts` (figures per document sha256), as `sources_frame` gives them."""
     docs = store.query("SELECT * FROM documents ORDER BY source, edition_date NULLS LAST, name")
     docs = docs[docs["sha256"].isin(counts.index)].copy()
     docs["license_as_stated"] = docs["license"].fillna("")

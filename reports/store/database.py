@@ -31,6 +31,26 @@ _EDITION_ORDER = ("d.edition_date DESC NULLS LAST, d.published DESC NULLS LAST, 
                   "d.first_seen DESC, o.document_sha256")
 
 
+# Documents from newest edition to oldest, a total order (the sha256 breaks ties): a figure's newest version is its
+# row in the document ranked first.
+_DOCUMENT_RANK = (f"SELECT d.sha256, row_number() OVER (ORDER BY {_EDITION_ORDER.replace('o.document_sha256', 'd.sha256')}) "
+                  "AS rank FROM documents d")
+
+
+def _newest(touched: str | None = None) -> str:
+    """Each figure's newest version: its row in the document ranked first. The choice is a hash aggregate over row
+    ids (much cheaper than a window sorted by the keys' strings); with `touched`, only the figures it names."""
+    versions = "observations o" if touched is None else f"observations o SEMI JOIN {touched} t ON {_touched('t', 'o')}"
+    chosen = (f"SELECT arg_min(o.rowid, r.rank) AS id FROM (SELECT o.rowid, o.* FROM {versions}) o "
+              f"JOIN ({_DOCUMENT_RANK}) r ON r.sha256 = o.document_sha256 GROUP BY {_O_KEY}")
+    return f"SELECT {', '.join(COLUMNS)} FROM observations o SEMI JOIN ({chosen}) c ON c.id = o.rowid"
+
+
+def _touched(touched: str, alias: str) -> str:
+    """Rows of `alias` whose figure key is in `touched`, a table of keys k0..kn."""
+    return " AND ".join(f"{touched}.k{n} IS NOT DISTINCT FROM {expr}" for n, expr in enumerate(figure_key_sql(alias)))
+
+
 def default_db_path() -> Path:
     """`$TATLAS_DB`, else `$XDG_DATA_HOME/tatlas/atlas.duckdb` (~/.local/share/tatlas/atlas.duckdb)."""
     if os.environ.get(ENV_VAR):
@@ -215,37 +235,27 @@ class Store:
     def refresh_latest(self, touched: str | None = None) -> None:
         """Materialise `latest`: for each figure, the value in the newest edition that printed it.
 
-        With `touched` (a table of figure keys k0..kn), only those figures are recomputed: a write costs its own
-        size, not the store's."""
-        ranked = f"""
-            SELECT * EXCLUDE (version_rank) FROM (
-                SELECT o.*, row_number() OVER (PARTITION BY {_O_KEY}
-                                               ORDER BY {_EDITION_ORDER}) AS version_rank
-                FROM observations o JOIN documents d ON d.sha256 = o.document_sha256
-                {{where}})
-            WHERE version_rank = 1"""
+        With `touched` (a table of figure keys k0..kn), only those figures are recomputed, found by hash semi-joins
+        on their keys: a write costs its own size, not the store's."""
         if touched is None:
-            self.con.execute("CREATE OR REPLACE TABLE latest AS " + ranked.format(where=""))
+            self.con.execute(f"CREATE OR REPLACE TABLE latest AS {_newest()}")
             return
-
-        def matches(alias: str) -> str:
-            pairs = " AND ".join(f"t.k{n} = {expr}" for n, expr in enumerate(figure_key_sql(alias)))
-            return f"EXISTS (SELECT 1 FROM {touched} t WHERE {pairs})"
-
-        self.con.execute(f"DELETE FROM latest WHERE {matches('latest')}")
-        self.con.execute(f"INSERT INTO latest BY NAME {ranked.format(where='WHERE ' + matches('o'))}")
+        self.con.execute(f"DELETE FROM latest WHERE rowid IN (SELECT l.rowid FROM latest l SEMI JOIN {touched} t "
+                         f"ON {_touched('t', 'l')})")
+        self.con.execute(f"INSERT INTO latest BY NAME {_newest(touched)}")
 
     def latest_is_current(self) -> tuple[int, int]:
-        """(figure versions missing from `latest`, rows of `latest` that are not the newest version or orphaned)."""
+        """(figure versions missing from `latest`, rows of `latest` that are not the newest version or orphaned).
+
+        `latest` is compared with a fresh recomputation as two multisets of rows (EXCEPT ALL both ways), each row
+        represented by a 64-bit hash of every column: a stale row goes unseen only if its hash equals the fresh one's."""
         columns = ", ".join(COLUMNS)
-        fresh = f"""
-            SELECT {columns} FROM (
-                SELECT o.*, row_number() OVER (PARTITION BY {_O_KEY} ORDER BY {_EDITION_ORDER}) AS version_rank
-                FROM observations o JOIN documents d ON d.sha256 = o.document_sha256)
-            WHERE version_rank = 1"""
-        missing = self.con.execute(f"SELECT count(*) FROM ({fresh} EXCEPT ALL SELECT {columns} FROM latest)").fetchall()[0]
-        extra = self.con.execute(f"SELECT count(*) FROM (SELECT {columns} FROM latest EXCEPT ALL {fresh})").fetchall()[0]
-        return missing[0], extra[0]
+        return tuple(self.con.execute(f"""
+            WITH fresh AS (SELECT hash({columns}) AS h, count(*) AS n FROM ({_newest()}) GROUP BY h),
+                 held AS (SELECT hash({columns}) AS h, count(*) AS n FROM latest GROUP BY h)
+            SELECT coalesce(sum(greatest(coalesce(fresh.n, 0) - coalesce(held.n, 0), 0)), 0),
+                   coalesce(sum(greatest(coalesce(held.n, 0) - coalesce(fresh.n, 0), 0)), 0)
+            FROM fresh FULL OUTER JOIN held USING (h)""").fetchall()[0])
 
     # -- reading ---------------------------------------------------------------------------------
     def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
