@@ -106,23 +106,26 @@ def _pairs(df: pd.DataFrame, rule: Overlap):
 def counted_in(df: pd.DataFrame) -> pd.Series:
     """For each figure, what else in the atlas counts it (words, '' for none): the figure that contains it, the
     other way of counting the same things, or the other platforms of a combined row. Based on the declarations,
-    whatever else the frame holds."""
+    whatever else the frame holds. Each rule's selectors are matched only on the rows of its source."""
     out = pd.Series("", index=df.index, dtype=object)
+
+    def add(index: pd.Index, words: str) -> None:
+        if len(index):
+            out.loc[index] = out.loc[index].where(out.loc[index] == "", out.loc[index] + "; ") + words
+
     for rule in overlaps():
         if rule.kind == "parts_without_total":
             continue
-        mask = rule.applies(df)
+        scoped = df[rule.applies(df)]
+        if scoped.empty:
+            continue
         words = (f"contained in {rule.whole.split('=', 1)[-1]!r} ({rule.id})" if rule.kind == "contains"
                  else f"the same things counted another way ({rule.id})")
+        whole = matches(scoped, rule.whole)
         for part in rule.parts:
-            hit = mask & matches(df, part) & ~matches(df, rule.whole)
-            out[hit] = out[hit].where(out[hit] == "", out[hit] + "; ") + words
-        whole = mask & matches(df, rule.whole)
-        words = f"contains other figures ({rule.id})" if rule.kind == "contains" else words
-        out[whole] = out[whole].where(out[whole] == "", out[whole] + "; ") + words
-    combined = df["qualifier"] == COMBINED
-    out[combined] = out[combined].where(out[combined] == "", out[combined] + "; ") + \
-        "one printed figure for several platforms, given to each (count it once)"
+            add(scoped.index[matches(scoped, part) & ~whole], words)
+        add(scoped.index[whole], f"contains other figures ({rule.id})" if rule.kind == "contains" else words)
+    add(df.index[df["qualifier"] == COMBINED], "one printed figure for several platforms, given to each (count it once)")
     return out
 
 
