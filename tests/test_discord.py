@@ -445,3 +445,9 @@ def test_a_new_empty_notes_column_adds_no_figure_and_is_noted(tmp_path):
     assert [u.label for u in result.unmapped] == ["NCMEC / Notes"]
     assert result.notes[-1].startswith("3 empty cell(s) under 'Notes', a label no mapping covers and under which "
                                        "nothing is printed: not imported (first at line 2")
+    sources = tmp_path / "sources" / "discord"
+    sources.mkdir(parents=True)
+    path.rename(sources / path.name)
+    summary = build(sources.parent, tmp_path / "atlas.duckdb", {"discord": REGISTRY["discord"]})
+    assert summary.ok and summary.failed == [] and summary.parsed == [real.name]
+    assert [(u.label.label, u.figures) for u in summary.unmapped] == [("NCMEC / Notes", 0)]

@@ -247,7 +247,7 @@ def unmapped_found(result: ParseResult, df: pd.DataFrame, docs) -> list[Unmapped
             carries = (((lower["metric_label"] == last) | (lower["policy_label"] == last))
                        & lower["locator"].str.contains(group, regex=False))
         if not carries.any():  # a service or organisation we do not list: its slug is the platform
-            carries = df["platform"] == slugify(u.label.label)
+            carries = df["platform"] == slugify(u.label)
         hits = df[carries]
         first = hits.iloc[0] if len(hits) else None
         document = names.get(first["document_sha256"], "") if first is not None else _file_name(u.file, docs)
