@@ -84,7 +84,6 @@ class Curated(Collector):
         last = max(r["period_end"] for r in rows)
         return ParseResult(frame(rows), notes=notes, document_meta={doc.sha256: edition_meta("curated", last)})
 
-
     def transcribed(self, header: list[str] | None) -> dict[str, str] | None:
         """Our columns by the transcription's (declared in transcription.toml) when the file is in that layout and
         not a curated file; None for a curated file."""
@@ -95,6 +94,7 @@ class Curated(Collector):
                 if theirs.casefold() in printed}
 
     def check_transcribed_header(self, present: dict[str, str], doc: Document) -> None:
+        """Refuse a transcription without a column the schema requires, naming the transcription's own header."""
         required = {f.name for f in CURATED_FIELDS if f.required}
         missing = [theirs for ours, theirs in self.transcription["columns"].items()
                    if ours in required and ours not in present]
