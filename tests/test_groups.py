@@ -52,3 +52,18 @@ def test_the_command_lists_groups_sums_and_refuses_an_unknown_group(real_atlas):
     empty = runner.invoke(main, ["groups", "alphabet", "--source", "ncmec-esp", "--since", "2031",
                                  "--db", str(real_atlas.path)])
     assert empty.exit_code != 0 and "no count of alphabet's platforms to sum" in empty.output
+
+
+def test_a_company_wide_total_beside_its_platforms_is_said_to_maybe_hold_them(tmp_path):
+    """Our own fixture: a publisher prints Meta's company-wide count beside Facebook's; the registry cannot tell
+    whether the first holds the second, so the sum says so instead of passing for Meta's total."""
+    from reports.model.periods import parse_period
+    from tests.test_analysis import make_store, obs
+
+    year = parse_period("2024")
+    store = make_store(tmp_path, {"src": [obs("meta", year, 100, metric="ncmec_reports"),
+                                          obs("facebook", year, 60, metric="ncmec_reports")]})
+    (row,) = group_totals(store, "meta-platforms").itertuples()
+    assert row.value == 160 and "Meta (company-wide) is a company-wide figure added beside its platforms' own: it may "\
+        "already count them" in row.locator
+    assert row.members_without_figure == "instagram, whatsapp, threads, oculus"

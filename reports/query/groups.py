@@ -58,11 +58,17 @@ def group_totals(store: Store, group: str, selection: Selection | None = None) -
 
 def _sum(group: str, platforms: list[str], key: tuple, part: pd.DataFrame) -> dict:
     kept, notes = countable(part)
-    together = part.groupby("locator")["platform"].agg(lambda p: " / ".join(platform_name(x) for x in sorted(p)))
+    together = part.groupby("locator")["platform"].agg(lambda p: " / ".join(platform_name(x) for x in sorted(set(p))))
     terms = " + ".join(f"{together[r.locator]} {r.value:,.0f}" + (f" ({r.breakdown})" if r.breakdown else "")
                        for r in kept.sort_values(["platform", "breakdown"]).itertuples())
     held = sorted(set(part["platform"]))
     without = [p for p in platforms if p not in held]
+    # a company-wide total (no product named) beside platforms' own: the registry cannot tell whether it holds them
+    wide = sorted({r.platform for r in kept.itertuples() if not r.breakdown
+                   and vocab.platforms().get(r.platform, {}).get("kind") == "organisation"})
+    if wide and len(held) > len(wide):
+        notes.append(f"{', '.join(platform_name(p) for p in wide)} is a company-wide figure added beside its "
+                     "platforms' own: it may already count them")
     locator = f"derived: sum of {terms}" + "".join(f"; {n}" for n in notes)
     return {"group": group, **dict(zip(SUMMED_OVER, key, strict=True)), "value": float(kept["value"].sum()),
             "qualifier": DERIVED, "platforms": ", ".join(held), "members_without_figure": ", ".join(without),
