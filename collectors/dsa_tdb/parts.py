@@ -6,7 +6,7 @@ inflated to a spooled temporary file). Each CSV part is inflated with ISA-L (the
 faster; its size and CRC-32 checked at the end, its declared size a hard cap) a chunk at a time, straight into
 Arrow's streaming CSV reader, which keeps only the fields the counts need. Rows are counted per combination of
 those raw fields (`layout.RAW`) a window at a time; a uuid already met in the part (the real dumps hold literal
-repeats) counts once. What a part leaves in memory is its uuids (about 40 bytes a row) and the counts.
+repeats) counts once. What a part leaves in memory is its uuids (20 bytes a row: `uuid_keys`) and the counts.
 
 Parts are counted several at a time in worker processes (`count_at`; engines.py), and the same functions run in
 Spark's executors (collectors/dsa_tdb/spark.py). Threads were measured no faster than one: the streaming reader
@@ -40,7 +40,8 @@ from reports.model.errors import AtlasError, ParseError
 CHUNK = 1 << 20  # bytes copied at a time
 STEP = 64 << 10  # compressed bytes inflated at a time (their output stays in cache for the parser)
 BLOCK = 256 << 10  # CSV bytes Arrow parses at a time (measured as fast as 1 MB, in less memory)
-WINDOW_ROWS = 32_000  # rows counted at a time (about 100 MB of a worker's memory at its peak)
+MERGE_EVERY = 16  # windows whose counts are kept apart before they are summed into one table
+WINDOW_ROWS = 16_000  # rows counted at a time (about 50 MB of a worker's memory at its peak)
 MAX_HEADER = 1 << 20
 GROUPS = pa.schema([(name, pa.string()) for name in RAW] + [("n", pa.int64())])
 
@@ -270,6 +271,8 @@ def count_part(archive, info: zipfile.ZipInfo, inner_name: str, dump: Dump) -> t
             if held >= WINDOW_ROWS:
                 counted.append(count_window(batches, seen))
                 rows, batches, held = rows + held, [], 0
+                if len(counted) >= MERGE_EVERY:  # the counts so far as one table, not one per window
+                    counted = [merge(counted)]
         if batches or not counted:
             counted.append(count_window(batches, seen, reader.schema))
             rows += held
@@ -286,7 +289,7 @@ def count_window(batches: list[pa.RecordBatch], seen: list[pa.Array], schema: pa
     holds it. Rows repeating a uuid (of an earlier window, or earlier in this one) are counted apart and taken
     off, so the window is never copied to leave them out."""
     table = pa.Table.from_batches(batches, schema=schema or batches[0].schema)
-    uuids = table["uuid"].combine_chunks()
+    uuids = uuid_keys(table["uuid"].combine_chunks())
     again = None
     for earlier in seen:  # one window's uuids at a time: no copy of them all, no hash table of them all
         found = pc.is_in(uuids, value_set=earlier)
@@ -308,6 +311,43 @@ def count_window(batches: list[pa.RecordBatch], seen: list[pa.Array], schema: pa
         groups = merge([groups, extra.set_column(len(RAW), "n", pc.negate(extra["n"]))])
         groups = groups.filter(pc.greater(groups["n"], 0))
     return groups
+
+
+DASHES = [8, 13, 18, 23]  # where a UUID's printed form (8-4-4-4-12 hex digits) has its dashes
+# A key that is not a UUID's 16 bytes: 17 bytes or more, so it never equals one.
+NOT_A_UUID = b"\x01" + bytes(16)
+
+
+def uuid_keys(printed: pa.Array) -> pa.Array:
+    """The keys a part remembers its uuids by: a UUID's 16 bytes (its hex digits in any case: 20 bytes a row held
+    instead of 40), anything else as printed behind NOT_A_UUID, so two keys are equal exactly when the uuids are."""
+    n = len(printed)
+    lengths = pc.binary_length(printed)
+    if n and not printed.null_count and pc.all(pc.equal(lengths, 36)).as_py():
+        offsets = np.frombuffer(printed.buffers()[1], dtype=np.int32)[printed.offset:printed.offset + n + 1]
+        data = np.frombuffer(printed.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[0] + 36 * n].reshape(n, 36)
+        digits = np.delete(data, DASHES, axis=1).astype(np.int16)
+        lower = digits | 0x20
+        numeral = (digits >= ord("0")) & (digits <= ord("9"))
+        letter = (lower >= ord("a")) & (lower <= ord("f"))
+        if (data[:, DASHES] == ord("-")).all() and (numeral | letter).all():
+            nibbles = np.where(numeral, digits - ord("0"), lower - ord("a") + 10)
+            packed = ((nibbles[:, 0::2] << 4) | nibbles[:, 1::2]).astype(np.uint8)
+            return pa.Array.from_buffers(pa.binary(), n, [None, pa.py_buffer(np.arange(0, 16 * n + 1, 16, dtype=np.int32)),
+                                                          pa.py_buffer(packed.tobytes())])
+    return pa.array([_uuid_key(u) for u in printed.to_pylist()], type=pa.binary())
+
+
+def _uuid_key(printed: bytes | None) -> bytes | None:
+    """One uuid's key (see uuid_keys), for a window that is not all UUIDs."""
+    if printed is None:
+        return None
+    text = printed.decode("ascii", "replace")
+    digits = text.replace("-", "")
+    if len(text) == 36 and all(text[i] == "-" for i in DASHES) and len(digits) == 32 \
+            and all(c in "0123456789abcdefABCDEF" for c in digits):
+        return bytes.fromhex(digits)
+    return NOT_A_UUID + printed
 
 
 def _grouped(table: pa.Table) -> pa.Table:
