@@ -319,3 +319,19 @@ def test_statistics_fit_the_bundle_budget(stats_db, tmp_path):
                 "(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 9, ROW_GROUP_SIZE 250000)")
     con.close()
     assert out.stat().st_size < 12 * 1024 * 1024
+
+
+def test_uuid_keys_are_equal_exactly_when_the_uuids_are():
+    """A part remembers its uuids as 16-byte keys; a value that is not a UUID keeps its printed bytes, so it can
+    never equal a UUID's key (our own values, in the forms the dumps print and a few they do not)."""
+    import pyarrow as pa
+
+    from collectors.dsa_tdb.parts import uuid_keys
+
+    printed = [b"0f8e2a4c-1b3d-4e5f-8a9b-0c1d2e3f4a5b", b"0F8E2A4C-1B3D-4E5F-8A9B-0C1D2E3F4A5B",
+               b"0f8e2a4c-1b3d-4e5f-8a9b-0c1d2e3f4a5c", b"0f8e2a4c1b3d4e5f8a9b0c1d2e3f4a5b",
+               b"zz8e2a4c-1b3d-4e5f-8a9b-0c1d2e3f4a5b", b"\x0f\x8e\x2a\x4c\x1b\x3d\x4e\x5f\x8a\x9b\x0c\x1d\x2e\x3f\x4a\x5b"]
+    canonical = uuid_keys(pa.array(printed[:3], type=pa.binary())).to_pylist()
+    mixed = uuid_keys(pa.array(printed, type=pa.binary())).to_pylist()
+    assert canonical == mixed[:3] and canonical[0] == canonical[1] != canonical[2] and len(canonical[0]) == 16
+    assert len(set(mixed[2:])) == 4 and canonical[0] not in mixed[3:]  # a 16-byte printed value is not a UUID's key
