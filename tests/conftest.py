@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,10 @@ def needs_pyspark() -> None:
         if IN_CI:
             pytest.fail(f"CI=true: {reason}", pytrace=False)
         pytest.skip(reason)
+
+
+def free_port() -> int:
+    """A port free on the loopback, for a server a test starts (every test server binds 127.0.0.1 only)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import shutil
-import socket
 import threading
 import time
 from pathlib import Path
@@ -14,19 +13,13 @@ from pathlib import Path
 import pytest
 
 from reports.store.database import Store
-from tests.conftest import IN_CI
+from tests.conftest import IN_CI, free_port
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 pytestmark = pytest.mark.skipif(not IN_CI and not (CHROMIUM and CHROMEDRIVER),
                                 reason="Debian's chromium and chromium-driver are not installed (.ci/run installs them)")
 TIMEOUT = 30
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,16 +17,10 @@ import pytest
 
 from reports.store.database import Store
 from tatlas.sor_synth import synth
-from tests.conftest import needs_pyspark
+from tests.conftest import free_port, needs_pyspark
 
 STARTUP_SECONDS = 120
 INGEST_SECONDS = 600
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_for(what: str, ready, log: Path, seconds: float = STARTUP_SECONDS):
