@@ -626,6 +626,56 @@ def test_exports_csv_lines_written_by_duckdb_equal_write_csv_byte_for_byte():
     assert "text,value\n" + "".join(line for (line,) in lines) == write_csv(df)
 
 
+def test_csv_plain_columns_are_exactly_those_whose_every_value_needs_no_neutralising_or_quoting():
+    """A column the CSV export writes unchecked (schema.Field.csv_plain) allows no value that `write_csv` would
+    change: values drawn from each of its patterns, and every word of its vocabulary, come out as they went in."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from reports.model.schema import CSV_PLAIN_PATTERNS, FIELDS_BY_NAME
+    from reports.publish.spreadsheet import write_csv
+
+    def unchanged(value: str) -> bool:
+        return write_csv(pd.DataFrame({"a": [value], "b": ["x"]})) == f"a,b\n{value},x\n"
+
+    plain = {name for name, field in FIELDS_BY_NAME.items() if field.csv_plain()}
+    assert {"platform", "source", "period_start", "region", "document_sha256", "metric", "policy_area", "unit",
+            "qualifier", "harmonised"} <= plain
+    # Free text and figures are always checked: a label or a licence may hold anything.
+    assert not plain & {"policy_label", "metric_label", "value_text", "locator", "breakdown", "source_url", "license",
+                        "counted_in", "value", "period"}
+    for name in plain:
+        field = FIELDS_BY_NAME[name]
+        assert field.enum is None or all(unchanged(v) for v in field.enum() if v), name
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.sampled_from(CSV_PLAIN_PATTERNS).flatmap(lambda p: st.from_regex(p, fullmatch=True)))
+    def drawn(value):
+        assert unchanged(value)
+
+    drawn()
+    assert not unchanged("=cmd") and not unchanged("a,b")  # the check itself can fail
+
+
+def test_a_csv_export_in_partitions_prepared_two_at_a_time_or_alone_keeps_the_order(real_atlas, tmp_path,
+                                                                                     monkeypatch):
+    """However the figures fall into partitions (several (source, platform) pairs to one, pairs prepared two at a
+    time, a pair too large for its share prepared alone), the bytes are those of the one sorted frame (NCMEC's
+    editions and X's reports: over a hundred pairs of very different sizes)."""
+    from reports.publish import export as export_module
+    from reports.publish.spreadsheet import write_csv
+
+    selection = Selection(sources=["ncmec-esp", "x"])
+    expected = write_csv(export_frame(real_atlas, selection)).encode("utf-8")
+    pairs = [n for (n,) in real_atlas.con.execute("SELECT count(*) FROM latest WHERE source IN ('ncmec-esp', 'x') "
+                                                   "GROUP BY source, platform").fetchall()]
+    assert len(pairs) > 100 and min(pairs) < max(pairs)
+    for rows in (10 * sum(pairs), 2 * max(pairs) + 2, 2 * sorted(pairs)[len(pairs) // 2]):
+        monkeypatch.setattr(export_module, "PARTITION_ROWS", rows)
+        result = export(real_atlas, tmp_path / f"part-{rows}.csv", "csv", selection)
+        assert result.data.read_bytes() == expected, rows
+
+
 @pytest.mark.parametrize("per_million", [False, True])
 def test_a_real_streamed_csv_export_equals_write_csv_of_the_frame(real_meta, tmp_path, per_million):
     from reports.publish.spreadsheet import write_csv

@@ -145,3 +145,13 @@ def test_totals_keep_googles_products_that_no_total_stands_above(real_atlas):
     assert set(df.breakdown.str.split("=").str[0]) == {"product"}
     # The summary file counts the same requests another way: each figure says so, on both sides.
     assert df["counted_in"].str.contains("the same things counted another way (google-two-files)", regex=False).all()
+
+
+def test_counted_in_as_exports_compute_it_in_sql_says_what_the_frame_rule_says(real_atlas):
+    """Exports compute `counted_in` where the rows stream (overlaps.counted_in_sql): on every figure of the real
+    atlas it is the same words as the declared rules give on a frame, and it names X's and NCMEC's overlaps."""
+    df = real_atlas.con.sql(f"SELECT *, {overlaps.counted_in_sql()} AS in_sql FROM latest").df()
+    expected = overlaps.counted_in(df)
+    assert (df["in_sql"] == expected).all()
+    named = df.loc[df["in_sql"] != "", "source"].unique()
+    assert {"x", "ncmec-esp", "google-gov-removals"} <= set(named)

@@ -103,6 +103,17 @@ def _pairs(df: pd.DataFrame, rule: Overlap):
         yield group, whole, parts
 
 
+# What `counted_in` says of a figure printed once for several platforms.
+COMBINED_WORDS = "one printed figure for several platforms, given to each (count it once)"
+
+
+def _words(rule: Overlap) -> tuple[str, str]:
+    """What `counted_in` says of a rule's parts and of its whole."""
+    part = (f"contained in {rule.whole.split('=', 1)[-1]!r} ({rule.id})" if rule.kind == "contains"
+            else f"the same things counted another way ({rule.id})")
+    return part, f"contains other figures ({rule.id})" if rule.kind == "contains" else part
+
+
 def counted_in(df: pd.DataFrame) -> pd.Series:
     """For each figure, what else in the atlas counts it (words, '' for none): the figure that contains it, the
     other way of counting the same things, or the other platforms of a combined row. Based on the declarations,
@@ -119,14 +130,48 @@ def counted_in(df: pd.DataFrame) -> pd.Series:
         scoped = df[rule.applies(df)]
         if scoped.empty:
             continue
-        words = (f"contained in {rule.whole.split('=', 1)[-1]!r} ({rule.id})" if rule.kind == "contains"
-                 else f"the same things counted another way ({rule.id})")
+        part_words, whole_words = _words(rule)
         whole = matches(scoped, rule.whole)
         for part in rule.parts:
-            add(scoped.index[matches(scoped, part) & ~whole], words)
-        add(scoped.index[whole], f"contains other figures ({rule.id})" if rule.kind == "contains" else words)
-    add(df.index[df["qualifier"] == COMBINED], "one printed figure for several platforms, given to each (count it once)")
+            add(scoped.index[matches(scoped, part) & ~whole], part_words)
+        add(scoped.index[whole], whole_words)
+    add(df.index[df["qualifier"] == COMBINED], COMBINED_WORDS)
     return out
+
+
+def counted_in_sql(table: str = "") -> str:
+    """`counted_in` as a SQL expression over the columns of a row (prefixed `table.`): the same words in the same
+    order, so exports compute it where the rows stream instead of in a frame (a test holds the two equal)."""
+    prefix = f"{table}." if table else ""
+
+    def literal(text: str) -> str:
+        return "'" + text.replace("'", "''") + "'"
+
+    def selected(selector: str) -> str:
+        terms = ["TRUE"]
+        for column, value in _selector(selector):
+            cell = f"{prefix}{column}"
+            if column == "breakdown" and value.endswith("=*"):
+                terms.append(f"regexp_full_match({cell}, {literal(re.escape(value[:-1]) + '[^;]*')})")
+            elif value == "*":
+                terms.append(f"{cell} <> ''")
+            else:
+                terms.append(f"lower({cell}) = {literal(value.casefold())}")
+        return "(" + " AND ".join(terms) + ")"
+
+    cases = []
+    for rule in overlaps():
+        if rule.kind == "parts_without_total":
+            continue
+        applies = f"{prefix}source = {literal(rule.source)}" + (
+            f" AND {prefix}platform = {literal(rule.platform)}" if rule.platform else "")
+        part_words, whole_words = _words(rule)
+        whole = selected(rule.whole)
+        cases += [f"CASE WHEN {applies} AND {selected(part)} AND NOT {whole} THEN {literal(part_words)} END"
+                  for part in rule.parts]
+        cases.append(f"CASE WHEN {applies} AND {whole} THEN {literal(whole_words)} END")
+    cases.append(f"CASE WHEN {prefix}qualifier = {literal(COMBINED)} THEN {literal(COMBINED_WORDS)} END")
+    return f"concat_ws('; ', {', '.join(cases)})"
 
 
 def _nested(rule: Overlap) -> list[str]:

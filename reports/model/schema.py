@@ -29,6 +29,10 @@ BREAKDOWN_PATTERN = r"([a-z0-9_]+=[^;]*(;[a-z0-9_]+=[^;]*)*)?"
 SLUG_PATTERN = r"[a-z0-9]+(-[a-z0-9]+)*"
 URL_PATTERN = r"(https?|file)://.+"
 SHA256_PATTERN = r"[0-9a-f]{64}"
+# Patterns whose every match a CSV holds as it is: it cannot start like a formula, nor hold a comma, a quote or a
+# line feed (tests draw values from each pattern and check it). A text in these is written without being checked.
+CSV_PLAIN_PATTERNS = (REGION_PATTERN, SLUG_PATTERN, SHA256_PATTERN)
+_CSV_PLAIN_TEXT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_ .]*")
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,14 @@ class Field:
         if self.enum is not None and value not in set(self.enum()):
             return f"{self.name} {value!r} is not one of the known values"
         return None
+
+    def csv_plain(self) -> bool:
+        """Whether every value this column allows is written to a CSV as it is (no formula start, comma, quote or
+        line feed): dates, the CSV_PLAIN_PATTERNS, and vocabularies of plain words."""
+        if self.type == "date" or self.pattern in CSV_PLAIN_PATTERNS:
+            return True
+        return self.type == "string" and self.enum is not None and all(
+            _CSV_PLAIN_TEXT.fullmatch(v) for v in self.enum() if v)
 
     def constraints(self) -> dict:
         """Its Frictionless constraints."""

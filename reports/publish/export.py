@@ -11,9 +11,12 @@ from __future__ import annotations
 import atexit
 import contextlib
 import functools
+import hashlib
 import shutil
 import tempfile
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,8 +29,16 @@ import pyarrow as pa
 
 from reports.model.errors import AtlasError
 from reports.model.licences import licence_statement
-from reports.model.overlaps import counted_in
-from reports.model.schema import COLUMNS, CONTRACT_COLUMNS, EXTRA_COLUMNS, NO_LICENCE, UNMAPPED_AREA, UNMAPPED_METRIC
+from reports.model.overlaps import counted_in, counted_in_sql
+from reports.model.schema import (
+    COLUMNS,
+    CONTRACT_COLUMNS,
+    EXTRA_COLUMNS,
+    FIELDS_BY_NAME,
+    NO_LICENCE,
+    UNMAPPED_AREA,
+    UNMAPPED_METRIC,
+)
 from reports.model.selection import Selection
 from reports.publish.package import check_output, package_path, write_package
 from reports.publish.spreadsheet import DATA_SHEET, SOURCES_SHEET, csv_lines_sql, write_xlsx
@@ -46,6 +57,7 @@ NUMBER_COLUMNS = {"value", *PER_MILLION_COLUMNS}
 XLSX_MAX_ROWS = 1_048_576  # a sheet's rows, the header included
 BATCH_ROWS = 10_000
 PARTITION_ROWS = 100_000  # figures sorted at a time
+SORTING_THREADS = 2  # partitions a CSV export sorts and formats at once, PARTITION_ROWS in all
 MEMORY_LIMIT = "200MB"  # DuckDB's share while it sorts an export; past it, it spills to a temporary folder
 # A total order: the same store gives the same bytes.
 ORDER = ["source", "platform", "metric", "policy_area", "region", "breakdown", "period_start", "period_end",
@@ -59,7 +71,7 @@ class Figures:
 
     def __init__(self, store: Store, selection: Selection | None = None, *, per_million: bool = False,
                  per: str | None = None):
-        self.store, self.per_million = store, per_million
+        self.store, self.per_million, self._bounded = store, per_million, False
         self.where, self.params = (selection or Selection()).where()
         # Sums per month or year need every day of their period: built in memory (export.rolled_up_frame).
         self.whole = (rolled_up_frame(store, selection or Selection(), per_million=per_million, per=per)
@@ -72,18 +84,21 @@ class Figures:
         columns.insert(len(CONTRACT_COLUMNS), f"coalesce(l.license, '{NO_LICENCE}') AS license")
         columns.append(f"CASE WHEN o.policy_area = '{UNMAPPED_AREA}' OR o.metric = '{UNMAPPED_METRIC}' "
                        "THEN 'not yet' ELSE 'yes' END AS harmonised")
+        columns.append(f"{counted_in_sql('o')} AS counted_in")  # overlaps declared as data: what else counts it
         self.select = f"SELECT {', '.join(columns)} FROM latest o LEFT JOIN export_licences l ON l.sha256 = o.document_sha256"
         self.relation = self.select + (f" WHERE {self.where}" if self.where else "")
         self.columns = (list(self.whole.columns) if self.whole is not None
                         else EXPORT_COLUMNS + (PER_MILLION_COLUMNS if per_million else []))
 
     @contextmanager
-    def query(self, sql: str, params: list | None = None) -> Iterator:
-        """Run `sql` (over `export_licences`) with DuckDB's memory bounded; its result as a relation."""
-        # Its own cursor: while the result streams, the store's connection stays free (per-million lookups).
+    def bounded(self) -> Iterator[None]:
+        """DuckDB's memory bounded (spilling to a folder of this process's past MEMORY_LIMIT) while the block runs,
+        however many queries run in it; the store's own limit is back afterwards."""
+        if self._bounded:
+            yield
+            return
         con = self.store.con.cursor()
         limit = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
-        con.register("export_licences", self.licences)
         try:
             con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
             if not con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0].startswith(_spill_root()):
@@ -91,10 +106,25 @@ class Figures:
                 # it has used it, so it is never switched back); a store that has spilled already keeps its own.
                 with contextlib.suppress(duckdb.NotImplementedException):
                     con.execute(f"SET temp_directory = '{_spill_root()}'")
-            yield con.sql(sql, params=self.params if params is None else params)
+            self._bounded = True
+            yield
         finally:
+            self._bounded = False
             con.execute(f"SET memory_limit = '{limit}'")
             con.close()
+
+    @contextmanager
+    def query(self, sql: str, params: list | None = None) -> Iterator:
+        """Run `sql` (over `export_licences`) with DuckDB's memory bounded; its result as a relation."""
+        # Its own cursor: while the result streams, the store's connection stays free (per-million lookups), and
+        # queries of other threads run beside it.
+        with self.bounded():
+            con = self.store.con.cursor()
+            try:
+                con.register("export_licences", self.licences)
+                yield con.sql(sql, params=self.params if params is None else params)
+            finally:
+                con.close()
 
     def summary(self) -> tuple[int, pd.Series, bool]:
         """(figures, figures per document, whether any measure is unmapped), without reading the figures."""
@@ -107,26 +137,28 @@ class Figures:
         counts = pd.Series(df["n"].to_numpy("int64"), index=df["document_sha256"].to_numpy(object), name="count")
         return int(counts.sum()), counts, bool(df["unmapped"].any())
 
-    def partitions(self) -> Iterator[tuple[str, list]]:
-        """The selection in export order as (relation, parameters), each of consecutive (source, platform) pairs
-        holding at most PARTITION_ROWS figures (or one pair): DuckDB sorts one at a time, so what it holds is
-        bounded by the largest, never by the store. (Strings sort byte by byte, so `source NUL platform` orders
-        as the pair does.)"""
+    def partitions(self, rows: int = PARTITION_ROWS) -> Iterator[tuple[str, list, int]]:
+        """The selection in export order as (relation, parameters, figures), each of consecutive (source, platform)
+        pairs holding at most `rows` figures (or one pair): DuckDB sorts one at a time, so what it holds is bounded
+        by the largest, never by the store. (Strings sort byte by byte, so `source NUL platform` orders as the pair
+        does.)"""
         where = f"WHERE {self.where}" if self.where else ""
         pairs = self.store.con.execute(f"SELECT source || chr(0) || platform AS pair, count(*) FROM latest o {where} "
                                        "GROUP BY 1 ORDER BY 1", self.params).fetchall()
         chunks: list[list[str]] = []
-        held = PARTITION_ROWS
+        held: list[int] = []
         for pair, count in pairs:
-            if held + count > PARTITION_ROWS:
+            if not held or held[-1] + count > rows:
                 chunks.append([])
-                held = 0
+                held.append(0)
             chunks[-1].append(pair)
-            held += count
-        condition = "o.source || chr(0) || o.platform BETWEEN ? AND ?"
-        for chunk in chunks:
+            held[-1] += count
+        # The sources alone first: the store skips blocks of other sources without reading them.
+        condition = "o.source BETWEEN ? AND ? AND o.source || chr(0) || o.platform BETWEEN ? AND ?"
+        for chunk, count in zip(chunks, held, strict=True):
+            bounds = [chunk[0].split("\0")[0], chunk[-1].split("\0")[0], chunk[0], chunk[-1]]
             yield f"{self.select} WHERE {condition}{(' AND ' + self.where) if self.where else ''}", [
-                chunk[0], chunk[-1], *self.params]
+                *bounds, *self.params], count
 
     def frames(self) -> Iterator[pd.DataFrame]:
         """The figures as pandas frames of at most BATCH_ROWS rows (with the derived columns when asked for)."""
@@ -135,7 +167,7 @@ class Figures:
                 yield self.whole.iloc[start:start + BATCH_ROWS]
             return
         order, empty = ", ".join(ORDER), True
-        for relation, params in self.partitions():
+        for relation, params, _ in self.partitions():
             with self.query(f"SELECT * FROM ({relation}) ORDER BY {order}", params) as result:
                 reader = result.to_arrow_reader(BATCH_ROWS)
                 for batch in reader:
@@ -147,14 +179,40 @@ class Figures:
                 yield self._finished(result.df())
 
     def _finished(self, df: pd.DataFrame) -> pd.DataFrame:
-        """A batch with the columns computed from its rows alone: `counted_in` (declared overlaps), per million."""
-        df = df.assign(counted_in=counted_in(df))
+        """A batch with the derived per-million columns, which need the store's audience figures."""
         return add_per_million(self.store, df) if self.per_million else df
 
+    def _table(self, sql: str, params: list) -> pa.Table:
+        with self.query(sql, params) as result:
+            return result.to_arrow_table()
+
+    def _csv_partitions(self) -> Iterator[memoryview]:
+        """The lines of the figures, partition by partition. Each partition is sorted and formatted by one thread
+        of DuckDB's (its figures lie together in the store), so SORTING_THREADS smaller ones are prepared at once
+        (holding what one partition of PARTITION_ROWS would) and written in order; a larger one is prepared alone."""
+        plain = {c for c in self.columns if FIELDS_BY_NAME[c].csv_plain()}
+        share = PARTITION_ROWS // SORTING_THREADS
+        with self.bounded(), ThreadPoolExecutor(SORTING_THREADS) as pool:
+            pending: deque = deque()
+            for relation, params, count in self.partitions(share):
+                alone = count > share
+                while pending and (alone or len(pending) == SORTING_THREADS):
+                    yield from _lines(pending.popleft().result().to_batches())
+                pending.append(pool.submit(self._table, csv_lines_sql(relation, self.columns, NUMBER_COLUMNS, ORDER,
+                                                                      plain), params))
+                if alone:
+                    yield from _lines(pending.popleft().result().to_batches())
+            while pending:
+                yield from _lines(pending.popleft().result().to_batches())
+
     def csv_chunks(self) -> Iterator[memoryview]:
-        """The CSV file's bytes, header first, in chunks of BATCH_ROWS lines. Columns computed in pandas
-        (`counted_in`, per million) come with each batch, which DuckDB then formats."""
+        """The CSV file's bytes, header first, in chunks of BATCH_ROWS lines, formatted by DuckDB. The figures stream
+        from the store straight into their lines; batches that pandas completes (per million, sums of daily counts)
+        go back to DuckDB to be formatted."""
         yield memoryview((",".join(self.columns) + "\n").encode())
+        if self.whole is None and not self.per_million:
+            yield from self._csv_partitions()
+            return
         for frame in self.frames():
             self.store.con.register("export_batch", frame)
             try:
@@ -227,19 +285,19 @@ def harmonised(df: pd.DataFrame) -> pd.Series:
 
 # -- writing -------------------------------------------------------------------------------------------
 def write(figures: Figures, out: Path | TextIO, fmt: str, sources: pd.DataFrame | None = None,
-          rows: int | None = None) -> Path | TextIO:
+          rows: int | None = None) -> str | None:
     """Write figures in one of FORMATS to a file or a text stream (standard output: csv and json only; XLSX: a data
-    sheet, and a sources sheet when given)."""
+    sheet, and a sources sheet when given); the file's sha256 where it was computed while writing."""
     if not hasattr(out, "write"):
         out.parent.mkdir(parents=True, exist_ok=True)
     elif fmt not in TEXT_FORMATS:
         raise AtlasError(f"{fmt} cannot go to a text stream: give a file (--out) or use {' or '.join(TEXT_FORMATS)}")
     if fmt == "csv":
-        _write_chunks(figures.csv_chunks(), out)
+        return _write_chunks(figures.csv_chunks(), out)
     elif fmt == "parquet":
         _write_parquet(figures, out)
     elif fmt == "json":
-        _write_chunks(_json_chunks(figures), out)
+        return _write_chunks(_json_chunks(figures), out)
     elif fmt == "xlsx":
         rows = figures.summary()[0] if rows is None else rows
         if rows >= XLSX_MAX_ROWS:
@@ -248,10 +306,11 @@ def write(figures: Figures, out: Path | TextIO, fmt: str, sources: pd.DataFrame 
         write_xlsx({DATA_SHEET: figures.frames(), **({SOURCES_SHEET: [sources]} if sources is not None else {})}, out)
     else:
         raise AtlasError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}", file=out)
-    return out
+    return None
 
 
-def _write_chunks(chunks: Iterator[memoryview | bytes], out: Path | TextIO) -> None:
+def _write_chunks(chunks: Iterator[memoryview | bytes], out: Path | TextIO) -> str | None:
+    """Write the chunks to a text stream, or to a file (then its sha256, computed on the way)."""
     if hasattr(out, "write"):
         binary = getattr(out, "buffer", None)
         for chunk in chunks:
@@ -261,10 +320,13 @@ def _write_chunks(chunks: Iterator[memoryview | bytes], out: Path | TextIO) -> N
             else:
                 out.write(bytes(chunk).decode("utf-8"))
         out.flush()
-        return
+        return None
+    digest = hashlib.sha256()
     with open(out, "wb") as handle:
         for chunk in chunks:
             handle.write(chunk)
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _json_chunks(figures: Figures) -> Iterator[bytes]:
@@ -313,6 +375,6 @@ def export(store: Store, out: Path, fmt: str, selection: Selection | None = None
     figures = Figures(store, selection, per_million=per_million, per=per)
     rows, per_document, unmapped = figures.summary()
     sources = sources_of(store, per_document)
-    write(figures, out, fmt, sources, rows)
-    package = write_package(store, out, fmt, figures.columns, rows, unmapped, sources, selection)
+    sha256 = write(figures, out, fmt, sources, rows)
+    package = write_package(store, out, fmt, figures.columns, rows, unmapped, sources, selection, sha256)
     return Exported(data=out, package=package, rows=rows, sources=len(sources))

@@ -93,10 +93,11 @@ def licence_note(sources: pd.DataFrame) -> str:
     return " ".join(parts) + " Each figure carries its source's licence in the `license` column."
 
 
-def resource(name: str, path: Path, fmt: str, schema: dict, *, sheet: str | None = None) -> dict:
-    """A tabular resource for a data file, with its sha256 and size."""
+def resource(name: str, path: Path, fmt: str, schema: dict, *, sheet: str | None = None,
+             sha256: str | None = None) -> dict:
+    """A tabular resource for a data file, with its sha256 (read from the file unless the writer gave it) and size."""
     entry = {"name": name, "type": "table", "path": path.name, "format": fmt, "mediatype": FORMAT_MEDIA_TYPES[fmt],
-             "hash": f"sha256:{sha256_file(path)}", "schema": schema}
+             "hash": f"sha256:{sha256 or sha256_file(path)}", "schema": schema}
     # frictionless measures the bytes of the files it streams (CSV, XLSX) and reports the size of others as
     # missing, so `bytes` is given only where it can be checked; the sha256 is always given.
     if fmt in ("csv", "xlsx"):
@@ -109,19 +110,21 @@ def resource(name: str, path: Path, fmt: str, schema: dict, *, sheet: str | None
 
 
 def descriptor(store: Store, out: Path, fmt: str, columns: list[str], rows: int, unmapped: bool,
-               sources: pd.DataFrame, selection: Selection) -> dict:
-    """The Data Package descriptor of one export: its `columns`, its `rows` figures, whether any measure is unmapped."""
+               sources: pd.DataFrame, selection: Selection, sha256: str | None = None) -> dict:
+    """The Data Package descriptor of one export: its `columns`, its `rows` figures, whether any measure is unmapped
+    (and the data file's sha256, where its writer computed it)."""
+    sha256 = sha256 or sha256_file(out)
     build = atlas_build(store)
     # An unmapped measure is told apart by its label (reports.schema.figure_keys).
     key = FIGURE_KEY + (["metric_label"] if unmapped else [])
     observations = resource("observations", out, fmt, table_schema(list(columns), FIELDS_BY_NAME, key),
-                            sheet="data" if fmt == "xlsx" else None)
+                            sheet="data" if fmt == "xlsx" else None, sha256=sha256)
     observations["description"] = ("Latest published figures (newest edition of each), in the atlas's common "
                                    "schema: the contract columns first, then license, then extras.")
     resources = [observations]
     if fmt == "xlsx":
         documents = resource("sources", out, fmt, table_schema(list(sources.columns), SOURCE_FIELDS, ["sha256"]),
-                             sheet=SOURCES_SHEET)
+                             sheet=SOURCES_SHEET, sha256=sha256)
         documents["description"] = "The documents the figures were read from: URL, sha256, publisher, licence, dates."
         resources.append(documents)
     package = {
@@ -144,11 +147,11 @@ def descriptor(store: Store, out: Path, fmt: str, columns: list[str], rows: int,
 
 
 def write_package(store: Store, out: Path, fmt: str, columns: list[str], rows: int, unmapped: bool,
-                  sources: pd.DataFrame, selection: Selection) -> Path:
+                  sources: pd.DataFrame, selection: Selection, sha256: str | None = None) -> Path:
     """Write `datapackage.json` beside an export's data file; `<name>.datapackage.json` where the folder's
     `datapackage.json` already describes another export, so one export never takes another's descriptor."""
     path = package_path(out)
-    described = descriptor(store, out, fmt, columns, rows, unmapped, sources, selection)
+    described = descriptor(store, out, fmt, columns, rows, unmapped, sources, selection, sha256)
     path.write_text(json.dumps(described, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
 

@@ -57,13 +57,16 @@ def csv_cell_sql(column: str, number: bool = False) -> str:
             f"'{_PLAIN_NUMBER_SQL}') THEN '''' || {column} ELSE coalesce({column}, '') END")
 
 
-def csv_lines_sql(relation: str, columns: list[str], numbers: set[str], order: list[str] = ()) -> str:
+def csv_lines_sql(relation: str, columns: list[str], numbers: set[str], order: list[str] = (),
+                  plain: set[str] = frozenset()) -> str:
     """SQL for one column, `line`: each row of `relation` as `write_csv` writes it (line feed included), sorted by
-    the `order` columns of `relation`."""
-    cells = ", ".join(f"{csv_cell_sql(c, c in numbers)} AS {c}" for c in columns)
+    the `order` columns of `relation`. Values of the `plain` columns are known to need no neutralising or quoting
+    (schema.Field.csv_plain), so they are written as they are."""
+    cells = ", ".join(f"coalesce({c}, '') AS {c}" if c in plain else f"{csv_cell_sql(c, c in numbers)} AS {c}"
+                      for c in columns)
     quote = '"'
     quoted = ", ".join(
-        c if c in numbers else
+        c if c in numbers or c in plain else
         f"CASE WHEN contains({c}, ',') OR contains({c}, '{quote}') OR contains({c}, chr(10)) "
         f"THEN '{quote}' || replace({c}, '{quote}', '{quote}{quote}') || '{quote}' ELSE {c} END" for c in columns)
     keys = "".join(f", {c} AS _key{n}" for n, c in enumerate(order))
