@@ -11,9 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-
-from openpyxl.cell.cell import Cell
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING
 
 from reports.ingest.collector import Collector, ParseResult, edition_meta
 from reports.ingest.workbook import open_workbook
@@ -23,6 +21,10 @@ from reports.model.numbers import TEXT, is_missing, parse_figure, parse_number
 from reports.model.periods import Period, parse_period, period_from_name
 from reports.model.schema import frame, observation
 from reports.model.vocab import UNMAPPED_METRIC, mappings_in, metrics, record_unmapped
+
+if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell
+    from openpyxl.worksheet.worksheet import Worksheet
 
 # This source's folder: its card, its label mappings (mappings/*.csv) and its download plan.
 FOLDER = Path(__file__).resolve().parent

@@ -6,8 +6,6 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import openpyxl
-
 from collectors.tiktok_cger.source import label_mapping
 from reports.model.errors import ParseError
 from reports.model.numbers import parse_figure
@@ -67,7 +65,14 @@ def period_in(text) -> Period | None:
 
 def cell_name(column: int, row: int) -> str:
     """A cell's name as a spreadsheet prints it (column 0, row 0 -> A1)."""
-    return f"{openpyxl.utils.get_column_letter(column + 1)}{row + 1}"
+    return f"{column_name(column)}{row + 1}"
+
+
+def column_name(column: int) -> str:
+    """A column's name as a spreadsheet prints it (0 -> A, 26 -> AA)."""
+    from openpyxl.utils.cell import get_column_letter  # openpyxl only once a workbook is read
+
+    return get_column_letter(column + 1)
 
 
 def is_number(value) -> bool:

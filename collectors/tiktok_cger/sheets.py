@@ -6,11 +6,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-import openpyxl
-
 from collectors.tiktok_cger.cells import (
     Grid,
     cell_name,
+    column_name,
     is_number,
     key_kind,
     month_ending,
@@ -159,7 +158,7 @@ class Sheet:
             name = self.head(c)
             if name is None:
                 if self.cells(c):
-                    reading.skip(f"sheet {self.title!r} column {openpyxl.utils.get_column_letter(c + 1)}",
+                    reading.skip(f"sheet {self.title!r} column {column_name(c)}",
                                  "figures under no header: not imported")
                 continue
             text = name if isinstance(name, str) else str(name)

@@ -156,12 +156,13 @@ def build(root: Path, db: Path, collectors: Mapping[str, Collector], *, only: li
             if not files or (only and cid not in only):
                 continue
             collector = collectors[cid]
+            fingerprint = collector.fingerprint()  # once a build: it reads the source's mappings
             bundles = collector.bundles(files)
             for number, bundle in enumerate(bundles, start=1):
                 names = ", ".join(p.name for p in bundle)
                 prefix = f"[{cid} {number}/{len(bundles)}] "
                 try:
-                    _build_bundle(store, collector, bundle, root, summary, strict=strict,
+                    _build_bundle(store, collector, fingerprint, bundle, root, summary, strict=strict,
                                   progress=lambda m, prefix=prefix: progress(prefix + m))
                 except AtlasError as exc:
                     summary.failed.append((names, str(exc)))
@@ -181,11 +182,10 @@ def _short(exc: Exception) -> str:
     return " ".join(str(exc).split())[:300]
 
 
-def _build_bundle(store: Store, collector: Collector, bundle: list[Path], root: Path, summary: BuildSummary, *,
-                  strict: bool, progress: Progress) -> None:
+def _build_bundle(store: Store, collector: Collector, fingerprint: str, bundle: list[Path], root: Path,
+                  summary: BuildSummary, *, strict: bool, progress: Progress) -> None:
     """Parse one bundle and store it in one transaction; raise an AtlasError naming the file when it cannot be."""
     names = ", ".join(p.name for p in bundle)
-    fingerprint = collector.fingerprint()
     docs = [register(p, collector.card) for p in bundle]
     known = [store.known_document(d.sha256) for d in docs]
     if all(k is not None and k["fingerprint"] == fingerprint for k in known):

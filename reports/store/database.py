@@ -136,8 +136,9 @@ class Store:
 
     # -- writing ---------------------------------------------------------------------------------
     def known_document(self, sha256: str) -> dict | None:
-        row = self.con.execute("SELECT * FROM documents WHERE sha256 = ?", [sha256]).fetchdf()
-        return None if row.empty else row.iloc[0].to_dict()
+        cursor = self.con.execute("SELECT * FROM documents WHERE sha256 = ?", [sha256])
+        row = cursor.fetchone()
+        return None if row is None else dict(zip([column[0] for column in cursor.description], row, strict=True))
 
     def remove_document(self, sha256: str) -> None:
         for table, column in (("observations", "document_sha256"), ("skipped", "document_sha256"),
