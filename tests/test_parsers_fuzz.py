@@ -22,7 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from collectors import REGISTRY
-from reports.ingest.build import _finish, _parse, discover
+from reports.ingest.build import _finish, _parse
+from reports.ingest.discover import discover
 from reports.ingest.register import register
 from reports.model.errors import AtlasError, ParseError
 from tests.conftest import IN_CI, SHARED_DATA, shared

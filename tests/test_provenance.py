@@ -31,7 +31,7 @@ def test_a_dsa_report_part_names_its_filer_its_publication_date_and_where_it_was
 def test_every_real_file_builds_in_strict_mode_with_every_label_mapped(real_atlas):
     """What CI asks of our mappings: `tatlas build --strict` of all of ../shared/data stores every document."""
     from collectors import REGISTRY
-    from reports.ingest.build import discover
+    from reports.ingest.discover import discover
 
     summary = real_atlas.summary
     assert summary.failed == [], "\n".join(error for _, error in summary.failed)

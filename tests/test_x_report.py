@@ -5,7 +5,7 @@ import pytest
 
 from collectors import REGISTRY
 from collectors.x_report.parser import ALL_BUT_SPAM, separate_differing_repeats
-from reports.ingest.build import discover
+from reports.ingest.discover import discover
 from reports.ingest.register import register
 from reports.model.errors import ParseError
 from reports.model.schema import FIGURE_KEY

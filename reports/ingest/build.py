@@ -7,8 +7,8 @@ previous version in the store exactly as it was, while every other document is s
 from __future__ import annotations
 
 import errno
-import fnmatch
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +16,9 @@ import duckdb
 import pandas as pd
 
 from reports.ingest.collector import Collector, ParseResult
-from reports.ingest.register import SIDECAR_SUFFIX, register
+from reports.ingest.discover import discover
+from reports.ingest.parallel import in_order, workers_for
+from reports.ingest.register import register
 from reports.model.documents import Document, SourceCard
 from reports.model.errors import AtlasError, ParseError, StoreError, ValidationError
 from reports.model.numbers import TEXT
@@ -83,62 +85,6 @@ class BuildSummary:
         return out
 
 
-def discover(root: Path, collectors: Mapping[str, Collector],
-             unread: dict[Path, str] | None = None) -> dict[str, list[Path]]:
-    """Assign every file under root to a collector: by a folder named after it, else by content. Files no
-    collector reads are under "" and, when `unread` is given, each with the reason in it."""
-    claimed: dict[str, list[Path]] = {cid: [] for cid in collectors}
-    root = Path(root)
-    paths = [root] if root.is_file() else sorted(root.rglob("*"))
-    for path in paths:
-        owner, reason = _owner(path, root, collectors)
-        if owner is None:
-            continue
-        claimed.setdefault(owner, []).append(path)
-        if reason and unread is not None:
-            unread[path] = reason
-    for cid, collector in collectors.items():
-        claimed[cid] += [p for p in collector.builtin_files() if p not in claimed[cid]]
-    return claimed
-
-
-def _owner(path: Path, root: Path, collectors: Mapping[str, Collector]) -> tuple[str | None, str]:
-    """(collector id, "") for a file a collector reads; ("", why) for one none reads; (None, "") to pass over
-    (folders, provenance sidecars, hidden files, notes)."""
-    folders = path.relative_to(root).parts[:-1] if root.is_dir() else ()
-    hidden = path.name.startswith(".") or any(part.startswith(".") for part in folders)  # e.g. a collect staging
-    if hidden or path.name.endswith(SIDECAR_SUFFIX) or path.suffix.lower() == ".md":
-        return None, ""
-    if path.is_symlink():  # a link may lead anywhere on the machine: never followed, always listed
-        return "", "a symbolic link: not followed"
-    if not path.is_file():
-        return None, ""
-    # The outermost folder that names a source wins: `dsa-reports/x/` belongs to dsa-report, not to x.
-    owner = next((cid for part in folders for cid, c in collectors.items() if part in c.folder_names), None)
-    if owner:
-        patterns = collectors[owner].patterns
-        if any(fnmatch.fnmatch(path.name.lower(), p.lower()) for p in patterns):
-            return owner, ""
-        return "", f"in {owner}'s folder, but not a file it reads ({', '.join(patterns)})"
-    elsewhere = [f"{cid}: {c.read_elsewhere[part]}" for part in folders for cid, c in collectors.items()
-                 if part in c.read_elsewhere]
-    if elsewhere:
-        return "", elsewhere[0]
-    # By content: the one source that recognises the file; a file several claim is given to none, and listed.
-    owners = [cid for cid, c in collectors.items() if _sniffs(c, path)]
-    if len(owners) == 1:
-        return owners[0], ""
-    return "", f"recognised by several sources ({', '.join(owners)})" if owners else "no collector recognises it"
-
-
-def _sniffs(collector: Collector, path: Path) -> bool:
-    """Whether a collector recognises a file; a file it cannot even sniff is simply not its."""
-    try:
-        return collector.sniff(path)
-    except (AtlasError, OSError, ValueError, LookupError):
-        return False
-
-
 def build(root: Path, db: Path, collectors: Mapping[str, Collector], *, only: list[str] | None = None,
           strict: bool = False, progress: Progress = lambda message: None) -> BuildSummary:
     """Parse every new or changed document under root into the store at db, each document atomically.
@@ -152,6 +98,7 @@ def build(root: Path, db: Path, collectors: Mapping[str, Collector], *, only: li
     assigned = discover(root, collectors, unread)
     summary.unclaimed = [f"{_relative(p, root)} ({unread.get(p, 'no collector reads it')})" for p in assigned.pop("", [])]
     with writing(db) as store:
+        jobs = []
         for cid, files in assigned.items():
             if not files or (only and cid not in only):
                 continue
@@ -159,39 +106,81 @@ def build(root: Path, db: Path, collectors: Mapping[str, Collector], *, only: li
             fingerprint = collector.fingerprint()  # once a build: it reads the source's mappings
             bundles = collector.bundles(files)
             for number, bundle in enumerate(bundles, start=1):
-                names = ", ".join(p.name for p in bundle)
-                prefix = f"[{cid} {number}/{len(bundles)}] "
-                try:
-                    _build_bundle(store, collector, fingerprint, bundle, root, summary, strict=strict,
-                                  progress=lambda m, prefix=prefix: progress(prefix + m))
-                except AtlasError as exc:
-                    summary.failed.append((names, str(exc)))
-                    progress(f"FAILED {names}: {exc}")
-                except duckdb.Error as exc:  # the store refused the write (a full disk, a damaged file)
-                    raise StoreError(f"cannot write the store while storing {names} ({_short(exc)}); nothing of "
-                                     "that document was stored, and every document before it is", file=db) from None
-                except OSError as exc:  # the disk (full, gone) or the file (unreadable) while reading a document
-                    if exc.errno == errno.ENOSPC:
-                        raise StoreError(f"no space left on the device while building ({names}); every document "
-                                         "stored before it is kept", file=db) from None
-                    summary.failed.append((names, f"{names}: cannot read ({exc.strerror or exc})"))
+                job = Job(collector, fingerprint, bundle, f"[{cid} {number}/{len(bundles)}] ")
+                with _failures(job, summary, db, progress):
+                    if _unchanged(store, job):
+                        summary.unchanged.append(job.names)
+                    else:
+                        jobs.append(job)
+        # Parsed in worker processes where there are enough, stored here one by one, in order.
+        reads = in_order(read_bundle, [(j.collector, j.bundle, strict) for j in jobs], workers_for(len(jobs)))
+        for job, read in zip(jobs, reads, strict=True):
+            with _failures(job, summary, db, progress):
+                progress(job.prefix + job.names)
+                _store(store, job, read.result(), root, summary)
     return summary
+
+
+@dataclass
+class Job:
+    """A bundle of documents to read with its collector (as of this build's fingerprint of it)."""
+
+    collector: Collector
+    fingerprint: str
+    bundle: list[Path]
+    prefix: str  # where it is in the build, for progress messages
+
+    @property
+    def names(self) -> str:
+        return ", ".join(p.name for p in self.bundle)
+
+
+@contextmanager
+def _failures(job: Job, summary: BuildSummary, db: Path, progress: Progress) -> Iterator[None]:
+    """A bundle that cannot be read is listed as failed and the build goes on; a store that cannot be written
+    stops it, keeping every document stored before."""
+    names = job.names
+    try:
+        yield
+    except AtlasError as exc:
+        summary.failed.append((names, str(exc)))
+        progress(f"FAILED {names}: {exc}")
+    except duckdb.Error as exc:  # the store refused the write (a full disk, a damaged file)
+        raise StoreError(f"cannot write the store while storing {names} ({_short(exc)}); nothing of "
+                         "that document was stored, and every document before it is", file=db) from None
+    except OSError as exc:  # the disk (full, gone) or the file (unreadable) while reading a document
+        if exc.errno == errno.ENOSPC:
+            raise StoreError(f"no space left on the device while building ({names}); every document "
+                             "stored before it is kept", file=db) from None
+        summary.failed.append((names, f"{names}: cannot read ({exc.strerror or exc})"))
 
 
 def _short(exc: Exception) -> str:
     return " ".join(str(exc).split())[:300]
 
 
-def _build_bundle(store: Store, collector: Collector, fingerprint: str, bundle: list[Path], root: Path,
-                  summary: BuildSummary, *, strict: bool, progress: Progress) -> None:
-    """Parse one bundle and store it in one transaction; raise an AtlasError naming the file when it cannot be."""
-    names = ", ".join(p.name for p in bundle)
+def _unchanged(store: Store, job: Job) -> bool:
+    """Whether the store holds every document of the bundle, read with this very collector and mappings."""
+    known = [store.known_document(register(p, job.collector.card).sha256) for p in job.bundle]
+    return all(k is not None and k["fingerprint"] == job.fingerprint for k in known)
+
+
+@dataclass
+class Read:
+    """A bundle parsed and checked against the schema, ready to store (what a worker process hands back)."""
+
+    docs: list[Document]
+    df: pd.DataFrame
+    found: list[UnmappedFound]
+    notes: list[str]
+    document_meta: dict
+    skipped: list
+
+
+def read_bundle(collector: Collector, bundle: list[Path], strict: bool) -> Read:
+    """Parse one bundle and check it (run in a worker process or here); raise an AtlasError naming the file when it
+    cannot be read or, with `strict`, when it holds a label no mapping covers."""
     docs = [register(p, collector.card) for p in bundle]
-    known = [store.known_document(d.sha256) for d in docs]
-    if all(k is not None and k["fingerprint"] == fingerprint for k in known):
-        summary.unchanged.append(names)
-        return
-    progress(names)
     result = _parse(collector, docs)
     df = _finish(result.observations, collector.id, docs)
     found = unmapped_found(result, df, docs)
@@ -200,23 +189,29 @@ def _build_bundle(store: Store, collector: Collector, fingerprint: str, bundle: 
                            f"{u.first_locator or u.label.place})" for u in found)
         raise ParseError(f"--strict: {len(found)} label(s) no mapping covers: {listed}",
                          file=", ".join(str(d.path) for d in docs), source=collector.id)
+    return Read(docs, df, found, result.notes, result.document_meta, result.skipped)
+
+
+def _store(store: Store, job: Job, read: Read, root: Path, summary: BuildSummary) -> None:
+    """Store one read bundle in one transaction, and tell the summary."""
+    docs, df, found = read.docs, read.df, read.found
     entries = []
     for doc in docs:
-        doc_notes = [n for n in result.notes if doc.name in n] or (result.notes if len(docs) == 1 else [])
-        entries.append({"doc": doc, "relative_path": _relative(doc.path, root), "fingerprint": fingerprint,
-                        "meta": result.document_meta.get(doc.sha256), "notes": doc_notes})
-    skipped = [(s.document_sha256, s.locator, s.reason) for s in result.skipped]
+        doc_notes = [n for n in read.notes if doc.name in n] or (read.notes if len(docs) == 1 else [])
+        entries.append({"doc": doc, "relative_path": _relative(doc.path, root), "fingerprint": job.fingerprint,
+                        "meta": read.document_meta.get(doc.sha256), "notes": doc_notes})
+    skipped = [(s.document_sha256, s.locator, s.reason) for s in read.skipped]
     by_name = {d.name: d.sha256 for d in docs}
     unmapped_rows = [{"document_sha256": by_name.get(u.document, docs[0].sha256), "source": u.label.source,
                       "field": u.label.field, "label": u.label.label, "figures": u.figures,
                       "first_place": u.label.place, "first_locator": u.first_locator,
                       "mapping_file": u.label.mapping_file, "suggestion": u.label.suggestion} for u in found]
-    store.replace_documents(entries, df, card=collector.card, skipped=skipped, unmapped=unmapped_rows)
+    store.replace_documents(entries, df, card=job.collector.card, skipped=skipped, unmapped=unmapped_rows)
     by_sha = {d.sha256: d.name for d in docs}
     summary.skipped += [(by_sha.get(s, s[:12]), loc, why) for s, loc, why in skipped]
-    summary.notes += result.notes + text_notes(df, names)
+    summary.notes += read.notes + text_notes(df, job.names)
     summary.unmapped += found
-    summary.parsed.append(names)
+    summary.parsed.append(job.names)
     summary.observations += len(df)
 
 

@@ -1,0 +1,60 @@
+"""Run the same function over many inputs in worker processes, handing back each result in the order of the
+inputs: the build parses documents in workers while it stores, in order, those already parsed.
+
+Workers are started fresh (spawn, not fork: the caller holds DuckDB's threads) and only when there is enough work
+to pay for their start (about a second each); with one core, or little to do, everything runs here, one input at a
+time, exactly as it would without workers."""
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+
+# Inputs below which starting workers costs more than it saves (a worker takes about a second to start).
+MIN_INPUTS = 6
+MAX_WORKERS = 2  # the build's own process stores while they parse
+AHEAD = 4  # inputs in hand per worker ahead of the caller: a slow one at the head does not leave the others idle
+
+
+def workers_for(inputs: int) -> int:
+    """How many worker processes `inputs` inputs are worth on this machine (0: none, run here)."""
+    cores = os.cpu_count() or 1
+    return min(MAX_WORKERS, cores) if cores > 1 and inputs >= MIN_INPUTS else 0
+
+
+def in_order(function: Callable, inputs: Sequence[tuple], workers: int) -> Iterator[Future | Here]:
+    """`function(*args)` for each input, as futures in the inputs' order. With workers, at most `workers + 1`
+    inputs are in hand ahead of the caller (so results do not pile up in memory while it stores them); without,
+    each runs only when the caller reaches it. A result's exception is raised by its `result()`, as it would be
+    here."""
+    if not workers:
+        for args in inputs:
+            yield Here(function, args)
+        return
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pending: deque[Future] = deque()
+        queued = iter(inputs)
+        try:
+            for args in queued:
+                pending.append(pool.submit(function, *args))
+                if len(pending) > AHEAD * workers:
+                    yield pending.popleft()
+            while pending:
+                yield pending.popleft()
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+@dataclass(frozen=True)
+class Here:
+    """An input run here when its result is asked for: what it raises, it raises there, as a worker's would."""
+
+    function: Callable
+    args: tuple
+
+    def result(self):
+        return self.function(*self.args)

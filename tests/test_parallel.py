@@ -1,0 +1,68 @@
+"""Documents parsed in worker processes are stored exactly as if they were parsed one by one here: in the same order,
+with the same figures, and a file that cannot be read still fails alone."""
+from __future__ import annotations
+
+import math
+import shutil
+
+import pytest
+
+from reports.ingest import build as build_module
+from reports.ingest import parallel
+from reports.store.database import Store
+from tests.conftest import shared
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_results_come_back_in_the_order_of_the_inputs_each_error_with_its_own(workers):
+    inputs = [(float(n),) for n in range(30)]
+    inputs[17] = (-1.0,)  # math.sqrt raises ValueError for it, and for it alone
+    results = []
+    for future in parallel.in_order(math.sqrt, inputs, workers):
+        try:
+            results.append(future.result())
+        except ValueError as exc:
+            results.append(f"error: {exc}")
+    assert results[:17] == [math.sqrt(n) for n in range(17)]
+    assert results[17] == "error: math domain error"
+    assert results[18:] == [math.sqrt(n) for n in range(18, 30)]
+
+
+def test_workers_start_only_where_there_is_enough_to_read(monkeypatch):
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 8)
+    assert parallel.workers_for(parallel.MIN_INPUTS - 1) == 0
+    assert parallel.workers_for(parallel.MIN_INPUTS) == parallel.MAX_WORKERS
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 1)
+    assert parallel.workers_for(100) == 0
+
+
+def _stored(db) -> list[tuple]:
+    with Store(db, read_only=True) as store:
+        return store.con.execute("SELECT * EXCLUDE (first_seen) FROM documents ORDER BY sha256").fetchall() + \
+            store.con.execute("SELECT * FROM observations ORDER BY ALL").fetchall()
+
+
+def test_a_build_read_by_workers_stores_what_a_build_read_here_stores_and_a_broken_file_fails_alone(
+        tmp_path, monkeypatch):
+    """Meta's twelve real editions, one of them cut off in the middle of a line: with two workers and with none,
+    the eleven others are stored with the same figures, and the broken one is named as failed."""
+    from collectors import REGISTRY
+
+    sources = tmp_path / "data" / "meta-cser"
+    shutil.copytree(shared("meta-cser"), sources)
+    editions = sorted(sources.glob("*.csv"))
+    assert len(editions) >= parallel.MIN_INPUTS
+    broken = editions[len(editions) // 2]
+    data = broken.read_bytes()
+    broken.write_bytes(data[: len(data) // 2].rsplit(b"\n", 1)[0] + b'\n"Facebook","2')
+    meta = {"meta-cser": REGISTRY["meta-cser"]}
+    summaries = {}
+    for workers in (2, 0):
+        monkeypatch.setattr(build_module, "workers_for", lambda inputs, workers=workers: workers)
+        summaries[workers] = build_module.build(tmp_path / "data", tmp_path / f"w{workers}.duckdb", meta)
+    for summary in summaries.values():
+        assert [names for names, _ in summary.failed] == [broken.name]
+        assert len(summary.parsed) == len(editions) - 1
+    assert summaries[2].failed == summaries[0].failed
+    assert summaries[2].observations == summaries[0].observations > 1000
+    assert _stored(tmp_path / "w2.duckdb") == _stored(tmp_path / "w0.duckdb")
