@@ -22,7 +22,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.sor import dump_of, machine  # noqa: E402
+from bench.sor import USER_ENV, dump_of, machine  # noqa: E402
 
 BASELINE = [sys.executable, "-c", "import duckdb, pandas, pyarrow, plotly, dash"]
 TATLAS = [sys.executable, "-c", "from tatlas.cli import main; main()"]
@@ -37,7 +37,8 @@ def run(command: list[str], repeat: int = 1) -> tuple[float, float]:
     best, peak = float("inf"), 0.0
     for _ in range(repeat):
         started = time.perf_counter()
-        proc = subprocess.run(["/usr/bin/time", "-f", "MAXRSS %M", *command], capture_output=True, cwd=REPO)
+        proc = subprocess.run(["/usr/bin/time", "-f", "MAXRSS %M", *command], capture_output=True, cwd=REPO,
+                              env=USER_ENV)
         wall = time.perf_counter() - started
         if proc.returncode != 0:
             raise SystemExit(f"{' '.join(command[3:])} failed: {proc.stderr.decode()[-1500:]}")
