@@ -82,7 +82,7 @@ def _row(**overrides):
     row = observation(platform="twitch", period=periods.half(2023, 1), metric="content_actioned",
                       metric_label="Enforcement actions", value=12.0, locator="line 2",
                       source_url="https://example.org/report", document_sha256="a" * 64)
-    row.update(source="curated-twitch", **overrides)
+    row.update({"source": "curated-twitch", **overrides})
     return row
 
 
@@ -94,6 +94,29 @@ def test_schema_accepts_a_good_row_and_names_what_is_wrong():
         validate(frame([_row(region="Greece")]))
     with pytest.raises(ValidationError, match="period ends before it starts"):
         validate(frame([_row(period_end=pd.Timestamp("2022-01-01"))]))
+
+
+# One wrong value per check of the schema, as a publisher's file or a collector's bug could give it.
+WRONG_VALUES = [("platform", "Twitch TV"), ("source", ""), ("period_start", None), ("period", ""),
+                ("region", "Europe"), ("region", "EU\n"), ("policy_area", "VIOLENCE"), ("metric", "actions"),
+                ("metric_label", ""), ("unit", "furlongs"), ("source_url", "ftp://example.org/r"),
+                ("document_sha256", "abc"), ("locator", ""), ("breakdown", "Country=FR"), ("qualifier", "maybe"),
+                ("period_end", pd.Timestamp("2022-01-01"))]
+
+
+def test_the_direct_check_of_the_schema_never_passes_what_pandera_refuses():
+    """`validate` lets a frame through without pandera only when every value passes the fields' checks tested
+    directly; each wrong value is caught by that check and refused by pandera too, with its column named."""
+    from reports.model.schema import _schema, coerce, passes_directly
+
+    good = coerce(frame([_row(), _row(locator="line 3", breakdown="country=FR", qualifier="approximate")]))
+    assert passes_directly(good)
+    _schema().validate(good, lazy=True)  # pandera agrees
+    for column, wrong in WRONG_VALUES:
+        bad = coerce(frame([_row(), _row(**{column: wrong})]))
+        assert not passes_directly(bad), column
+        with pytest.raises(ValidationError, match=f"{column}|period ends before it starts"):
+            validate(bad)
 
 
 class _FixtureCollector(Collector):
