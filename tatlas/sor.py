@@ -35,6 +35,12 @@ def ingest(dumps, engine, master, db):
 def ingest_dumps(paths: list[Path], db: Path, *, engine: str = "duckdb", master: str | None = None,
                  progress=lambda message: None):
     """Read each dump the store does not hold yet (collectors.dsa_tdb) and store it (reports.ingest)."""
+    from collectors.dsa_tdb.engines import make_engine
+
+    # The engine's workers start first: they import what counting needs while this process imports the rest.
+    runner = make_engine(engine, master) if engine == "duckdb" else None
+    if runner is not None:
+        runner.start()
     from collectors.dsa_tdb.dumps import prepare_dumps
     from collectors.dsa_tdb.stats import SOURCE_ID
     from reports.ingest.build import ingest_prepared, stored_with_note
@@ -42,7 +48,8 @@ def ingest_dumps(paths: list[Path], db: Path, *, engine: str = "duckdb", master:
     def known(name: str, sha1: str) -> bool:
         return stored_with_note(db, SOURCE_ID, name, f"sha1={sha1}")
 
-    return ingest_prepared(db, prepare_dumps(paths, engine=engine, master=master, known=known, progress=progress))
+    return ingest_prepared(db, prepare_dumps(paths, engine=engine, master=master, known=known, progress=progress,
+                                             runner=runner))
 
 
 @sor.command()

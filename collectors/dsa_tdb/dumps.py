@@ -130,16 +130,16 @@ def observations(counts: pd.DataFrame, dump: Dump, sha256: str) -> pd.DataFrame:
 
 def prepare_dumps(paths: list[Path], *, engine: str = "duckdb", master: str | None = None,
                   known: Callable[[str, str], bool] = lambda name, sha1: False,
-                  progress: Progress = lambda m: None) -> Iterator[Prepared | Known]:
+                  progress: Progress = lambda m: None, runner=None) -> Iterator[Prepared | Known]:
     """Each dump, verified and counted, as a document with its observations ready to store (or Known, where
     `known(name, sha1)` says the store already holds it). Nothing here writes the store: the build does, one dump
-    at a time, so a crash loses at most the dump in hand and a rerun resumes."""
-    dumps = [parse_dump_name(Path(p)) for p in paths]
-    for dump in dumps:
-        if not dump.path.is_file():
-            raise AtlasError("no such dump", file=dump.path, source=SOURCE_ID)
-    runner = None
+    at a time, so a crash loses at most the dump in hand and a rerun resumes. `runner`: an engine already started
+    (closed here at the end), instead of one made on the first dump to count."""
     try:
+        dumps = [parse_dump_name(Path(p)) for p in paths]
+        for dump in dumps:
+            if not dump.path.is_file():
+                raise AtlasError("no such dump", file=dump.path, source=SOURCE_ID)
         for dump in dumps:
             if known(dump.path.name, expected_sha1(dump)):
                 yield Known(dump.path.name, "already ingested with the same sha1")

@@ -12,14 +12,17 @@ import os
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import pyarrow as pa
 
 from collectors.dsa_tdb.cuts import EEA, EEA_NO_IS, EU27, RESULT_COLUMNS, cuts_sql
 from collectors.dsa_tdb.layout import LIST_CUTS, NEEDED, SCALAR_CUTS, Dump
 from collectors.dsa_tdb.parts import Window, count_at, inner_archives, located, merge, part_entries, warm_up
 from reports.model.errors import AtlasError, ParseError
+
+if TYPE_CHECKING:  # the engine starts its workers before this process imports pandas (`tatlas sor ingest`)
+    import pandas as pd
 
 __all__ = ["NEEDED", "SCALAR_CUTS", "LIST_CUTS", "RESULT_COLUMNS", "EU27", "EEA", "EEA_NO_IS", "DuckDBEngine",
            "make_engine", "cuts_sql"]

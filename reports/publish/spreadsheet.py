@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where a frame is written: a command that writes none starts without it
+    import pandas as pd
 
 # The sheets of an XLSX export.
 DATA_SHEET, SOURCES_SHEET = "data", "sources"
@@ -28,6 +29,8 @@ def neutralise(text: object) -> object:
 
 def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
     """Every text column neutralised (numbers and dates untouched)."""
+    import pandas as pd
+
     out = df.copy()
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
