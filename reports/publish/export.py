@@ -153,10 +153,11 @@ class Figures:
                 held.append(0)
             chunks[-1].append(pair)
             held[-1] += count
-        # The sources alone first: the store skips blocks of other sources without reading them.
-        condition = "o.source BETWEEN ? AND ? AND o.source || chr(0) || o.platform BETWEEN ? AND ?"
+        # From the first pair to the last, compared column by column (the store skips blocks of other sources).
+        condition = "o.source BETWEEN ? AND ? AND (o.source > ? OR o.platform >= ?) AND (o.source < ? OR o.platform <= ?)"
         for chunk, count in zip(chunks, held, strict=True):
-            bounds = [chunk[0].split("\0")[0], chunk[-1].split("\0")[0], chunk[0], chunk[-1]]
+            (first_source, first_platform), (last_source, last_platform) = chunk[0].split("\0"), chunk[-1].split("\0")
+            bounds = [first_source, last_source, first_source, first_platform, last_source, last_platform]
             yield f"{self.select} WHERE {condition}{(' AND ' + self.where) if self.where else ''}", [
                 *bounds, *self.params], count
 
@@ -189,18 +190,19 @@ class Figures:
     def _csv_partitions(self) -> Iterator[memoryview]:
         """The lines of the figures, partition by partition. Each partition is sorted and formatted by one thread
         of DuckDB's (its figures lie together in the store), so SORTING_THREADS smaller ones are prepared at once
-        (holding what one partition of PARTITION_ROWS would) and written in order; a larger one is prepared alone."""
+        (holding what one partition of PARTITION_ROWS would) while the one before them is written; a larger one is
+        prepared alone."""
         plain = {c for c in self.columns if FIELDS_BY_NAME[c].csv_plain()}
         share = PARTITION_ROWS // SORTING_THREADS
         with self.bounded(), ThreadPoolExecutor(SORTING_THREADS) as pool:
             pending: deque = deque()
             for relation, params, count in self.partitions(share):
                 alone = count > share
-                while pending and (alone or len(pending) == SORTING_THREADS):
+                while pending and alone:
                     yield from _lines(pending.popleft().result().to_batches())
                 pending.append(pool.submit(self._table, csv_lines_sql(relation, self.columns, NUMBER_COLUMNS, ORDER,
                                                                       plain), params))
-                if alone:
+                if alone or len(pending) > SORTING_THREADS:
                     yield from _lines(pending.popleft().result().to_batches())
             while pending:
                 yield from _lines(pending.popleft().result().to_batches())
