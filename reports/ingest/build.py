@@ -229,6 +229,8 @@ def unmapped_found(result: ParseResult, df: pd.DataFrame, docs) -> list[Unmapped
     """Each unmapped label with the figures that carry it: its words as the policy or metric label, its slug as the
     platform, or its text in the locator."""
     out = []
+    if not result.unmapped:
+        return out
     names = {d.sha256: d.name for d in docs}
     lower = {c: df[c].str.casefold() for c in ("policy_label", "metric_label", "locator", "breakdown")}
     for u in result.unmapped:
@@ -279,11 +281,11 @@ def _finish(df: pd.DataFrame, source: str, docs) -> pd.DataFrame:
     df = df.copy()
     df["source"] = source
     if len(docs) == 1:
-        doc = docs[0]
-        df["document_sha256"] = df["document_sha256"].replace("", doc.sha256).fillna(doc.sha256)
+        given = df["document_sha256"]
+        df["document_sha256"] = given.where(given.notna() & (given != ""), docs[0].sha256)
     urls = {d.sha256: d.source_url for d in docs}
-    missing_url = df["source_url"].fillna("") == ""
-    df.loc[missing_url, "source_url"] = df.loc[missing_url, "document_sha256"].map(urls)
+    given = df["source_url"]
+    df["source_url"] = given.where(given.notna() & (given != ""), df["document_sha256"].map(urls))
     file = ", ".join(str(d.path) for d in docs)
     df = validate(df, file=file, source=source)
     keys = figure_keys(df)
