@@ -26,19 +26,18 @@ def workers_for(inputs: int) -> int:
 
 
 def in_order(function: Callable, inputs: Sequence[tuple], workers: int) -> Iterator[Future | Here]:
-    """`function(*args)` for each input, as futures in the inputs' order. With workers, at most `workers + 1`
-    inputs are in hand ahead of the caller (so results do not pile up in memory while it stores them); without,
-    each runs only when the caller reaches it. A result's exception is raised by its `result()`, as it would be
-    here."""
+    """`function(*args)` for each input, as futures in the inputs' order. With workers, at most `AHEAD * workers`
+    inputs are in hand beyond the one the caller waits for (so results do not pile up in memory while it stores
+    them); without, each runs only when the caller reaches it. A result's exception is raised by its `result()`, as
+    it would be here."""
     if not workers:
         for args in inputs:
             yield Here(function, args)
         return
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         pending: deque[Future] = deque()
-        queued = iter(inputs)
         try:
-            for args in queued:
+            for args in inputs:
                 pending.append(pool.submit(function, *args))
                 if len(pending) > AHEAD * workers:
                     yield pending.popleft()
