@@ -670,10 +670,15 @@ def test_a_csv_export_in_partitions_prepared_two_at_a_time_or_alone_keeps_the_or
     pairs = [n for (n,) in real_atlas.con.execute("SELECT count(*) FROM latest WHERE source IN ('ncmec-esp', 'x') "
                                                    "GROUP BY source, platform").fetchall()]
     assert len(pairs) > 100 and min(pairs) < max(pairs)
+    held = []  # the lines a thread prepared whole: never more than a share (a larger pair streams out)
+    prepare = export_module.Figures._table
+    monkeypatch.setattr(export_module.Figures, "_table", lambda self, *a: held.append(prepare(self, *a)) or held[-1])
     for rows in (10 * sum(pairs), 2 * max(pairs) + 2, 2 * sorted(pairs)[len(pairs) // 2]):
         monkeypatch.setattr(export_module, "PARTITION_ROWS", rows)
+        held.clear()
         result = export(real_atlas, tmp_path / f"part-{rows}.csv", "csv", selection)
         assert result.data.read_bytes() == expected, rows
+        assert held and max(len(t) for t in held) <= rows // export_module.SORTING_THREADS
 
 
 @pytest.mark.parametrize("per_million", [False, True])

@@ -190,19 +190,22 @@ class Figures:
     def _csv_partitions(self) -> Iterator[memoryview]:
         """The lines of the figures, partition by partition. Each partition is sorted and formatted by one thread
         of DuckDB's (its figures lie together in the store), so SORTING_THREADS smaller ones are prepared at once
-        (holding what one partition of PARTITION_ROWS would) while the one before them is written; a larger one is
-        prepared alone."""
+        (holding what one partition of PARTITION_ROWS would) while the one before them is written; a larger one (a
+        single pair) is sorted alone and streamed out a batch at a time, never held whole."""
         plain = {c for c in self.columns if FIELDS_BY_NAME[c].csv_plain()}
         share = PARTITION_ROWS // SORTING_THREADS
         with self.bounded(), ThreadPoolExecutor(SORTING_THREADS) as pool:
             pending: deque = deque()
             for relation, params, count in self.partitions(share):
-                alone = count > share
-                while pending and alone:
-                    yield from _lines(pending.popleft().result().to_batches())
-                pending.append(pool.submit(self._table, csv_lines_sql(relation, self.columns, NUMBER_COLUMNS, ORDER,
-                                                                      plain), params))
-                if alone or len(pending) > SORTING_THREADS:
+                sql = csv_lines_sql(relation, self.columns, NUMBER_COLUMNS, ORDER, plain)
+                if count > share:
+                    while pending:
+                        yield from _lines(pending.popleft().result().to_batches())
+                    with self.query(sql, params) as result:
+                        yield from _lines(result.to_arrow_reader(BATCH_ROWS))
+                    continue
+                pending.append(pool.submit(self._table, sql, params))
+                if len(pending) > SORTING_THREADS:
                     yield from _lines(pending.popleft().result().to_batches())
             while pending:
                 yield from _lines(pending.popleft().result().to_batches())
