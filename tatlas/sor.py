@@ -41,15 +41,19 @@ def ingest_dumps(paths: list[Path], db: Path, *, engine: str = "duckdb", master:
     runner = make_engine(engine, master) if engine == "duckdb" else None
     if runner is not None:
         runner.start()
-    from collectors.dsa_tdb.dumps import prepare_dumps
-    from collectors.dsa_tdb.stats import SOURCE_ID
-    from reports.ingest.build import ingest_prepared, stored_with_note
+    try:
+        from collectors.dsa_tdb.dumps import prepare_dumps
+        from collectors.dsa_tdb.stats import SOURCE_ID
+        from reports.ingest.build import ingest_prepared, stored_with_note
 
-    def known(name: str, sha1: str) -> bool:
-        return stored_with_note(db, SOURCE_ID, name, f"sha1={sha1}")
+        def known(name: str, sha1: str) -> bool:
+            return stored_with_note(db, SOURCE_ID, name, f"sha1={sha1}")
 
-    return ingest_prepared(db, prepare_dumps(paths, engine=engine, master=master, known=known, progress=progress,
-                                             runner=runner))
+        return ingest_prepared(db, prepare_dumps(paths, engine=engine, master=master, known=known,
+                                                 progress=progress, runner=runner))
+    finally:
+        if runner is not None:
+            runner.close()  # prepare_dumps closes it too, once it has started: closing twice is harmless
 
 
 @sor.command()
