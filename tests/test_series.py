@@ -147,9 +147,10 @@ def test_totals_keep_googles_products_that_no_total_stands_above(real_atlas):
     assert df["counted_in"].str.contains("the same things counted another way (google-two-files)", regex=False).all()
 
 
-def test_counted_in_as_exports_compute_it_in_sql_says_what_the_frame_rule_says(real_atlas):
-    """Exports compute `counted_in` where the rows stream (overlaps.counted_in_sql): on every figure of the real
-    atlas it is the same words as the declared rules give on a frame, and it names X's and NCMEC's overlaps."""
+def test_counted_in_of_a_frame_in_memory_is_what_exports_compute_on_the_store(real_atlas):
+    """Exports compute `counted_in` where the rows stream (overlaps.counted_in_sql); sums built in memory (--per)
+    get it from a frame (overlaps.counted_in): on every figure of the real atlas the two give the same words, row for
+    row, and they name X's, NCMEC's and Google's overlaps."""
     df = real_atlas.con.sql(f"SELECT *, {overlaps.counted_in_sql()} AS in_sql FROM latest").df()
     expected = overlaps.counted_in(df)
     assert (df["in_sql"] == expected).all()

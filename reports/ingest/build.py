@@ -108,12 +108,13 @@ def build(root: Path, db: Path, collectors: Mapping[str, Collector], *, only: li
             for number, bundle in enumerate(bundles, start=1):
                 job = Job(collector, fingerprint, bundle, f"[{cid} {number}/{len(bundles)}] ")
                 with _failures(job, summary, db, progress):
+                    job.docs = [register(p, collector.card) for p in bundle]
                     if _unchanged(store, job):
                         summary.unchanged.append(job.names)
                     else:
                         jobs.append(job)
         # Parsed in worker processes where there are enough, stored here one by one, in order.
-        reads = in_order(read_bundle, [(j.collector, j.bundle, strict) for j in jobs], workers_for(len(jobs)))
+        reads = in_order(read_bundle, [(j.collector, j.docs, strict) for j in jobs], workers_for(len(jobs)))
         for job, read in zip(jobs, reads, strict=True):
             with _failures(job, summary, db, progress):
                 progress(job.prefix + job.names)
@@ -129,6 +130,7 @@ class Job:
     fingerprint: str
     bundle: list[Path]
     prefix: str  # where it is in the build, for progress messages
+    docs: list[Document] = field(default_factory=list)  # the bundle's files registered (sha256, provenance)
 
     @property
     def names(self) -> str:
@@ -161,7 +163,7 @@ def _short(exc: Exception) -> str:
 
 def _unchanged(store: Store, job: Job) -> bool:
     """Whether the store holds every document of the bundle, read with this very collector and mappings."""
-    known = [store.known_document(register(p, job.collector.card).sha256) for p in job.bundle]
+    known = [store.known_document(doc.sha256) for doc in job.docs]
     return all(k is not None and k["fingerprint"] == job.fingerprint for k in known)
 
 
@@ -177,10 +179,9 @@ class Read:
     skipped: list
 
 
-def read_bundle(collector: Collector, bundle: list[Path], strict: bool) -> Read:
-    """Parse one bundle and check it (run in a worker process or here); raise an AtlasError naming the file when it
-    cannot be read or, with `strict`, when it holds a label no mapping covers."""
-    docs = [register(p, collector.card) for p in bundle]
+def read_bundle(collector: Collector, docs: list[Document], strict: bool) -> Read:
+    """Parse one bundle's documents and check them (run in a worker process or here); raise an AtlasError naming the
+    file when they cannot be read or, with `strict`, when they hold a label no mapping covers."""
     result = _parse(collector, docs)
     df = _finish(result.observations, collector.id, docs)
     found = unmapped_found(result, df, docs)

@@ -75,16 +75,33 @@ def overlaps() -> tuple[Overlap, ...]:
 def totals_sql() -> str:
     """SQL that keeps the figures a reader takes as totals: an empty breakdown, or a part declared as standing
     without a total (NCMEC's providers of one platform)."""
-    clauses = ["breakdown = ''"]
-    for rule in overlaps():
-        if rule.kind != "parts_without_total":
-            continue
-        for part in rule.parts:
-            key = dict(_selector(part)).get("breakdown", "")
-            if key.endswith("=*"):
-                clauses.append(f"(source = '{rule.source}' AND regexp_full_match(breakdown, "
-                               f"'{re.escape(key[:-1])}[^;]*'))")
+    clauses = ["breakdown = ''"] + [f"({_applies_sql(rule)} AND {_selected_sql(part)})" for rule in overlaps()
+                                    if rule.kind == "parts_without_total" for part in rule.parts]
     return "(" + " OR ".join(clauses) + ")"
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _applies_sql(rule: Overlap, prefix: str = "") -> str:
+    """`Overlap.applies` in SQL: rows of the rule's source (and platform, where it names one)."""
+    return f"{prefix}source = {_literal(rule.source)}" + (
+        f" AND {prefix}platform = {_literal(rule.platform)}" if rule.platform else "")
+
+
+def _selected_sql(selector: str, prefix: str = "") -> str:
+    """`matches` in SQL: the rows a selector picks."""
+    terms = ["TRUE"]
+    for column, value in _selector(selector):
+        cell = f"{prefix}{column}"
+        if column == "breakdown" and value.endswith("=*"):
+            terms.append(f"regexp_full_match({cell}, {_literal(re.escape(value[:-1]) + '[^;]*')})")
+        elif value == "*":
+            terms.append(f"{cell} <> ''")
+        else:
+            terms.append(f"lower({cell}) = {_literal(value.casefold())}")
+    return "(" + " AND ".join(terms) + ")"
 
 
 def _pairs(df: pd.DataFrame, rule: Overlap):
@@ -115,62 +132,35 @@ def _words(rule: Overlap) -> tuple[str, str]:
 
 
 def counted_in(df: pd.DataFrame) -> pd.Series:
-    """For each figure, what else in the atlas counts it (words, '' for none): the figure that contains it, the
-    other way of counting the same things, or the other platforms of a combined row. Based on the declarations,
-    whatever else the frame holds. Each rule's selectors are matched only on the rows of its source."""
-    out = pd.Series("", index=df.index, dtype=object)
+    """`counted_in_sql` for each row of a frame (the sums of daily counts an export builds in memory)."""
+    import duckdb
 
-    def add(index: pd.Index, words: str) -> None:
-        if len(index):
-            out.loc[index] = out.loc[index].where(out.loc[index] == "", out.loc[index] + "; ") + words
-
-    for rule in overlaps():
-        if rule.kind == "parts_without_total":
-            continue
-        scoped = df[rule.applies(df)]
-        if scoped.empty:
-            continue
-        part_words, whole_words = _words(rule)
-        whole = matches(scoped, rule.whole)
-        for part in rule.parts:
-            add(scoped.index[matches(scoped, part) & ~whole], part_words)
-        add(scoped.index[whole], whole_words)
-    add(df.index[df["qualifier"] == COMBINED], COMBINED_WORDS)
-    return out
+    con = duckdb.connect()
+    try:
+        con.register("figures", df)
+        words = con.sql(f"SELECT {counted_in_sql()} AS counted_in FROM figures").fetchnumpy()["counted_in"]
+    finally:
+        con.close()
+    return pd.Series(list(words), index=df.index, dtype=object)
 
 
 def counted_in_sql(table: str = "") -> str:
-    """`counted_in` as a SQL expression over the columns of a row (prefixed `table.`): the same words in the same
-    order, so exports compute it where the rows stream instead of in a frame (a test holds the two equal)."""
+    """For each figure, what else in the atlas counts it (words, '' for none), as a SQL expression over the columns
+    of a row (prefixed `table.`), so exports compute it where the rows stream: the figure that contains it, the
+    other way of counting the same things, or the other platforms of a combined row. Based on the declarations,
+    whatever else the selection holds; each rule's selectors are matched only on the rows of its source."""
     prefix = f"{table}." if table else ""
-
-    def literal(text: str) -> str:
-        return "'" + text.replace("'", "''") + "'"
-
-    def selected(selector: str) -> str:
-        terms = ["TRUE"]
-        for column, value in _selector(selector):
-            cell = f"{prefix}{column}"
-            if column == "breakdown" and value.endswith("=*"):
-                terms.append(f"regexp_full_match({cell}, {literal(re.escape(value[:-1]) + '[^;]*')})")
-            elif value == "*":
-                terms.append(f"{cell} <> ''")
-            else:
-                terms.append(f"lower({cell}) = {literal(value.casefold())}")
-        return "(" + " AND ".join(terms) + ")"
-
     cases = []
     for rule in overlaps():
         if rule.kind == "parts_without_total":
             continue
-        applies = f"{prefix}source = {literal(rule.source)}" + (
-            f" AND {prefix}platform = {literal(rule.platform)}" if rule.platform else "")
+        applies = _applies_sql(rule, prefix)
         part_words, whole_words = _words(rule)
-        whole = selected(rule.whole)
-        cases += [f"CASE WHEN {applies} AND {selected(part)} AND NOT {whole} THEN {literal(part_words)} END"
-                  for part in rule.parts]
-        cases.append(f"CASE WHEN {applies} AND {whole} THEN {literal(whole_words)} END")
-    cases.append(f"CASE WHEN {prefix}qualifier = {literal(COMBINED)} THEN {literal(COMBINED_WORDS)} END")
+        whole = _selected_sql(rule.whole, prefix)
+        cases += [f"CASE WHEN {applies} AND {_selected_sql(part, prefix)} AND NOT {whole} THEN {_literal(part_words)} "
+                  "END" for part in rule.parts]
+        cases.append(f"CASE WHEN {applies} AND {whole} THEN {_literal(whole_words)} END")
+    cases.append(f"CASE WHEN {prefix}qualifier = {_literal(COMBINED)} THEN {_literal(COMBINED_WORDS)} END")
     return f"concat_ws('; ', {', '.join(cases)})"
 
 

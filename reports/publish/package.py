@@ -93,11 +93,10 @@ def licence_note(sources: pd.DataFrame) -> str:
     return " ".join(parts) + " Each figure carries its source's licence in the `license` column."
 
 
-def resource(name: str, path: Path, fmt: str, schema: dict, *, sheet: str | None = None,
-             sha256: str | None = None) -> dict:
-    """A tabular resource for a data file, with its sha256 (read from the file unless the writer gave it) and size."""
+def resource(name: str, path: Path, fmt: str, schema: dict, sha256: str, *, sheet: str | None = None) -> dict:
+    """A tabular resource for a data file, with its sha256 and size."""
     entry = {"name": name, "type": "table", "path": path.name, "format": fmt, "mediatype": FORMAT_MEDIA_TYPES[fmt],
-             "hash": f"sha256:{sha256 or sha256_file(path)}", "schema": schema}
+             "hash": f"sha256:{sha256}", "schema": schema}
     # frictionless measures the bytes of the files it streams (CSV, XLSX) and reports the size of others as
     # missing, so `bytes` is given only where it can be checked; the sha256 is always given.
     if fmt in ("csv", "xlsx"):
@@ -117,14 +116,14 @@ def descriptor(store: Store, out: Path, fmt: str, columns: list[str], rows: int,
     build = atlas_build(store)
     # An unmapped measure is told apart by its label (reports.schema.figure_keys).
     key = FIGURE_KEY + (["metric_label"] if unmapped else [])
-    observations = resource("observations", out, fmt, table_schema(list(columns), FIELDS_BY_NAME, key),
-                            sheet="data" if fmt == "xlsx" else None, sha256=sha256)
+    observations = resource("observations", out, fmt, table_schema(list(columns), FIELDS_BY_NAME, key), sha256,
+                            sheet="data" if fmt == "xlsx" else None)
     observations["description"] = ("Latest published figures (newest edition of each), in the atlas's common "
                                    "schema: the contract columns first, then license, then extras.")
     resources = [observations]
     if fmt == "xlsx":
         documents = resource("sources", out, fmt, table_schema(list(sources.columns), SOURCE_FIELDS, ["sha256"]),
-                             sheet=SOURCES_SHEET, sha256=sha256)
+                             sha256, sheet=SOURCES_SHEET)
         documents["description"] = "The documents the figures were read from: URL, sha256, publisher, licence, dates."
         resources.append(documents)
     package = {
