@@ -152,6 +152,23 @@ def test_synthetic_dump_counts_equal_its_true_counts_on_duckdb(tmp_path, day):
     same_counts(counts, truth(dump))
 
 
+def test_one_core_counts_every_part_in_this_process_and_gets_the_true_counts(tmp_path):
+    """Where one process is all there is (a one-core machine), the parts are counted here, in order, by the same
+    code: the counts are the dump's true counts."""
+    from collectors.dsa_tdb.engines import DuckDBEngine
+    from reports.ingest.parallel import Inline
+
+    dump = synth(3_000, date(2025, 7, 2), tmp_path, seed=7, part_rows=1_000)
+    engine = DuckDBEngine(workers=1)
+    try:
+        counts, rows = count_dump(parse_dump_name(dump), engine)
+        assert isinstance(engine.pool, Inline)
+    finally:
+        engine.close()
+    assert rows == 3_000
+    same_counts(counts, truth(dump))
+
+
 @pytest.mark.spark
 def test_spark_and_duckdb_give_the_true_counts(tmp_path):
     needs_pyspark()

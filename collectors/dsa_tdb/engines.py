@@ -11,7 +11,7 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
@@ -19,6 +19,7 @@ import pyarrow as pa
 from collectors.dsa_tdb.cuts import EEA, EEA_NO_IS, EU27, RESULT_COLUMNS, cuts_sql
 from collectors.dsa_tdb.layout import LIST_CUTS, NEEDED, SCALAR_CUTS, Dump
 from collectors.dsa_tdb.parts import Window, count_at, inner_archives, located, merge, part_entries, warm_up
+from reports.ingest.parallel import Inline
 from reports.model.errors import AtlasError, ParseError
 
 if TYPE_CHECKING:  # the engine starts its workers before this process imports pandas (`tatlas sor ingest`)
@@ -62,18 +63,6 @@ class Totals:
         if not self.partials:
             raise ParseError("the dump holds no CSV part", file=self.dump.path)
         return merge(self.partials)
-
-
-class Inline:
-    """A stand-in for a pool of one: each part counted in this process when it is submitted."""
-
-    def shutdown(self, **_) -> None:
-        pass
-
-    def submit(self, function, *args) -> Future:
-        done: Future = Future()
-        done.set_result(function(*args))
-        return done
 
 
 class DuckDBEngine:

@@ -28,14 +28,11 @@ def workers_for(inputs: int) -> int:
 def in_order(function: Callable, inputs: Sequence[tuple], workers: int) -> Iterator[Future | Here]:
     """`function(*args)` for each input, as futures in the inputs' order. With workers, at most `AHEAD * workers`
     inputs are in hand beyond the one the caller waits for (so results do not pile up in memory while it stores
-    them); without, each runs only when the caller reaches it. A result's exception is raised by its `result()`, as
-    it would be here."""
-    if not workers:
-        for args in inputs:
-            yield Here(function, args)
-        return
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        pending: deque[Future] = deque()
+    them); without, each runs only when the caller asks for its result. A result's exception is raised by its
+    `result()`, as it would be here."""
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) if workers else Inline()
+    with pool:
+        pending: deque = deque()
         try:
             for args in inputs:
                 pending.append(pool.submit(function, *args))
@@ -57,3 +54,23 @@ class Here:
 
     def result(self):
         return self.function(*self.args)
+
+    def cancel(self) -> bool:
+        return True  # nothing ran yet, and nothing will
+
+
+class Inline:
+    """A pool of none, where one process is all there is: what is submitted runs here, in the caller's order, when
+    its result is asked for."""
+
+    def submit(self, function: Callable, *args) -> Here:
+        return Here(function, args)
+
+    def shutdown(self, **_) -> None:
+        pass
+
+    def __enter__(self) -> Inline:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass

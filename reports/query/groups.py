@@ -8,6 +8,8 @@ two sources; a figure printed for several platforms together counts once and a d
 never passes for more than it holds."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
 from reports.model import vocab
@@ -45,10 +47,8 @@ def members(group: str) -> list[str]:
 def group_totals(store: Store, group: str, selection: Selection | None = None) -> pd.DataFrame:
     """One derived row per edition, period, region, policy and measure where members of the group have counts."""
     platforms = members(group)
-    base = selection or Selection()
-    df = select(store, Selection(platforms=platforms, sources=base.sources, policy_areas=base.policy_areas,
-                                 metrics=base.metrics, regions=base.regions, since=base.since, until=base.until,
-                                 totals_only=True))
+    # The group's platforms, totals only, within the rest of the selection.
+    df = select(store, replace(selection or Selection(), platforms=platforms, breakdowns=[], totals_only=True))
     df = df[df["value"].notna() & (df["unit"] == "count")]
     rows = [_sum(group, platforms, key, part) for key, part in df.groupby(SUMMED_OVER, sort=False, dropna=False)]
     out = pd.DataFrame(rows, columns=COLUMNS)
