@@ -90,7 +90,10 @@ def looks_like_part(header: list[str]) -> bool:
 def header_is_part(head: bytes, name: str) -> bool:
     """Whether one of the first lines of a CSV's bytes is a header of the EU template."""
     for line in head.lstrip().split(b"\n")[:10]:
-        rows = csv_rows(decode(line, name)) if line.strip() else []
+        try:
+            rows = csv_rows(decode(line, name)) if line.strip() else []
+        except ParseError:  # not a header we read (another separator, another encoding): the build says why
+            continue
         if rows and looks_like_part(rows[0]):
             return True
     return False

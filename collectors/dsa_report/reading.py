@@ -10,7 +10,7 @@ from pathlib import Path
 
 from collectors.dsa_report.tables import Table
 from reports.ingest.safezip import iter_files, open_zip
-from reports.ingest.textio import decode_text
+from reports.ingest.textio import decode_text, refuse_other_separator
 from reports.ingest.workbook import open_workbook
 from reports.model.documents import Document
 from reports.model.errors import ParseError
@@ -23,6 +23,7 @@ def decode(data: bytes, name: str) -> str:
 
 def csv_rows(text: str) -> list[list[str]]:
     """The rows of a CSV text, without rows that are entirely empty."""
+    refuse_other_separator(text, file=None)
     try:
         rows = list(csv.reader(io.StringIO(text)))
     except csv.Error as exc:

@@ -10,6 +10,7 @@ import codecs
 import csv
 import io
 import re
+import statistics
 from pathlib import Path
 
 from reports.model.errors import ParseError
@@ -20,6 +21,10 @@ _HTML = re.compile(rb"^\s*(<!doctype html|<html|<head|<body)", re.I)
 # A UTF-8 multi-byte sequence: where one is present, the file is UTF-8 and a lone odd byte is a stray.
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 _END = "\x00end-of-file\x00"
+# Separators some spreadsheet programs write instead of commas (a European-locale export uses ';').
+OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs"}
+# Lines looked at to tell a file's separator (titles and notes above a table are single cells in any case).
+SEPARATOR_SAMPLE = 20
 
 
 def decode_text(data: bytes, *, file: str | Path, allow_cp1252: bool = False) -> str:
@@ -75,6 +80,7 @@ def check_line_lengths(data: bytes, *, file: str | Path, limit: int = MAX_LINE_B
 def csv_records(text: str, *, file: str | Path) -> list[tuple[int, list[str]]]:
     """Every CSV record with the line it starts on. A file cut short is refused (see `check_complete`): its last
     figure would be cut short ("31,8" of "31,800,000")."""
+    refuse_other_separator(text, file=file)
     reader = csv.reader(io.StringIO(text + ("" if text.endswith(("\n", "\r")) else "\n") + _END))
     records, line = [], 1
     try:
@@ -89,6 +95,30 @@ def csv_records(text: str, *, file: str | Path) -> list[tuple[int, list[str]]]:
                          "of it is read", file=file, place=f"line {last_line}")
     _check_last_row(records, text, file=file)
     return records
+
+
+def refuse_other_separator(text: str, *, file: str | Path | None) -> None:
+    """Refuse a CSV whose cells are separated by semicolons or tabs rather than commas. Such a file comes from a
+    spreadsheet set to a locale where the comma marks decimals, so "1,500" may mean 1.5 and "1.500" fifteen
+    hundred: reading its numbers either way could be wrong by a factor of a thousand, so none is read.
+
+    The separator is the one that cuts the first lines into the most cells, line for line (the median): a title
+    with a semicolon in it, or a comma inside a figure ("1,5"), does not decide it."""
+    lines = [line for line in text.lstrip("\ufeff").splitlines()[:SEPARATOR_SAMPLE * 5] if line.strip()]
+    sample = lines[:SEPARATOR_SAMPLE]
+    if not sample:
+        return
+    try:
+        cells = {sep: statistics.median_low(len(next(csv.reader([line], delimiter=sep), [])) for line in sample)
+                 for sep in (",", *OTHER_SEPARATORS)}
+    except csv.Error:
+        return  # not CSV at all: the reader says where
+    widest = max(cells, key=lambda sep: (cells[sep], sep == ","))
+    if widest != "," and cells[widest] > 1:
+        raise ParseError(f"cells are separated by {OTHER_SEPARATORS[widest]}, not commas (a spreadsheet saved in a "
+                         "locale where the comma marks decimals?): its numbers cannot be read without guessing "
+                         "which mark is decimal, so the file is not read; save it as comma-separated CSV",
+                         file=file, place="line 1")
 
 
 def check_complete(text: str, *, file: str | Path) -> None:
