@@ -451,3 +451,21 @@ def test_a_new_empty_notes_column_adds_no_figure_and_is_noted(tmp_path):
     summary = build(sources.parent, tmp_path / "atlas.duckdb", {"discord": REGISTRY["discord"]})
     assert summary.ok and summary.failed == [] and summary.parsed == [real.name]
     assert [(u.label.label, u.figures) for u in summary.unmapped] == [("NCMEC / Notes", 0)]
+
+
+@pytest.mark.parametrize("name, note", [
+    ("2022-q3", "Note: figures may be revised in later reports."),  # under a table whose unlabelled sums row
+    ("2023-q4", "Source: Discord Transparency Report"),  # decides how its Total is read, and under stacked tables
+])
+def test_a_note_line_under_the_last_table_is_listed_and_changes_no_figure(tmp_path, name, note):
+    """A publisher adds a line of words under the tables: it is not a row of the table above it, so every figure
+    (including a total read by its place under the rows) is the file's as published, and the line is listed."""
+    text = real_text(name)
+    (tmp_path / "published").mkdir()
+    published = read_text(tmp_path / "published", f"discord-{name}.csv", text)
+    result = read_text(tmp_path, f"discord-{name}.csv", text.rstrip("\n") + "\n" + note + "\n")
+    assert figure_set(result.observations) == figure_set(published.observations)
+    assert not unmapped_labels(result)
+    [listed] = [s for s in result.skipped if note in s.reason]
+    assert listed.locator == f"line {len(text.rstrip(chr(10)).split(chr(10))) + 1}"
+    assert "a note" in listed.reason

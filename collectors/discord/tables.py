@@ -98,6 +98,11 @@ def split_tables(rows: list[Row], doc: Document) -> tuple[list[Table], list[Skip
             skipped.append(Skipped(doc.sha256, f"line {row.line}", f"row {row.label or '(no label)'} lies above any "
                                    "table's header row; not imported"))
             continue
+        if closed and row.label_only and not is_total(row.label):  # words under a finished table: a note
+            skipped.append(Skipped(doc.sha256, f"line {row.line}", f"a line of words with no figures after the last "
+                                   f"row of the table headed at line {current.line} (a note): {row.label[:120]!r}; "
+                                   "not imported"))
+            continue
         current.rows.append(row)
         if is_total(row.label):
             closed = True
