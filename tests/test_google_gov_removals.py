@@ -249,3 +249,28 @@ def test_a_new_label_column_in_the_detailed_file_goes_into_the_breakdown(tmp_pat
     ours = by_place(result.observations)
     real = by_place(detailed[1].observations)
     assert {loc: row[:5] + row[6:] for loc, row in ours.items()} == {loc: row[:5] + row[6:] for loc, row in real.items()}
+
+
+def test_counts_with_thousands_commas_and_a_note_line_under_the_table_read_as_published(tmp_path, summary):
+    """Google's summary re-exported from a spreadsheet: counts of a thousand or more printed "1,234", and a source
+    line under the rows. Every figure is the one the real file gives, the commas kept only in value_text, and the
+    source line is listed as not imported instead of failing the file on the period it does not hold."""
+    rows = real_rows(SUMMARY)
+    grouped = 0
+    for row in rows[1:]:
+        for n in range(6, len(row)):
+            if row[n].isdigit() and int(row[n]) >= 1000:
+                row[n], grouped = f"{int(row[n]):,}", grouped + 1
+    assert grouped > 100  # the real file has enough large counts for this to test anything
+    note = "Source: Google Transparency Report, government requests to remove content"
+    _, result = read_path(write_rows(tmp_path, SUMMARY, rows + [[note]]))
+    ours, real = by_place(result.observations), by_place(summary[1].observations)
+    assert ours.keys() == real.keys()
+    assert {loc: row[:6] + row[7:] for loc, row in ours.items()} == {loc: row[:6] + row[7:] for loc, row in real.items()}
+    big = at(result, 14614, "items_requested_removal")  # Germany 2020-H1, untouched (455); a grouped one:
+    assert big["value"] == 455
+    grouped_cells = {loc: row for loc, row in ours.items() if "," in row[6]}
+    assert len(grouped_cells) == grouped
+    assert all(row[8] == float(row[6].replace(",", "")) and row[7] == "" for row in grouped_cells.values())
+    [listed] = [s for s in result.skipped if note in s.reason]
+    assert listed.locator == f"line {len(rows) + 1}" and "a note" in listed.reason

@@ -19,7 +19,7 @@ from reports.ingest.collector import Collector, ParseResult, Skipped, edition_me
 from reports.ingest.textio import check_complete, decode_text
 from reports.model.documents import Document
 from reports.model.errors import ParseError
-from reports.model.numbers import TEXT
+from reports.model.numbers import TEXT, WHOLE_COUNT
 from reports.model.periods import half, parse_period
 from reports.model.schema import COLUMNS, coerce
 from reports.model.vocab import csv_line, mappings_in, metrics, record_unmapped
@@ -70,13 +70,15 @@ class GoogleGovRemovals(Collector):
         raw, kind, figure_columns, extra = read_table(doc)
         table = raw.rename(columns=extra.renames)
         table["line"] = table.index + 2
+        table, notes_skipped = without_note_lines(table, doc)
         if kind == "summary":
             table = attach_summary_periods(table, doc)
         else:
             table = attach_detailed_periods(table, doc)
         table = attach_regions(table, doc)
-        skipped = [Skipped(doc.sha256, f"line {line}", reason)
-                   for line, reason in table.loc[table["region"] == "", ["line", "region_note"]].itertuples(index=False)]
+        skipped = notes_skipped + [
+            Skipped(doc.sha256, f"line {line}", reason)
+            for line, reason in table.loc[table["region"] == "", ["line", "region_note"]].itertuples(index=False)]
         table = table[table["region"] != ""]
         table = attach_products(table, doc)
         table = attach_policy_areas(table, doc)
@@ -145,7 +147,19 @@ def mostly_counts(cells: pd.Series) -> bool:
     """A column of counts: most of its filled cells are whole numbers (a few words among them are kept as text)."""
     filled = cells.str.strip()
     filled = filled[filled != ""]
-    return not filled.empty and filled.str.fullmatch(r"\d+").mean() >= 0.5
+    return not filled.empty and filled.str.fullmatch(WHOLE_COUNT).mean() >= 0.5
+
+
+def without_note_lines(table: pd.DataFrame, doc: Document) -> tuple[pd.DataFrame, list[Skipped]]:
+    """Lines with words in their first cell and nothing else (a note or source line under the table): not rows of
+    figures, so listed as not imported instead of failing the file on a period they do not hold."""
+    cells = table.drop(columns="line")
+    filled = cells.apply(lambda column: column.str.strip() != "")
+    note = filled.iloc[:, 0] & ~filled.iloc[:, 1:].any(axis=1)
+    notes = zip(table.loc[note, "line"], cells.loc[note].iloc[:, 0], strict=True)
+    skipped = [Skipped(doc.sha256, f"line {line}", f"a line of words with no figures (a note): {text[:120]!r}; "
+                       "not imported") for line, text in notes]
+    return table[~note], skipped
 
 
 def breakdown_key(column: str) -> str:
@@ -264,14 +278,15 @@ def melt_figures(table: pd.DataFrame, kind: str, figure_columns: list[str], labe
     for column in figure_columns:
         target = figure_map.lookup(column, file=doc.path, place="line 1")
         text = table[column].str.strip()
-        words = ~text.str.fullmatch(r"\d+") & (text != "")
+        words = ~text.str.fullmatch(WHOLE_COUNT) & (text != "")
         breakdown = base_breakdown if not target["breakdown"] else base_breakdown.where(
             base_breakdown == "", base_breakdown + ";") + target["breakdown"]
         frames.append(pd.DataFrame({
             "platform": table["platform"], "source": SOURCE, "period_start": table["period_start"],
             "period_end": table["period_end"], "period": table["period_label"], "region": table["region"],
             "policy_area": table["policy_area"], "policy_label": table["reason"], "metric": target["metric"],
-            "metric_label": column, "value": pd.to_numeric(text.where((text != "") & ~words)),
+            "metric_label": column,
+            "value": pd.to_numeric(text.str.replace(",", "", regex=False).where((text != "") & ~words)),
             "unit": metrics()[target["metric"]]["unit"], "source_url": doc.source_url, "document_sha256": doc.sha256,
             "locator": "line " + table["line"].astype(str) + ", column " + column,
             "breakdown": breakdown, "value_text": text, "qualifier": pd.Series(TEXT, index=text.index).where(words, ""),

@@ -10,7 +10,9 @@ from reports.model.errors import ParseError
 # Cells that mean "no figure published"; kept distinct from an explicit zero.
 MISSING = {"", "n/a", "na", "--", "-", "—", "–", "none", "null", "nan", "not available", "x"}
 
-_NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
+# A whole count as printed, with or without thousands commas ("20,800,000", "20800000").
+WHOLE_COUNT = r"\d{1,3}(?:,\d{3})+|\d+"
+_NUMBER = re.compile(rf"^[+-]?(?:{WHOLE_COUNT})(\.\d+)?$")
 _SPACED = re.compile(r"^[+-]?\d{1,3}([  \u202f]\d{3})+(\.\d+)?$")
 
 
