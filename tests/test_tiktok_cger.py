@@ -581,3 +581,32 @@ def test_strict_build_refuses_a_mutated_file_naming_the_label(tmp_path):
     lenient = build(path.parent.parent, tmp_path / "lenient.duckdb", REGISTRY, only=["tiktok-cger"])
     assert lenient.parsed == ["tiktok-2023-q1.csv"] and [u.label.label for u in lenient.unmapped] == ["Live rooms restored"]
     assert lenient.unmapped[0].figures == 11
+
+
+def test_workbook_with_a_margin_column_and_row_reads_the_same_figures_at_their_new_cells(tmp_path):
+    """Every sheet laid out one column and one row further in (an empty margin, as Microsoft's report has): the
+    tables are found where they are, every figure is the published one, and each names the cell it now sits in."""
+    def change(book):
+        for sheet in book.worksheets:
+            merged = [str(r) for r in sheet.merged_cells.ranges]
+            for coordinate in merged:
+                sheet.unmerge_cells(coordinate)
+            sheet.insert_cols(1)
+            sheet.insert_rows(1)
+            for coordinate in merged:
+                moved = openpyxl.worksheet.cell_range.CellRange(coordinate)
+                moved.shift(col_shift=1, row_shift=1)
+                sheet.merge_cells(moved.coord)
+    _, result = write_workbook(tmp_path, change)
+    original = parse("2022-q2")[1].observations
+    moved = by_place(result.observations)
+    assert result.unmapped == [] and len(moved) == len(original) > 400
+
+    def one_further(place: str) -> str:
+        sheet, cell = place.rsplit(" cell ", 1)
+        column, row = openpyxl.utils.cell.coordinate_from_string(cell)
+        return f"{sheet} cell {openpyxl.utils.get_column_letter(openpyxl.utils.column_index_from_string(column) + 1)}{row + 1}"
+
+    expected = by_place(original)
+    expected.index = pd.Index([one_further(p) for p in expected.index], dtype=moved.index.dtype, name="place")
+    pd.testing.assert_frame_equal(moved, expected.sort_index())

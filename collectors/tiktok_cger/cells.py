@@ -18,10 +18,19 @@ PERIOD_IN_TEXT = re.compile(r"[A-Za-z]{3,9}\.?\s*(?:-|–|to)\s*[A-Za-z]{3,9}\.?
 
 @dataclass
 class Grid:
-    """A sheet's cells (stripped text, None where empty) and the cells whose number format prints a percentage."""
+    """A sheet's cells (stripped text, None where empty) and the cells whose number format prints a percentage,
+    from its first printed column (`left` empty columns before it, a margin, are left out and named back)."""
 
     rows: list[list]
     pct: set[tuple[int, int]]
+    left: int = 0
+
+    def cell_name(self, column: int, row: int) -> str:
+        """The name of the cell at (column, row) of the grid, as the sheet prints it."""
+        return cell_name(column + self.left, row)
+
+    def column_name(self, column: int) -> str:
+        return column_name(column + self.left)
 
 
 def quarter_of(value) -> Period:

@@ -8,8 +8,6 @@ from datetime import date, datetime
 
 from collectors.tiktok_cger.cells import (
     Grid,
-    cell_name,
-    column_name,
     is_number,
     key_kind,
     month_ending,
@@ -158,7 +156,7 @@ class Sheet:
             name = self.head(c)
             if name is None:
                 if self.cells(c):
-                    reading.skip(f"sheet {self.title!r} column {column_name(c)}",
+                    reading.skip(f"sheet {self.title!r} column {self.grid.column_name(c)}",
                                  "figures under no header: not imported")
                 continue
             text = name if isinstance(name, str) else str(name)
@@ -187,7 +185,7 @@ class Sheet:
             period = (None if value is None else month_ending(value) if self.monthly and isinstance(value, datetime | date)
                       else whole_period(value))
             if period is None and figures:
-                reading.skip(f"sheet {self.title!r} cell {cell_name(dated[0], i)}",
+                reading.skip(f"sheet {self.title!r} cell {self.grid.cell_name(dated[0], i)}",
                              f"{value!r} is not the last day of a quarter (or of a month in a monthly sheet) nor a period: "
                              "the row is not imported")
                 return []
@@ -203,7 +201,7 @@ class Sheet:
             cell = dict(rec, period=column.get("when", period), **{k: v for k, v in column.items() if k != "when"})
             cell.update(result=value if isinstance(value, str) else
                         repr_value(value) if isinstance(value, int | float) and not isinstance(value, bool) else str(value),
-                        pct=(i, c) in self.grid.pct, place=f"sheet {self.title!r} cell {cell_name(c, i)}")
+                        pct=(i, c) in self.grid.pct, place=f"sheet {self.title!r} cell {self.grid.cell_name(c, i)}")
             out.append(cell)
         return out
 

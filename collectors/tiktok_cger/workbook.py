@@ -42,7 +42,9 @@ def grid_of(ws) -> Grid:
                 pct.add((r, c))
             row.append(value)
         rows.append(row)
-    return Grid(rows, pct)
+    left = min((next(c for c, v in enumerate(row) if v is not None) for row in rows if any(v is not None for v in row)),
+               default=0)
+    return Grid([row[left:] for row in rows], {(r, c - left) for r, c in pct}, left)
 
 
 def latest_period(grids: dict[str, Grid], reading: Reading) -> Period:
