@@ -274,3 +274,16 @@ def test_counts_with_thousands_commas_and_a_note_line_under_the_table_read_as_pu
     assert all(row[8] == float(row[6].replace(",", "")) and row[7] == "" for row in grouped_cells.values())
     [listed] = [s for s in result.skipped if note in s.reason]
     assert listed.locator == f"line {len(rows) + 1}" and "a note" in listed.reason
+
+
+@pytest.mark.parametrize("month_first", [True, False])
+def test_period_endings_as_a_spreadsheet_resaves_them_read_as_the_same_half_years(tmp_path, detailed, month_first):
+    """The detailed file opened and saved again in a spreadsheet: '2011-06-30' becomes '6/30/2011' (US) or
+    '30/06/2011' (elsewhere). A half year ends on the 30th or 31st, so neither can be misread: the same figures."""
+    rows = real_rows(DETAILED)
+    for row in rows[1:]:
+        y, m, d = row[0].split("-")
+        row[0] = f"{int(m)}/{d}/{y}" if month_first else f"{d}/{m}/{y}"
+    _, result = read_path(write_rows(tmp_path, DETAILED, rows))
+    assert by_place(result.observations) == by_place(detailed[1].observations)
+    assert result.skipped == detailed[1].skipped and not result.unmapped

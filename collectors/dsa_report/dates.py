@@ -3,12 +3,12 @@ a part repeats, which must be part 1's."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from collectors.dsa_report.tables import Report, Table, norm
 from reports.model.errors import ParseError
+from reports.model.periods import date_readings
 
-DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T].*)?$")
 ROW_PERIOD = re.compile(r"^(\d{4})[-/.](\d{2})[-/.](\d{2})\s*/\s*(\d{4})[-/.](\d{2})[-/.](\d{2})$")
 
 
@@ -30,33 +30,6 @@ def row_period(cell: str, report: Report, table: Table, *, place) -> None:
     if (start, end) != (report.period.start, report.period.end):
         raise ParseError(f"reporting period {text} differs from part 1's {report.period.start}/{report.period.end}",
                          file=table.doc.path, place=place)
-
-
-def date_readings(text: str) -> list[date]:
-    """The dates a printed date can be: one for `2025-07-01`, `2025/07/01` or `1 July 2025`; two for `01/07/2025`
-    (day first, then month first), one where only one of those is a date; none for anything else."""
-    t = text.strip()
-    if m := DATE.match(t):
-        try:
-            return [date(int(m[1]), int(m[2]), int(m[3]))]
-        except ValueError:
-            return []
-    if m := re.match(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{4})(?:[ T].*)?$", t):
-        out = []
-        for day_, month_ in ((int(m[1]), int(m[2])), (int(m[2]), int(m[1]))):
-            try:
-                out.append(date(int(m[3]), month_, day_))
-            except ValueError:
-                continue
-        return list(dict.fromkeys(out))
-    if re.search(r"[A-Za-z]{3}", t) and re.search(r"\d{4}", t):
-        from dateutil import parser as dateparser
-
-        try:
-            return [dateparser.parse(t, dayfirst=True, default=datetime(1900, 1, 1)).date()]
-        except (ValueError, OverflowError):
-            return []
-    return []
 
 
 def reporting_span(start_text: str, end_text: str) -> tuple[date, date] | None:

@@ -1,11 +1,11 @@
 """Part 1, report identification: the service, its provider, the reporting period and the publication date."""
 from __future__ import annotations
 
-from collectors.dsa_report.dates import date_readings, printed_periods, reporting_span
+from collectors.dsa_report.dates import printed_periods, reporting_span
 from collectors.dsa_report.names import platform_of
 from collectors.dsa_report.tables import Report, Table, norm
 from reports.model.errors import ParseError
-from reports.model.periods import span
+from reports.model.periods import date_readings, span
 
 
 def read_identification(table: Table, tables: list[Table]) -> Report:

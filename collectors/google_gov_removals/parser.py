@@ -10,7 +10,6 @@ import csv
 import io
 import re
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -20,7 +19,7 @@ from reports.ingest.textio import check_complete, decode_text
 from reports.model.documents import Document
 from reports.model.errors import ParseError
 from reports.model.numbers import TEXT, WHOLE_COUNT
-from reports.model.periods import half, parse_period
+from reports.model.periods import date_readings, half, parse_period
 from reports.model.schema import COLUMNS, coerce
 from reports.model.vocab import csv_line, mappings_in, metrics, record_unmapped
 
@@ -179,16 +178,19 @@ def attach_summary_periods(table: pd.DataFrame, doc: Document) -> pd.DataFrame:
 
 
 def attach_detailed_periods(table: pd.DataFrame, doc: Document) -> pd.DataFrame:
-    """'2011-06-30' -> the half year ending that day; any other day is an error."""
+    """'2011-06-30' -> the half year ending that day, also as a spreadsheet re-saves it ('6/30/2011',
+    '30/06/2011': a half year ends on the 30th or 31st, so day and month cannot be mistaken); any other day is an
+    error."""
     parsed = {}
     for text in table["period"].unique():
         place = first_line(table, table["period"] == text)
-        try:
-            ending = date.fromisoformat(text)
-        except ValueError:
-            raise ParseError(f"Period Ending {text!r} is not a date (YYYY-MM-DD)", file=doc.path, place=place) from None
-        if (ending.month, ending.day) not in ((6, 30), (12, 31)):
+        readings = date_readings(text)
+        if not readings:
+            raise ParseError(f"Period Ending {text!r} is not a date", file=doc.path, place=place)
+        endings = [d for d in readings if (d.month, d.day) in ((6, 30), (12, 31))]
+        if len(endings) != 1:
             raise ParseError(f"Period Ending {text!r} does not end a half year", file=doc.path, place=place)
+        (ending,) = endings
         parsed[text] = half(ending.year, 1 if ending.month == 6 else 2)
     return with_periods(table, parsed)
 

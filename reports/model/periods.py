@@ -4,7 +4,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from reports.model.errors import ParseError
 
@@ -132,3 +132,34 @@ def period_from_name(name: str) -> Period | None:
                 return quarter(int(y), int(n))
     years = set(_NAME_YEAR.findall(stem))
     return year(int(years.pop())) if len(years) == 1 else None
+
+
+# A date printed year first: 2025-07-01, 2025/7/1, 2025.07.01 (a time after it is ignored).
+_ISO_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T].*)?$")
+
+
+def date_readings(text: str) -> list[date]:
+    """The dates a printed date can be: one for `2025-07-01`, `2025/07/01` or `1 July 2025`; two for `01/07/2025`
+    (day first, then month first), one where only one of those is a date; none for anything else."""
+    t = text.strip()
+    if m := _ISO_DATE.match(t):
+        try:
+            return [date(int(m[1]), int(m[2]), int(m[3]))]
+        except ValueError:
+            return []
+    if m := re.match(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{4})(?:[ T].*)?$", t):
+        out = []
+        for day_, month_ in ((int(m[1]), int(m[2])), (int(m[2]), int(m[1]))):
+            try:
+                out.append(date(int(m[3]), month_, day_))
+            except ValueError:
+                continue
+        return list(dict.fromkeys(out))
+    if re.search(r"[A-Za-z]{3}", t) and re.search(r"\d{4}", t):
+        from dateutil import parser as dateparser
+
+        try:
+            return [dateparser.parse(t, dayfirst=True, default=datetime(1900, 1, 1)).date()]
+        except (ValueError, OverflowError):
+            return []
+    return []
