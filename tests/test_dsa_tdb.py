@@ -252,12 +252,44 @@ def test_truncated_inner_zip_is_refused(stored, tmp_path):
     assert text.startswith(f"{dump}!")
 
 
-def test_unknown_column_is_refused(stored, tmp_path):
-    db, before = stored
-    header = V1_HEADER + ["moderator_mood"]
-    dump = small_dump(tmp_path / "bad", "2024-03-14", csv_part(header, [statement("a-1", "STATEMENT_CATEGORY_VIOLENCE")]))
-    refused(db, before, dump, ParseError, "sor-global-2024-03-14-full-00000.csv.zip/sor-global-2024-03-14-full-00000-00000.csv "
-            "line 1: unknown column(s) ['moderator_mood']")
+def later_schema(text: str, new_category: str, every: int) -> bytes:
+    """A real part as a later schema might print it: a new column after the last, and a new category on every
+    `every`-th statement (multi-line quoted cells written back as they were)."""
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    at = rows[0].index("category")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(rows[0] + ["content_ai_generated"])
+    for n, row in enumerate(rows[1:]):
+        writer.writerow(row[:at] + [new_category if n % every == 0 else row[at]] + row[at + 1:] + ["No"])
+    return out.getvalue().encode()
+
+
+def test_a_later_schemas_column_and_category_are_kept_and_told_never_fatal(tmp_path):
+    """The database adds a field and a category (as schema v2 did): the real statements are counted as before,
+    the new column is not read and is named in the document's notes, and the statements of the new category are
+    counted under its own name, policy area UNMAPPED, and listed as a label no mapping covers."""
+    name = "sor-global-2025-07-01-full-00000-00000.csv"
+    real = shared("dsa-sor", name).read_bytes()
+    new = "STATEMENT_CATEGORY_AI_GENERATED_CONTENT"
+    published = write_dump(tmp_path / "a", "sor-global-2025-07-01-full", [inner({name: real})])
+    later = write_dump(tmp_path / "b", "sor-global-2025-07-01-full",
+                       [inner({name: later_schema(real.decode("utf-8"), new, every=5)})])
+    ingest([published], tmp_path / "a.duckdb")
+    summary = ingest([later], tmp_path / "b.duckdb")
+    assert len(summary.ingested) == 1
+    with Store(tmp_path / "a.duckdb", read_only=True) as a, Store(tmp_path / "b.duckdb", read_only=True) as b:
+        total = "SELECT platform, value FROM latest WHERE policy_area = 'ALL' AND breakdown = '' ORDER BY 1"
+        assert b.query(total).equals(a.query(total)) and a.query(total)["value"].sum() == 50
+        moved = b.query(f"SELECT policy_area, sum(value) AS n FROM latest WHERE policy_label = '{new}' "
+                        "AND breakdown = '' GROUP BY 1")
+        assert moved.values.tolist() == [["UNMAPPED", 10.0]]  # statements 1, 6, ..., 46 of the 50
+        [[notes]] = b.query("SELECT notes FROM documents").values.tolist()
+        assert "column(s) ['content_ai_generated'] are in no schema we know" in notes
+        assert f"category '{new}' is in no schema we know" in notes
+        flagged = b.unmapped()
+        assert flagged[["field", "label"]].values.tolist() == [["policy_areas", new]]
+        assert flagged["figures"].iloc[0] > 0 and a.unmapped().empty
 
 
 def test_v2_column_in_a_v1_day_is_refused(stored, tmp_path):

@@ -12,6 +12,7 @@ part, where the duplicates we have seen sit, because a day-wide set of uuids wou
 """
 from __future__ import annotations
 
+import csv
 import hashlib
 import re
 import time
@@ -33,15 +34,18 @@ from collectors.dsa_tdb.layout import (  # noqa: F401 -- the names other modules
     V2_HEADER,
     Dump,
     check_header,
+    new_categories,
     parse_dump_name,
 )
-from collectors.dsa_tdb.parts import Inner, inner_archives
+from collectors.dsa_tdb.parts import Inner, PartStream, Window, inner_archives, located, part_entries
 from collectors.dsa_tdb.stats import FOLDER, METRIC_LABEL, SOURCE_ID, platform_slug
+from reports import PACKAGE_DIR
 from reports.ingest.build import Known, Prepared
 from reports.ingest.collector import edition_meta
 from reports.model.documents import Document, load_card
 from reports.model.errors import AtlasError, ParseError
 from reports.model.schema import COLUMNS, coerce, validate
+from reports.model.vocab import UNMAPPED_AREA, VOCAB_DIR, policy_areas
 
 VERSION = "1"
 Progress = Callable[[str], None]
@@ -112,11 +116,13 @@ def observations(counts: pd.DataFrame, dump: Dump, sha256: str) -> pd.DataFrame:
     over_all = (counts[counts["cut"] == ""].groupby("platform", as_index=False)["n"].sum()
                 .assign(category="ALL", cut="", val=""))
     df = pd.concat([by_category, over_all], ignore_index=True)
+    # a category no schema we know lists keeps its name as the label, under the policy area of what is unmapped
+    known = df["category"].isin(policy_areas()) | (df["category"] == "ALL")
     total = df["cut"] == ""
     day = pd.Timestamp(dump.day)
     out = pd.DataFrame({
         "platform": df["platform"], "source": SOURCE_ID, "period_start": day, "period_end": day,
-        "period": dump.day.isoformat(), "region": "EU", "policy_area": df["category"],
+        "period": dump.day.isoformat(), "region": "EU", "policy_area": df["category"].where(known, UNMAPPED_AREA),
         "policy_label": df["category"].where(df["category"] != "ALL", ""), "metric": "sor_count",
         "metric_label": METRIC_LABEL, "value": df["n"].astype(float), "unit": "count",
         "source_url": load_card(FOLDER / "card.toml", SOURCE_ID).url, "document_sha256": sha256,
@@ -154,10 +160,12 @@ def prepare_dumps(paths: list[Path], *, engine: str = "duckdb", master: str | No
             statements = int(counts.loc[counts["cut"] == "", "n"].sum())
             notes = [f"sha1={sha1}", f"schema {dump.schema}; {rows} row(s) read, {statements} statement(s) after "
                      f"counting rows repeated with the same uuid once; engine {runner.name}"]
+            unmapped = beyond_schema(dump, df, notes)
             progress(f"{dump.path.name}: {statements} statement(s) in {time.perf_counter() - started:.1f} s")
             yield Prepared(dump_document(dump, sha256), df, relative_path=str(dump.path),
                            fingerprint=f"sor-ingest:{VERSION}", meta=edition_meta(dump.path.stem, dump.day),
-                           notes=notes, facts={"statements": statements}, card=load_card(FOLDER / "card.toml", SOURCE_ID))
+                           notes=notes, facts={"statements": statements}, card=load_card(FOLDER / "card.toml", SOURCE_ID),
+                           unmapped=unmapped)
     finally:
         if runner is not None:
             runner.close()
@@ -168,3 +176,38 @@ def dump_document(dump: Dump, sha256: str) -> Document:
     return Document(path=dump.path, source=SOURCE_ID, sha256=sha256, size=dump.path.stat().st_size,
                     media_type="application/zip", source_url=card.url, publisher="European Commission, DG CONNECT",
                     license="CC BY 4.0", title=f"Statements of reasons {dump.scope} {dump.day} ({dump.kind} dump)")
+
+
+def beyond_schema(dump: Dump, df: pd.DataFrame, notes: list[str]) -> list[dict]:
+    """What a dump holds that no schema we know lists, as notes and unmapped rows: its columns (not read) and its
+    categories (counted under their own names, policy area UNMAPPED)."""
+    columns = [c for c in first_header(dump) if c not in SCHEMAS[dump.schema][0]]
+    if columns:
+        notes.append(f"column(s) {columns} are in no schema we know (a later one?): not read; the counts use the "
+                     "fields they always did")
+    vocabulary = VOCAB_DIR / "policy_areas.csv"
+    rows = []
+    for category in new_categories(set(df.loc[df["policy_area"] == UNMAPPED_AREA, "policy_label"])):
+        carries = df[df["policy_label"] == category]
+        notes.append(f"category {category!r} is in no schema we know: {len(carries)} figure(s) kept under its own "
+                     "name (policy area UNMAPPED)")
+        rows.append({"document_sha256": carries["document_sha256"].iloc[0], "source": SOURCE_ID,
+                     "field": "policy_areas", "label": category, "figures": len(carries), "first_place": "category",
+                     "first_locator": carries["locator"].iloc[0], "mapping_file": str(vocabulary.relative_to(PACKAGE_DIR.parent)),
+                     "suggestion": f"{category},<title>,...,<dsa_schema> (a row of the policy-area vocabulary)"})
+    return rows
+
+
+def first_header(dump: Dump) -> list[str]:
+    """The header of the dump's first CSV part, read here (what the user is told of the dump's columns; every
+    part's own header is checked where it is counted)."""
+    inners = inner_archives(dump)
+    if not inners:
+        return []
+    inner_name = f"{dump.path}!{inners[0].name}"
+    with located(dump, inners[0]) as where, Window(*where) as archive:
+        entries = part_entries(archive, inner_name)
+        if not entries:
+            return []
+        line = PartStream(archive, entries[0], inner_name).first_line()
+    return next(csv.reader([line.decode("utf-8-sig", errors="replace")]), [])

@@ -82,33 +82,42 @@ def parse_dump_name(path: Path) -> Dump:
     return Dump(path, match["scope"], day, match["kind"])
 
 
-def check_header(header: list[str], dump: Dump, place: str) -> None:
-    """A part's header must use the columns of its day's schema, in order; the light dump may leave texts out."""
+def check_header(header: list[str], dump: Dump, place: str) -> list[str]:
+    """A part's header must hold the fields the counts read, and its day's schema's columns in that schema's order
+    (the light dump may leave texts out). A column of the other schema is refused (a dump of the wrong day); a
+    column of neither, which a later schema may add, is not read and is returned to be told."""
     expected, _ = SCHEMAS[dump.schema]
-    unknown = [c for c in header if c not in expected]
-    if unknown:
-        other = "v2" if dump.schema == "v1" else "v1"
-        hint = (f" (a schema-{other} column; this {dump.day} dump follows schema {dump.schema})"
-                if all(c in SCHEMAS[other][0] for c in unknown) else "")
-        raise ParseError(f"unknown column(s) {unknown}{hint}", file=dump.path, place=f"{place} line 1")
+    other = "v2" if dump.schema == "v1" else "v1"
+    misplaced = [c for c in header if c not in expected and c in SCHEMAS[other][0]]
+    if misplaced:
+        raise ParseError(f"unknown column(s) {misplaced} (a schema-{other} column; this {dump.day} dump follows "
+                         f"schema {dump.schema})", file=dump.path, place=f"{place} line 1")
     missing = [c for c in NEEDED if c not in header]
     if missing:
         raise ParseError(f"missing column(s) {missing}", file=dump.path, place=f"{place} line 1")
-    if header != [c for c in expected if c in header]:
+    known = [c for c in header if c in expected]
+    if known != [c for c in expected if c in header]:
         raise ParseError(f"columns out of order for schema {dump.schema}: {header}", file=dump.path,
                          place=f"{place} line 1")
+    return [c for c in header if c not in expected]
 
 
 def check_groups(platforms: set[str], categories: set[str], dump: Dump, place: str) -> None:
-    """Refuse a statement without platform or category, or with a category outside its day's schema."""
+    """Refuse a statement without platform or category, or with a category of the other schema (a dump of the
+    wrong day). A category of neither, which a later schema may add, is counted under its own name (see
+    `new_categories`)."""
     if "" in platforms:
         raise ParseError("a statement without platform_name", file=dump.path, place=place)
+    if "" in categories:
+        raise ParseError("a statement without category", file=dump.path, place=f"{place} column category")
     _, allowed = SCHEMAS[dump.schema]
-    wrong = sorted(categories - allowed)
-    if not wrong:
-        return
     other = "v2" if dump.schema == "v1" else "v1"
-    if all(c in SCHEMAS[other][1] for c in wrong):
-        raise ParseError(f"category {wrong[0]} is a schema-{other} value, but this {dump.day} dump follows schema "
+    misplaced = sorted((categories - allowed) & SCHEMAS[other][1])
+    if misplaced:
+        raise ParseError(f"category {misplaced[0]} is a schema-{other} value, but this {dump.day} dump follows schema "
                          f"{dump.schema}", file=dump.path, place=f"{place} column category")
-    raise ParseError(f"unknown category {wrong[0]!r}", file=dump.path, place=f"{place} column category")
+
+
+def new_categories(categories: set[str]) -> list[str]:
+    """The categories no schema we know lists (kept verbatim, policy area UNMAPPED, and flagged)."""
+    return sorted(categories - V1_CATEGORIES - V2_CATEGORIES)

@@ -314,6 +314,7 @@ class Prepared:
     notes: list[str] = field(default_factory=list)
     facts: dict = field(default_factory=dict)  # what the user is told of it (e.g. how many statements it held)
     card: SourceCard | None = None
+    unmapped: list[dict] = field(default_factory=list)  # labels no mapping covers (rows of the unmapped table)
 
 
 @dataclass(frozen=True)
@@ -349,7 +350,7 @@ def ingest_prepared(db: Path, items: Iterable[Prepared | Known]) -> IngestSummar
         with writing(db) as store:
             store.replace_documents([{"doc": item.document, "relative_path": item.relative_path,
                                       "fingerprint": item.fingerprint, "meta": item.meta, "notes": item.notes}],
-                                    item.observations, card=item.card)
+                                    item.observations, card=item.card, unmapped=item.unmapped)
         summary.ingested.append((item.document.name, item.facts, len(item.observations)))
     return summary
 
