@@ -46,6 +46,12 @@ def test_an_unreadable_period_names_file_and_place():
 def test_numbers_as_publishers_print_them():
     assert parse_number('"20,800,000"') == 20_800_000
     assert parse_number("1 234") == 1234
+    for grouped in ("1\u00a0234\u00a0567", "1\u202f234\u202f567", "1'234'567", "1\u2019234\u2019567", "1.234.567"):
+        assert parse_number(grouped) == 1_234_567, grouped
+    assert parse_number("1.234") == 1.234 and parse_number("-1,234.5") == -1234.5  # a dot printed once is decimal
+    for ambiguous in ("1 234,5", "2024.06.30", "1.234.5"):
+        with pytest.raises(ParseError):
+            parse_number(ambiguous)
     assert parse_number("N/A") is None and parse_number("--") is None and parse_number("") is None
     assert parse_number("0") == 0.0
     assert parse_percent("98.90%") == pytest.approx(0.989)

@@ -354,3 +354,27 @@ def test_a_missing_column_fails_naming_it(tmp_path, header, missing):
     with pytest.raises(ParseError) as caught:
         REGISTRY["meta-cser"].read([register(path, REGISTRY["meta-cser"].card)])
     assert "meta.csv: line 1: missing column(s) " + missing in str(caught.value)
+
+
+@pytest.mark.parametrize("mark, least", [("\u00a0", 1_000), ("\u202f", 1_000), ("'", 1_000), ("\u2019", 1_000),
+                                         (".", 1_000_000)])
+def test_counts_grouped_with_another_thousands_mark_read_as_published(tmp_path, mark, least):
+    """Meta's file with its counts grouped by a no-break space, a narrow no-break space, an apostrophe, or dots
+    where there are two groups or more ("20.800.000"): every figure is the published one. A lone dot group
+    ("1.234") stays a decimal point and is not rewritten here: it is one in every file we read."""
+    _, baseline = parse("2026-q2")
+    rows = list(csv.reader(io.StringIO(real_2026(), newline="")))
+    at = rows[0].index("value")
+    regrouped = 0
+    for row in rows[1:]:
+        printed = row[at].replace(",", "")
+        if printed.isdigit() and int(printed) >= least:
+            row[at], regrouped = f"{int(printed):,}".replace(",", mark), regrouped + 1
+    assert regrouped > 100
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    result = parse_text(tmp_path, out.getvalue())
+    ours, theirs = figures(result.observations), figures(baseline.observations)
+    assert ours.keys() == theirs.keys()
+    assert {k: (q, v) for k, (_, q, v) in ours.items()} == {k: (q, v) for k, (_, q, v) in theirs.items()}
+    assert sum(ours[k][0] != theirs[k][0] for k in ours) == regrouped  # printed so, kept so in value_text

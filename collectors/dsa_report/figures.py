@@ -48,11 +48,11 @@ def range_pairs(text: str, *, file, place) -> list[tuple[Figure, str]] | None:
 def printed_pairs(text: str, report: Report, *, file, place) -> list[tuple[Figure, str]]:
     """The figures of a cell that is no range, as (figure, qualifier): words stay text unless they are a number
     printed the continental way or with its magnitude in words (both noted)."""
-    pairs = [(fig, fig.qualifier) for fig in parse_figure(text, file=file, place=place, lenient=True)]
-    if len(pairs) == 1 and pairs[0][1] == TEXT and (local := european_number(text)) is not None:
-        pairs = [(fig, fig.qualifier) for fig in parse_figure(local, file=file, place=place)]
+    if (local := european_number(text)) is not None:  # told, though some of these read the same either way
         report.note(f"{place}: {text!r} read with a decimal comma or dots between thousands ({local})")
-    elif len(pairs) == 1 and pairs[0][1] == TEXT and (scaled := scaled_number(text)) is not None:
+        return [(fig, fig.qualifier) for fig in parse_figure(local, file=file, place=place)]
+    pairs = [(fig, fig.qualifier) for fig in parse_figure(text, file=file, place=place, lenient=True)]
+    if len(pairs) == 1 and pairs[0][1] == TEXT and (scaled := scaled_number(text)) is not None:
         pairs = [(Figure(scaled, "count", ROUNDED), ROUNDED)]
         report.note(f"{place}: {text!r} read as {scaled:,.0f} (a figure rounded to thousands, millions or billions)")
     return pairs

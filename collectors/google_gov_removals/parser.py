@@ -18,7 +18,7 @@ from reports.ingest.collector import Collector, ParseResult, Skipped, edition_me
 from reports.ingest.textio import check_complete, decode_text
 from reports.model.documents import Document
 from reports.model.errors import ParseError
-from reports.model.numbers import TEXT, WHOLE_COUNT
+from reports.model.numbers import GROUP_MARK, TEXT, WHOLE_COUNT
 from reports.model.periods import date_readings, half, parse_period
 from reports.model.schema import COLUMNS, coerce
 from reports.model.vocab import csv_line, mappings_in, metrics, record_unmapped
@@ -288,7 +288,7 @@ def melt_figures(table: pd.DataFrame, kind: str, figure_columns: list[str], labe
             "period_end": table["period_end"], "period": table["period_label"], "region": table["region"],
             "policy_area": table["policy_area"], "policy_label": table["reason"], "metric": target["metric"],
             "metric_label": column,
-            "value": pd.to_numeric(text.str.replace(",", "", regex=False).where((text != "") & ~words)),
+            "value": pd.to_numeric(text.str.replace(GROUP_MARK, "", regex=True).where((text != "") & ~words)),
             "unit": metrics()[target["metric"]]["unit"], "source_url": doc.source_url, "document_sha256": doc.sha256,
             "locator": "line " + table["line"].astype(str) + ", column " + column,
             "breakdown": breakdown, "value_text": text, "qualifier": pd.Series(TEXT, index=text.index).where(words, ""),

@@ -10,10 +10,14 @@ from reports.model.errors import ParseError
 # Cells that mean "no figure published"; kept distinct from an explicit zero.
 MISSING = {"", "n/a", "na", "--", "-", "—", "–", "none", "null", "nan", "not available", "x"}
 
-# A whole count as printed, with or without thousands commas ("20,800,000", "20800000").
-WHOLE_COUNT = r"\d{1,3}(?:,\d{3})+|\d+"
-_NUMBER = re.compile(rf"^[+-]?(?:{WHOLE_COUNT})(\.\d+)?$")
-_SPACED = re.compile(r"^[+-]?\d{1,3}([  \u202f]\d{3})+(\.\d+)?$")
+# A whole count as printed: digits in groups of three after a comma ("20,800,000"), a space, no-break or narrow
+# no-break space ("20 800 000"), an apostrophe ("20'800'000"), or a dot where it separates at least two groups
+# ("20.800.000"); a dot printed once ("1.234") is a decimal point, as it is in every file we read.
+WHOLE_COUNT = (r"\d{1,3}(?:,\d{3})+|\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d{1,3}(?:['\u2019]\d{3})+"
+               r"|\d{1,3}(?:\.\d{3}){2,}|\d+")
+# Inside a whole count, every one of these marks only separates groups.
+GROUP_MARK = r"[,. \u00a0\u202f'\u2019]"
+_NUMBER = re.compile(rf"^(?P<sign>[+-]?)(?P<whole>{WHOLE_COUNT})(?P<decimals>\.\d+)?$")
 
 
 # The qualifier of a cell that holds words where a number was expected ("See our PDF report: https://..."): the
@@ -38,16 +42,15 @@ def is_missing(text: object) -> bool:
 
 
 def parse_number(text: object, *, file: str | None = None, place: str | None = None) -> float | None:
-    """Parse a count such as "20,800,000" or "1 234"; None where no figure was published."""
+    """Parse a count such as "20,800,000", "1 234" or "1.234.567" (see WHOLE_COUNT); None where no figure was
+    published."""
     if is_missing(text):
         return None
     if isinstance(text, int | float):
         return float(text)
     raw = str(text).strip().strip('"').strip()
-    if _NUMBER.match(raw):
-        return float(raw.replace(",", ""))
-    if _SPACED.match(raw):
-        return float(re.sub(r"[  \u202f]", "", raw))
+    if m := _NUMBER.match(raw):
+        return float(m["sign"] + re.sub(GROUP_MARK, "", m["whole"]) + (m["decimals"] or ""))
     raise ParseError(f"not a number: {text!r}", file=file, place=place)
 
 
