@@ -370,6 +370,29 @@ def test_statistics_fit_the_bundle_budget(stats_db, tmp_path):
     assert out.stat().st_size < 12 * 1024 * 1024
 
 
+def test_statistics_with_a_new_column_and_columns_reordered_give_the_same_figures(tmp_path):
+    """shantay's statistics written again with its columns in another order and one more (a median): read by
+    name, the same figures; the new column is named as not read, and so are the fields the import leaves out."""
+    from collectors import REGISTRY
+    from reports.ingest.register import register
+
+    real = shared("dsa-tdb-stats", "shantay-builtin-2023-09-25_2026-01-10.parquet")
+    changed = tmp_path / "dsa-tdb-stats" / real.name
+    changed.parent.mkdir()
+    duckdb.execute(f"COPY (SELECT max, mean, min, \"count\", text, variant, entity, \"column\", category, platform, "
+                   f"tag, end_date, start_date, mean AS median FROM read_parquet('{real}')) TO '{changed}' (FORMAT parquet)")
+    collector = REGISTRY["dsa-tdb"]
+    published = collector.read([register(real, collector.card)])
+    result = collector.read([register(changed, collector.card)])
+    pd.testing.assert_frame_equal(result.observations.drop(columns="document_sha256"),
+                                  published.observations.drop(columns="document_sha256"))
+    assert len(published.observations) > 300_000
+    assert any("column(s) ['median'] are new to us: not read" in n for n in result.notes)
+    assert not any("new to us" in n for n in published.notes)
+    [unread] = [n for n in published.notes if "are not imported" in n]
+    assert "decision_facts" in unread and "decision_ground," not in unread
+
+
 def test_uuid_keys_are_equal_exactly_when_the_uuids_are():
     """A part remembers its uuids as 16-byte keys; a value that is not a UUID keeps its printed bytes, so it can
     never equal a UUID's key (our own values, in the forms the dumps print and a few they do not)."""

@@ -20,8 +20,11 @@ FOLDER = Path(__file__).resolve().parent
 label_mapping = mappings_in(SOURCE_ID, FOLDER / "mappings")
 
 METRIC_LABEL = "statements of reasons"
+# The columns of shantay's statistics as we know them, and those the import reads (by name, in any order): a
+# column added later is not read and is named in the document's notes; one the import reads must be there.
 STATS_COLUMNS = ["start_date", "end_date", "tag", "platform", "category", "column", "entity", "variant", "text",
                  "count", "min", "mean", "max"]
+READ_COLUMNS = ["start_date", "end_date", "platform", "column", "entity", "variant", "count"]
 
 # The cuts imported besides the category, as (shantay's column, where the value sits). decision_type keeps its
 # combination in `entity` (vis, vis_mon, ..., is_null); every other column keeps the field's value in `variant`.
@@ -62,25 +65,36 @@ class DsaTdbStats(Collector):
         """Read the parquet with DuckDB and shape the rows of the common schema in SQL."""
         (doc,) = documents
         con = duckdb.connect()
+        notes: list[str] = []
         try:
-            frame, first, last = stats_observations(con, str(doc.path))
+            frame, first, last = stats_observations(con, str(doc.path), notes)
         finally:
             con.close()
         label = f"shantay statistics {first.isoformat()} to {last.isoformat()}"
-        return ParseResult(frame, document_meta={doc.sha256: edition_meta(label, last)},
-                           notes=[f"{doc.name}: {len(frame)} observation(s), days {first} to {last}; other cuts "
-                                  "than the category are monthly sums of the daily counts"])
+        notes.insert(0, f"{doc.name}: {len(frame)} observation(s), days {first} to {last}; other cuts than the "
+                        "category are monthly sums of the daily counts")
+        return ParseResult(frame, document_meta={doc.sha256: edition_meta(label, last)}, notes=notes)
 
 
-def stats_observations(con: duckdb.DuckDBPyConnection, path: str) -> tuple[pd.DataFrame, date, date]:
-    """Daily totals per platform (ALL) and per platform and category; monthly sums per platform for each cut."""
+def stats_observations(con: duckdb.DuckDBPyConnection, path: str,
+                       notes: list[str]) -> tuple[pd.DataFrame, date, date]:
+    """Daily totals per platform (ALL) and per platform and category; monthly sums per platform for each cut.
+    What is not read (columns added later, fields shantay counts but the atlas does not import) is told in `notes`."""
     try:
         con.register("stats", con.read_parquet(path))
         columns = [r[0] for r in con.execute("DESCRIBE stats").fetchall()]
     except duckdb.Error as exc:
         raise ParseError(f"not a readable Parquet file ({exc})", file=path) from None
-    if columns != STATS_COLUMNS:
-        raise ParseError(f"expected columns {STATS_COLUMNS}, found {columns}", file=path)
+    missing = [c for c in READ_COLUMNS if c not in columns]
+    if missing:
+        raise ParseError(f"missing column(s) {missing}: the statistics' columns are {columns}", file=path)
+    if added := [c for c in columns if c not in STATS_COLUMNS]:
+        notes.append(f"{Path(path).name}: column(s) {added} are new to us: not read")
+    fields = [r[0] for r in con.execute('SELECT DISTINCT "column" FROM stats WHERE "column" IS NOT NULL '
+                                        'ORDER BY 1').fetchall()]
+    if unread := [f for f in fields if f not in CUTS and f not in ("rows", "category")]:
+        notes.append(f"{Path(path).name}: the statistics of {len(unread)} field(s) are not imported (only the "
+                     f"category and {len(CUTS)} cuts are): {', '.join(unread)}")
     first, last, multi_day = con.execute(
         "SELECT min(start_date), max(end_date), count(*) FILTER (WHERE start_date <> end_date) FROM stats").fetchone()
     if first is None:
