@@ -56,7 +56,7 @@ class DsaTdbStats(Collector):
     """Import shantay's daily statistics: per day, platform and category totals; other cuts summed per month."""
 
     id = SOURCE_ID
-    version = "2"
+    version = "3"  # 3: columns read by name; the fields not imported are told
     patterns = ("*.parquet",)
     folders = ("dsa-tdb-stats",)
     read_elsewhere = {"dsa-sor": "statements of reasons from the daily dumps, read by `tatlas sor ingest`, not by the build"}
