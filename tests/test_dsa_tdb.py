@@ -265,6 +265,19 @@ def later_schema(text: str, new_category: str, every: int) -> bytes:
     return out.getvalue().encode()
 
 
+def test_a_real_part_with_its_columns_in_another_order_counts_the_same(tmp_path):
+    """Fields are read by name: the real part with every column in reverse order gives the same counts."""
+    name = "sor-global-2025-07-01-full-00000-00000.csv"
+    real = shared("dsa-sor", name).read_bytes()
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(
+        row[::-1] for row in csv.reader(io.StringIO(real.decode("utf-8"), newline="")))
+    published = write_dump(tmp_path / "a", "sor-global-2025-07-01-full", [inner({name: real})])
+    reversed_ = write_dump(tmp_path / "b", "sor-global-2025-07-01-full", [inner({name: out.getvalue().encode()})])
+    engine = make_engine("duckdb", None)
+    same_counts(count_dump(parse_dump_name(reversed_), engine)[0], count_dump(parse_dump_name(published), engine)[0])
+
+
 def test_a_later_schemas_column_and_category_are_kept_and_told_never_fatal(tmp_path):
     """The database adds a field and a category (as schema v2 did): the real statements are counted as before,
     the new column is not read and is named in the document's notes, and the statements of the new category are

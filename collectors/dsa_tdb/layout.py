@@ -83,9 +83,9 @@ def parse_dump_name(path: Path) -> Dump:
 
 
 def check_header(header: list[str], dump: Dump, place: str) -> list[str]:
-    """A part's header must hold the fields the counts read, and its day's schema's columns in that schema's order
-    (the light dump may leave texts out). A column of the other schema is refused (a dump of the wrong day); a
-    column of neither, which a later schema may add, is not read and is returned to be told."""
+    """A part's header must hold the fields the counts read (by name, in any order; the light dump leaves texts
+    out). A column of the other schema is refused (a dump of the wrong day); a column of neither, which a later
+    schema may add, is not read and is returned to be told."""
     expected, _ = SCHEMAS[dump.schema]
     other = "v2" if dump.schema == "v1" else "v1"
     misplaced = [c for c in header if c not in expected and c in SCHEMAS[other][0]]
@@ -95,10 +95,6 @@ def check_header(header: list[str], dump: Dump, place: str) -> list[str]:
     missing = [c for c in NEEDED if c not in header]
     if missing:
         raise ParseError(f"missing column(s) {missing}", file=dump.path, place=f"{place} line 1")
-    known = [c for c in header if c in expected]
-    if known != [c for c in expected if c in header]:
-        raise ParseError(f"columns out of order for schema {dump.schema}: {header}", file=dump.path,
-                         place=f"{place} line 1")
     return [c for c in header if c not in expected]
 
 
