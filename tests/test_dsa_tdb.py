@@ -274,8 +274,12 @@ def test_a_real_part_with_its_columns_in_another_order_counts_the_same(tmp_path)
         row[::-1] for row in csv.reader(io.StringIO(real.decode("utf-8"), newline="")))
     published = write_dump(tmp_path / "a", "sor-global-2025-07-01-full", [inner({name: real})])
     reversed_ = write_dump(tmp_path / "b", "sor-global-2025-07-01-full", [inner({name: out.getvalue().encode()})])
-    engine = make_engine("duckdb", None)
-    same_counts(count_dump(parse_dump_name(reversed_), engine)[0], count_dump(parse_dump_name(published), engine)[0])
+    engine = make_engine("duckdb")
+    try:
+        same_counts(count_dump(parse_dump_name(reversed_), engine)[0],
+                    count_dump(parse_dump_name(published), engine)[0])
+    finally:
+        engine.close()
 
 
 def test_a_later_schemas_column_and_category_are_kept_and_told_never_fatal(tmp_path):
