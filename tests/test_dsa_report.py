@@ -409,6 +409,9 @@ def test_merged_label_cells_are_noted():
     ("10_AMAR_final_v2", 10, ""),
     ("9_human_resources_YouTube", 9, ""),  # the service's own name
     ("7_appeals_and_recidivism_Marketplace", 7, "marketplace"),
+    ("Snapchat DSA Transparency Report H2 2025 - Part 10 - AMAR", 10, ""),
+    ("X Part 4: Notices", 4, ""),
+    ("Report H1 2026 - Part 6 – Own initiative TC – Ads", 6, "ads"),
 ])
 def test_the_surface_is_what_a_name_adds_to_the_templates_part_name(tmp_path, name, part, surface):
     from collectors.dsa_report.names import assign_surfaces, part_name
@@ -1271,3 +1274,24 @@ def test_the_new_reports_parts_1_2_5_and_11(report, provider, published, summary
     empty_part_5 = (by_part[5], "part left as the empty template (no figures)") in skipped
     assert empty_part_5 == (report == "youtube")
     assert df[df.document_sha256 == by_part[5]].empty == (report == "youtube")
+
+
+def test_parts_named_part_n_dash_name_bundle_into_their_report(tmp_path):
+    """A filer names its files 'Snapchat DSA Transparency Report H2 2025 - Part 10 - AMAR.csv' (a 'Part', a dash
+    between number and name, 'H2 2025' before them): the parts still make one report, with the published figures."""
+    import re
+
+    from reports.ingest.build import build
+
+    real = shared("dsa-reports", "snapchat")
+    ours = tmp_path / "b" / "dsa-reports" / "snapchat"
+    ours.mkdir(parents=True)
+    for path in real.glob("*.csv"):
+        number, name = re.match(r"(\d+)_(.+)$", path.stem).groups()
+        (ours / f"Snapchat DSA Transparency Report H2 2025 - Part {number} - {name.replace('_', ' ').title()}.csv"
+         ).write_bytes(path.read_bytes())
+    shutil.copytree(real, tmp_path / "a" / "dsa-reports" / "snapchat")
+    published = build(tmp_path / "a", tmp_path / "a.duckdb", {"dsa-report": REGISTRY["dsa-report"]})
+    renamed = build(tmp_path / "b", tmp_path / "b.duckdb", {"dsa-report": REGISTRY["dsa-report"]})
+    assert renamed.failed == [] and len(renamed.parsed) == 1
+    assert renamed.observations == published.observations > 4000

@@ -18,8 +18,8 @@ PART_STEMS = {1: ("report identification", "summary"), 2: ("categories names", "
               4: ("notices",), 5: ("own initiative illegal",), 6: ("own initiative tc",),
               7: ("appeals and recidivism",), 8: ("automated means",), 9: ("human resources",), 10: ("amar",),
               11: ("qualitative",)}
-# A part's number before its name: `4_`, `10. `, `10 `.
-PART_NUMBER = re.compile(r"(?<![0-9])(\d{1,2})(_|\.\s*|\s+)")
+# A part's number before its name: `4_`, `10. `, `10 `, `4: `, `4 - `.
+PART_NUMBER = re.compile(r"(?<![0-9])(\d{1,2})(_|[.:]\s*|\s*[-–]\s*|\s+)")
 # Words a name may end with that do not name a surface: a copy number, a draft, a period, or a version (Amazon
 # publishes `6_own_initiative_TC_version2.csv` beside `6_own_initiative_TC.csv`: the later version stands).
 VERSION = re.compile(r"^(?:v|ver|version|rev|revision)[\s._-]*(\d+)$|^(updated|corrected|revised|amended)$", re.I)
@@ -42,14 +42,16 @@ class PartName:
 
 def part_name(stem: str) -> PartName | None:
     """`DSA report - 6_own_initiative_TC_Ads` -> prefix 'DSA report - ', part 6, suffix '_Ads'; `Pinterest - H2 DSA
-    Transparency Report - 10. AMAR` -> part 10. A number followed by `_` but not by a part's name gives the part
-    without a suffix (the last such number); other numbers ('H1 2026') are not parts."""
+    Transparency Report - 10. AMAR` and `... H2 2025 - Part 10 - AMAR` -> part 10. A number followed by `_` but
+    not by a part's name gives the part without a suffix (the last such number); other numbers ('H1 2026') are
+    not parts."""
     fallback = None
     for m in PART_NUMBER.finditer(stem):
         number = int(m[1])
         if number not in PART_STEMS:
             continue
         rest = stem[m.end():]
+        rest = rest[re.match(r"[\s_\-–.:]*", rest).end():]  # 'Part 10 - AMAR', 'Part 4: Notices'
         for words in PART_STEMS[number]:
             if hit := re.match(r"[\s_\-.]*".join(map(re.escape, words.split())) + r"(?![A-Za-z])", rest, re.I):
                 return PartName(stem[:m.start()], number, rest[hit.end():])
