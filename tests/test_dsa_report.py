@@ -1276,9 +1276,12 @@ def test_the_new_reports_parts_1_2_5_and_11(report, provider, published, summary
     assert df[df.document_sha256 == by_part[5]].empty == (report == "youtube")
 
 
-def test_parts_named_part_n_dash_name_bundle_into_their_report(tmp_path):
+@pytest.mark.parametrize("naming", ["Snapchat DSA Transparency Report H2 2025 - Part {number} - {name}.csv",
+                                    "Snapchat - {name}.csv", "{name}.csv"])
+def test_parts_named_otherwise_bundle_into_their_report(tmp_path, naming):
     """A filer names its files 'Snapchat DSA Transparency Report H2 2025 - Part 10 - AMAR.csv' (a 'Part', a dash
-    between number and name, 'H2 2025' before them): the parts still make one report, with the published figures."""
+    between number and name, 'H2 2025' before them), or by the part's name alone ('Snapchat - AMAR.csv',
+    'AMAR.csv'): the parts still make one report, with the published figures."""
     import re
 
     from reports.ingest.build import build
@@ -1288,8 +1291,7 @@ def test_parts_named_part_n_dash_name_bundle_into_their_report(tmp_path):
     ours.mkdir(parents=True)
     for path in real.glob("*.csv"):
         number, name = re.match(r"(\d+)_(.+)$", path.stem).groups()
-        (ours / f"Snapchat DSA Transparency Report H2 2025 - Part {number} - {name.replace('_', ' ').title()}.csv"
-         ).write_bytes(path.read_bytes())
+        (ours / naming.format(number=number, name=name.replace("_", " ").title())).write_bytes(path.read_bytes())
     shutil.copytree(real, tmp_path / "a" / "dsa-reports" / "snapchat")
     published = build(tmp_path / "a", tmp_path / "a.duckdb", {"dsa-report": REGISTRY["dsa-report"]})
     renamed = build(tmp_path / "b", tmp_path / "b.duckdb", {"dsa-report": REGISTRY["dsa-report"]})

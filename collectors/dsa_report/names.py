@@ -44,7 +44,7 @@ def part_name(stem: str) -> PartName | None:
     """`DSA report - 6_own_initiative_TC_Ads` -> prefix 'DSA report - ', part 6, suffix '_Ads'; `Pinterest - H2 DSA
     Transparency Report - 10. AMAR` and `... H2 2025 - Part 10 - AMAR` -> part 10. A number followed by `_` but
     not by a part's name gives the part without a suffix (the last such number); other numbers ('H1 2026') are
-    not parts."""
+    not parts. Without a number, the template's name of a part names it (`Snapchat - AMAR`)."""
     fallback = None
     for m in PART_NUMBER.finditer(stem):
         number = int(m[1])
@@ -57,7 +57,23 @@ def part_name(stem: str) -> PartName | None:
                 return PartName(stem[:m.start()], number, rest[hit.end():])
         if m[2] == "_" and not (m.start() and stem[m.start() - 1].isalpha()):
             fallback = PartName(stem[:m.start()], number, None)
-    return fallback
+    return fallback or _unnumbered(stem)
+
+
+def _unnumbered(stem: str) -> PartName | None:
+    """A part named by the template's words alone, with no number ('Notices', 'Snapchat - AMAR', 'Appeals and
+    recidivism (Ads)'): the longest such name in the stem that stands as words of their own."""
+    found = None
+    for number, names in PART_STEMS.items():
+        for words in names:
+            pattern = r"(?<![A-Za-z0-9])" + r"[\s_\-.]*".join(map(re.escape, words.split())) + r"(?![A-Za-z])"
+            for hit in re.finditer(pattern, stem, re.I):
+                if found is None or hit.end() - hit.start() > found[1].end() - found[1].start():
+                    found = (number, hit)
+    if found is None:
+        return None
+    number, hit = found
+    return PartName(stem[:hit.start()], number, stem[hit.end():])
 
 
 def name_words(text: str) -> str:
