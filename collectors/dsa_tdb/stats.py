@@ -76,10 +76,9 @@ class DsaTdbStats(Collector):
         return ParseResult(frame, document_meta={doc.sha256: edition_meta(label, last)}, notes=notes)
 
 
-def stats_observations(con: duckdb.DuckDBPyConnection, path: str,
-                       notes: list[str]) -> tuple[pd.DataFrame, date, date]:
-    """Daily totals per platform (ALL) and per platform and category; monthly sums per platform for each cut.
-    What is not read (columns added later, fields shantay counts but the atlas does not import) is told in `notes`."""
+def register_stats(con: duckdb.DuckDBPyConnection, path: str, notes: list[str]) -> None:
+    """The statistics as the view `stats`, once they hold the columns the import reads; what it does not read is
+    told in `notes`."""
     try:
         con.register("stats", con.read_parquet(path))
         columns = [r[0] for r in con.execute("DESCRIBE stats").fetchall()]
@@ -95,6 +94,13 @@ def stats_observations(con: duckdb.DuckDBPyConnection, path: str,
     if unread := [f for f in fields if f not in CUTS and f not in ("rows", "category")]:
         notes.append(f"{Path(path).name}: the statistics of {len(unread)} field(s) are not imported (only the "
                      f"category and {len(CUTS)} cuts are): {', '.join(unread)}")
+
+
+def stats_observations(con: duckdb.DuckDBPyConnection, path: str,
+                       notes: list[str]) -> tuple[pd.DataFrame, date, date]:
+    """Daily totals per platform (ALL) and per platform and category; monthly sums per platform for each cut.
+    What is not read (columns added later, fields shantay counts but the atlas does not import) is told in `notes`."""
+    register_stats(con, path, notes)
     first, last, multi_day = con.execute(
         "SELECT min(start_date), max(end_date), count(*) FILTER (WHERE start_date <> end_date) FROM stats").fetchone()
     if first is None:
