@@ -66,3 +66,32 @@ def test_a_build_read_by_workers_stores_what_a_build_read_here_stores_and_a_brok
     assert summaries[2].failed == summaries[0].failed
     assert summaries[2].observations == summaries[0].observations > 1000
     assert _stored(tmp_path / "w2.duckdb") == _stored(tmp_path / "w0.duckdb")
+
+
+def test_a_script_without_the_main_guard_still_builds_reading_here(tmp_path):
+    """A user's script calls the build at its top level, without the `if __name__ == "__main__":` guard: the
+    workers, started fresh, run the script again and die, so the pool breaks. The build then reads here, one
+    document at a time, and stores what a build without workers stores."""
+    import subprocess
+    import sys
+
+    from collectors import REGISTRY
+    from tests.conftest import REPO
+
+    sources = tmp_path / "data" / "meta-cser"
+    shutil.copytree(shared("meta-cser"), sources)
+    script = tmp_path / "my_script.py"
+    script.write_text(
+        "from pathlib import Path\n"
+        "import reports.ingest.build as build_module\n"
+        "from collectors import REGISTRY\n"
+        "build_module.workers_for = lambda inputs: 2  # workers, whatever this machine's cores\n"
+        f"summary = build_module.build(Path({str(sources.parent)!r}), Path({str(tmp_path / 'script.duckdb')!r}), "
+        "{'meta-cser': REGISTRY['meta-cser']})\n"
+        "print('parsed', len(summary.parsed), 'failed', len(summary.failed))\n", encoding="utf-8")
+    run = subprocess.run([sys.executable, str(script)], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert f"parsed {len(list(sources.glob('*.csv')))} failed 0" in run.stdout
+    assert "bootstrapping phase" in run.stderr or "another tatlas build" in run.stderr  # the workers did die
+    build_module.build(sources.parent, tmp_path / "here.duckdb", {"meta-cser": REGISTRY["meta-cser"]})
+    assert _stored(tmp_path / "script.duckdb") == _stored(tmp_path / "here.duckdb")

@@ -3,7 +3,8 @@ inputs: the build parses documents in workers while it stores, in order, those a
 
 Workers are started fresh (spawn, not fork: the caller holds DuckDB's threads) and only when there is enough work
 to pay for their start (about a second each); with one core, or little to do, everything runs here, one input at a
-time, exactly as it would without workers."""
+time, exactly as it would without workers. Where the workers die (or cannot start at all), what they had not
+given back is run here too (`Rescued`)."""
 from __future__ import annotations
 
 import multiprocessing
@@ -11,6 +12,7 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 # Inputs below which starting workers costs more than it saves (a worker takes about a second to start).
@@ -25,7 +27,7 @@ def workers_for(inputs: int) -> int:
     return min(MAX_WORKERS, cores) if cores > 1 and inputs >= MIN_INPUTS else 0
 
 
-def in_order(function: Callable, inputs: Sequence[tuple], workers: int) -> Iterator[Future | Here]:
+def in_order(function: Callable, inputs: Sequence[tuple], workers: int) -> Iterator[Rescued | Here]:
     """`function(*args)` for each input, as futures in the inputs' order. With workers, at most `AHEAD * workers`
     inputs are in hand beyond the one the caller waits for (so results do not pile up in memory while it stores
     them); without, each runs only when the caller asks for its result. A result's exception is raised by its
@@ -35,7 +37,7 @@ def in_order(function: Callable, inputs: Sequence[tuple], workers: int) -> Itera
         pending: deque = deque()
         try:
             for args in inputs:
-                pending.append(pool.submit(function, *args))
+                pending.append(_submitted(pool, function, args))
                 if len(pending) > AHEAD * workers:
                     yield pending.popleft()
             while pending:
@@ -43,6 +45,16 @@ def in_order(function: Callable, inputs: Sequence[tuple], workers: int) -> Itera
         finally:
             for future in pending:
                 future.cancel()
+
+
+def _submitted(pool, function: Callable, args: tuple) -> Future | Here | Rescued:
+    """An input handed to the pool; where the pool is broken, one run here instead."""
+    if isinstance(pool, Inline):
+        return pool.submit(function, *args)
+    try:
+        return Rescued(pool.submit(function, *args), Here(function, args))
+    except BrokenProcessPool:
+        return Here(function, args)
 
 
 @dataclass(frozen=True)
@@ -57,6 +69,25 @@ class Here:
 
     def cancel(self) -> bool:
         return True  # nothing ran yet, and nothing will
+
+
+@dataclass(frozen=True)
+class Rescued:
+    """A worker's result; where the pool broke before giving it, the input run here. A pool breaks when a worker
+    dies (killed), or when none can start: a script that calls the build without the `if __name__ == "__main__":`
+    guard that starting a fresh Python needs. The build then reads here, one input at a time."""
+
+    future: Future
+    here: Here
+
+    def result(self):
+        try:
+            return self.future.result()
+        except BrokenProcessPool:
+            return self.here.result()
+
+    def cancel(self) -> bool:
+        return self.future.cancel()
 
 
 class Inline:
