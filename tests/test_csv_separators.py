@@ -59,3 +59,23 @@ def test_a_semicolon_in_a_title_above_a_comma_table_does_not_decide_the_separato
                    tmp_path / "b.duckdb", REGISTRY)
     assert titled.ok and published.ok
     assert titled.observations == published.observations > 200
+
+
+@pytest.mark.parametrize("text, refused", [
+    ("Kategorie;Anzahl;Anteil\nSpam;1.500;1,5\nHass;20;0,2\nBetrug;3;4\n", True),  # decimal commas, unquoted
+    ("Service\tNotices\nFacebook\t1,234\n", True),
+    ("Discord Transparency Report; Q3 2023\nMonth,A,B\nJuly,1,2\nAugust,3,4\n", False),  # a title with a ';'
+    ('question,answer\n1,"Art. 16; Art. 17;\nArt. 20; Art. 21;\nArt. 22; Art. 23;\nArt. 24"\n2,"x;y;z"\n', False),
+    ("one column\nonly\n", False),
+])
+def test_the_separator_is_the_one_that_reads_most_lines_as_records_of_one_width(text, refused):
+    """A quoted answer over several lines full of semicolons, or a semicolon in a title, leaves a comma file a comma
+    file; figures with decimal commas do not make a semicolon file look comma-separated."""
+    from reports.ingest.textio import refuse_other_separator
+    from reports.model.errors import ParseError
+
+    if refused:
+        with pytest.raises(ParseError, match="not commas"):
+            refuse_other_separator(text, file="f.csv")
+    else:
+        refuse_other_separator(text, file="f.csv")

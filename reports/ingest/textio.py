@@ -10,7 +10,6 @@ import codecs
 import csv
 import io
 import re
-import statistics
 from pathlib import Path
 
 from reports.model.errors import ParseError
@@ -23,8 +22,8 @@ _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|
 _END = "\x00end-of-file\x00"
 # Separators some spreadsheet programs write instead of commas (a European-locale export uses ';').
 OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs"}
-# Lines looked at to tell a file's separator (titles and notes above a table are single cells in any case).
-SEPARATOR_SAMPLE = 20
+# Lines looked at to tell a file's separator.
+SEPARATOR_SAMPLE = 100
 
 
 def decode_text(data: bytes, *, file: str | Path, allow_cp1252: bool = False) -> str:
@@ -102,19 +101,25 @@ def refuse_other_separator(text: str, *, file: str | Path | None) -> None:
     spreadsheet set to a locale where the comma marks decimals, so "1,500" may mean 1.5 and "1.500" fifteen
     hundred: reading its numbers either way could be wrong by a factor of a thousand, so none is read.
 
-    The separator is the one that cuts the first lines into the most cells, line for line (the median): a title
-    with a semicolon in it, or a comma inside a figure ("1,5"), does not decide it."""
-    lines = [line for line in text.lstrip("\ufeff").splitlines()[:SEPARATOR_SAMPLE * 5] if line.strip()]
-    sample = lines[:SEPARATOR_SAMPLE]
-    if not sample:
-        return
-    try:
-        cells = {sep: statistics.median_low(len(next(csv.reader([line], delimiter=sep), [])) for line in sample)
-                 for sep in (",", *OTHER_SEPARATORS)}
-    except csv.Error:
-        return  # not CSV at all: the reader says where
-    widest = max(cells, key=lambda sep: (cells[sep], sep == ","))
-    if widest != "," and cells[widest] > 1:
+    The file's separator is the one that reads the most of its first lines as records of one width (two cells or
+    more): a title with a semicolon in it, a comma inside a figure ("1,5"), or a quoted text over several lines
+    full of semicolons does not decide it."""
+    head = "\n".join(text.lstrip("\ufeff").splitlines()[:SEPARATOR_SAMPLE])
+    scores = {}
+    for separator in (",", *OTHER_SEPARATORS):
+        lines_by_width: dict[int, int] = {}
+        reader = csv.reader(io.StringIO(head), delimiter=separator)
+        try:
+            before = 0
+            for record in reader:
+                if len(record) > 1:
+                    lines_by_width[len(record)] = lines_by_width.get(len(record), 0) + reader.line_num - before
+                before = reader.line_num
+        except csv.Error:
+            return  # not CSV at all: the reader says where
+        scores[separator] = max(lines_by_width.values(), default=0)
+    widest = max(scores, key=lambda sep: (scores[sep], sep == ","))
+    if widest != ",":
         raise ParseError(f"cells are separated by {OTHER_SEPARATORS[widest]}, not commas (a spreadsheet saved in a "
                          "locale where the comma marks decimals?): its numbers cannot be read without guessing "
                          "which mark is decimal, so the file is not read; save it as comma-separated CSV",
