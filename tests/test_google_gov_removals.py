@@ -287,3 +287,15 @@ def test_period_endings_as_a_spreadsheet_resaves_them_read_as_the_same_half_year
     _, result = read_path(write_rows(tmp_path, DETAILED, rows))
     assert by_place(result.observations) == by_place(detailed[1].observations)
     assert result.skipped == detailed[1].skipped and not result.unmapped
+
+
+def test_a_new_column_printing_one_text_on_every_line_is_a_note_not_a_breakdown(tmp_path, summary):
+    """Google adds a 'Notes' column printing the same words on every line: it tells no figure apart, so every
+    figure keeps its breakdown (its series continues from earlier files); the column is flagged and its text kept
+    in a note. A column whose lines differ still goes into the breakdown (see the 'Language' test above)."""
+    rows = real_rows(SUMMARY)
+    words = "Figures for this period may be revised"
+    _, result = read_path(write_rows(tmp_path, SUMMARY, [rows[0] + ["Notes"]] + [r + [words] for r in rows[1:]]))
+    assert by_place(result.observations) == by_place(summary[1].observations)
+    assert [(u.field, u.label) for u in result.unmapped] == [("columns", "Notes")]
+    assert any(f"column 'Notes' prints '{words}' on every line" in n for n in result.notes)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -87,6 +87,8 @@ class GoogleGovRemovals(Collector):
         label = half(last.year, 1 if last.month <= 6 else 2).label
         notes = [f"{doc.name}: column(s) {', '.join(repr(c) for c in extra.labels)} read as labels into the "
                  "breakdown (their cells are not counts)"] if extra.labels else []
+        notes += [f"{doc.name}: column {column!r} prints {text!r} on every line: kept as this note, not as a "
+                  "breakdown (it tells no figure apart)" for column, text in extra.constant.items()]
         return ParseResult(coerce(rows[COLUMNS]), skipped=skipped, notes=notes,
                            document_meta={doc.sha256: edition_meta(label, last)})
 
@@ -97,6 +99,7 @@ class Columns:
 
     renames: dict[str, str]
     labels: list[str]
+    constant: dict[str, str] = field(default_factory=dict)  # label columns printing one text on every line: that text
 
 
 def read_table(doc: Document) -> tuple[pd.DataFrame, str, list[str], Columns]:
@@ -124,22 +127,33 @@ def read_table(doc: Document) -> tuple[pd.DataFrame, str, list[str], Columns]:
     if multiline.any():
         raise ParseError("a cell spans several lines; line numbers would be wrong", file=doc.path,
                          place=f"record {int(multiline.idxmax()) + 1}")
-    known = label_mapping("metrics")
-    figures, labels = [], []
-    for column in header:
-        if column in renames:
-            continue
-        if column in known or mostly_counts(table[column]):
-            figures.append(column)
-        else:
-            labels.append(column)
-            record_unmapped(SOURCE, "columns", column, file=doc.path, place="line 1",
-                            mapping_file=known.relative_path,
-                            suggestion=f"a column of labels, not counts: read into the breakdown as "
-                                       f"{breakdown_key(column)}=; map it in the collector if it names a dimension")
+    figures, columns = classify(table, [c for c in header if c not in renames], doc)
     if not figures:
         raise ParseError(f"no figure columns in the header {header}", file=doc.path, place="line 1")
-    return table, kind, figures, Columns(renames, labels)
+    columns.renames = renames
+    return table, kind, figures, columns
+
+
+def classify(table: pd.DataFrame, others: list[str], doc: Document) -> tuple[list[str], Columns]:
+    """The columns besides the known labels: figures (mapped, or mostly counts), else labels we do not know, each
+    flagged. A label column printing one and the same text on every line tells no figure apart from another: it
+    is kept as a note, not put into every figure's breakdown (which would split each series from its past)."""
+    known = label_mapping("metrics")
+    figures, columns = [], Columns({}, [])
+    for column in others:
+        if column in known or mostly_counts(table[column]):
+            figures.append(column)
+            continue
+        values = table[column].str.strip().unique()
+        if len(values) == 1:
+            columns.constant[column] = values[0]
+        else:
+            columns.labels.append(column)
+        record_unmapped(SOURCE, "columns", column, file=doc.path, place="line 1", mapping_file=known.relative_path,
+                        suggestion=f"a column of labels, not counts: read into the breakdown as "
+                                   f"{breakdown_key(column)}= where its lines differ; map it in the collector if it "
+                                   "names a dimension")
+    return figures, columns
 
 
 def mostly_counts(cells: pd.Series) -> bool:
