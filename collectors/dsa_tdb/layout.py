@@ -82,10 +82,10 @@ def parse_dump_name(path: Path) -> Dump:
     return Dump(path, match["scope"], day, match["kind"])
 
 
-def check_header(header: list[str], dump: Dump, place: str) -> list[str]:
+def check_header(header: list[str], dump: Dump, place: str) -> None:
     """A part's header must hold the fields the counts read (by name, in any order; the light dump leaves texts
     out). A column of the other schema is refused (a dump of the wrong day); a column of neither, which a later
-    schema may add, is not read and is returned to be told."""
+    schema may add, is not read (the dump's notes name it: dumps.beyond_schema)."""
     expected, _ = SCHEMAS[dump.schema]
     other = "v2" if dump.schema == "v1" else "v1"
     misplaced = [c for c in header if c not in expected and c in SCHEMAS[other][0]]
@@ -95,7 +95,6 @@ def check_header(header: list[str], dump: Dump, place: str) -> list[str]:
     missing = [c for c in NEEDED if c not in header]
     if missing:
         raise ParseError(f"missing column(s) {missing}", file=dump.path, place=f"{place} line 1")
-    return [c for c in header if c not in expected]
 
 
 def check_groups(platforms: set[str], categories: set[str], dump: Dump, place: str) -> None:

@@ -47,7 +47,7 @@ def in_order(function: Callable, inputs: Sequence[tuple], workers: int) -> Itera
                 future.cancel()
 
 
-def _submitted(pool, function: Callable, args: tuple) -> Future | Here | Rescued:
+def _submitted(pool, function: Callable, args: tuple) -> Here | Rescued:
     """An input handed to the pool; where the pool is broken, one run here instead."""
     if isinstance(pool, Inline):
         return pool.submit(function, *args)
