@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from collectors.dsa_report.tables import Report
 from reports.model.errors import ParseError
-from reports.model.numbers import TEXT, Figure, parse_figure
+from reports.model.numbers import GROUP_MARK, TEXT, WHOLE_COUNT, Figure, parse_figure
 
 # Two numbers joined by a dash, as filers print a range where the template asks for one figure ("0.998 - 0.999").
 RANGE = re.compile(r"^([<>~]?\s*\d[\d.,]*\s*%?)\s*[-–]\s*(\d[\d.,]*\s*%?)$")
@@ -81,12 +81,11 @@ def european_number(text: str) -> str | None:
     else None."""
     t = re.sub(r"[\u00a0\u202f\u2009]", " ", text).strip()
     number, percent = (t[:-1].strip(), "%") if t.endswith("%") else (t, "")
-    if re.fullmatch(r"\d{1,3}(\.\d{3}){2,}", number):
-        return number.replace(".", "") + percent
+    # a whole count as numbers.WHOLE_COUNT reads it, told here where its marks are dots or no-break spaces
+    if ("." in number or t != text.strip()) and re.fullmatch(WHOLE_COUNT, number):
+        return re.sub(GROUP_MARK, "", number) + percent
     if re.fullmatch(r"\d{1,3}(\.\d{3})+,\d+", number) or re.fullmatch(r"\d+,(\d{1,2}|\d{4,})", number):
         return number.replace(".", "").replace(",", ".") + percent
-    if t != text.strip() and re.fullmatch(r"\d{1,3}( \d{3})+", number):
-        return number.replace(" ", "") + percent
     return None
 
 

@@ -28,13 +28,13 @@ except ImportError:  # pragma: no cover
 
 from collectors.dsa_tdb.engines import make_engine
 from collectors.dsa_tdb.layout import (  # noqa: F401 -- the names other modules and the tests import from here
+    KNOWN_CATEGORIES,
     SCHEMAS,
     V1_HEADER,
     V2_FROM,
     V2_HEADER,
     Dump,
     check_header,
-    new_categories,
     parse_dump_name,
 )
 from collectors.dsa_tdb.parts import Inner, PartStream, Window, inner_archives, located, part_entries
@@ -45,7 +45,7 @@ from reports.ingest.collector import edition_meta
 from reports.model.documents import Document, load_card
 from reports.model.errors import AtlasError, ParseError
 from reports.model.schema import COLUMNS, coerce, validate
-from reports.model.vocab import UNMAPPED_AREA, VOCAB_DIR, policy_areas
+from reports.model.vocab import UNMAPPED_AREA, VOCAB_DIR
 
 VERSION = "1"
 Progress = Callable[[str], None]
@@ -117,7 +117,7 @@ def observations(counts: pd.DataFrame, dump: Dump, sha256: str) -> pd.DataFrame:
                 .assign(category="ALL", cut="", val=""))
     df = pd.concat([by_category, over_all], ignore_index=True)
     # a category no schema we know lists keeps its name as the label, under the policy area of what is unmapped
-    known = df["category"].isin(policy_areas()) | (df["category"] == "ALL")
+    known = df["category"].isin(KNOWN_CATEGORIES) | (df["category"] == "ALL")
     total = df["cut"] == ""
     day = pd.Timestamp(dump.day)
     out = pd.DataFrame({
@@ -187,7 +187,7 @@ def beyond_schema(dump: Dump, df: pd.DataFrame, notes: list[str]) -> list[dict]:
                      "fields they always did")
     vocabulary = VOCAB_DIR / "policy_areas.csv"
     rows = []
-    for category in new_categories(set(df.loc[df["policy_area"] == UNMAPPED_AREA, "policy_label"])):
+    for category in sorted(set(df.loc[df["policy_area"] == UNMAPPED_AREA, "policy_label"])):
         carries = df[df["policy_label"] == category]
         notes.append(f"category {category!r} is in no schema we know: {len(carries)} figure(s) kept under its own "
                      "name (policy area UNMAPPED)")

@@ -48,6 +48,7 @@ def schema_categories(version: str) -> frozenset[str]:
 
 
 V1_CATEGORIES, V2_CATEGORIES = schema_categories("v1"), schema_categories("v2")
+KNOWN_CATEGORIES = V1_CATEGORIES | V2_CATEGORIES
 SCHEMAS = {"v1": (V1_HEADER, V1_CATEGORIES), "v2": (V2_HEADER, V2_CATEGORIES)}
 
 
@@ -99,8 +100,8 @@ def check_header(header: list[str], dump: Dump, place: str) -> None:
 
 def check_groups(platforms: set[str], categories: set[str], dump: Dump, place: str) -> None:
     """Refuse a statement without platform or category, or with a category of the other schema (a dump of the
-    wrong day). A category of neither, which a later schema may add, is counted under its own name (see
-    `new_categories`)."""
+    wrong day). A category of neither, which a later schema may add, is counted under its own name (policy area
+    UNMAPPED, see dumps.observations)."""
     if "" in platforms:
         raise ParseError("a statement without platform_name", file=dump.path, place=place)
     if "" in categories:
@@ -111,8 +112,3 @@ def check_groups(platforms: set[str], categories: set[str], dump: Dump, place: s
     if misplaced:
         raise ParseError(f"category {misplaced[0]} is a schema-{other} value, but this {dump.day} dump follows schema "
                          f"{dump.schema}", file=dump.path, place=f"{place} column category")
-
-
-def new_categories(categories: set[str]) -> list[str]:
-    """The categories no schema we know lists (kept verbatim, policy area UNMAPPED, and flagged)."""
-    return sorted(categories - V1_CATEGORIES - V2_CATEGORIES)
