@@ -341,9 +341,48 @@ def test_a_full_disk_stops_the_build_clearly_and_keeps_what_was_stored(tmp_path,
     def full(*args, **kwargs):
         raise duckdb.IOException("Could not write file: No space left on device")
 
-    monkeypatch.setattr(Store, "replace_documents", full)
+    monkeypatch.setattr(Store, "replace_bundles", full)
     with pytest.raises(StoreError, match=r"cannot write the store while storing b\.csv .*No space left on device"):
         build(_sources(tmp_path, b="7,Hate Speech\n"), db, {"meta-cser": _FixtureCollector()})
+    monkeypatch.undo()
+    with Store(db, read_only=True) as store:
+        assert list(store.latest().value) == [5.0]
+
+
+def test_bundles_stored_together_are_each_whole_and_a_refused_write_names_its_document(tmp_path, monkeypatch):
+    """Bundles a build's workers have ready are stored in one transaction. Stored together, they leave what storing
+    them one by one leaves; where the store refuses the write, those before the refused one are stored on their own
+    and the refused one is named, as a build storing one by one would have it."""
+    import duckdb
+
+    from reports.ingest import build as build_module
+    from reports.model.errors import StoreError
+
+    files = {"a": "5,Spam\n", "b": "7,Hate Speech\n", "c": "9,Fake Accounts\n", "d": "boom\n"}
+    collectors = {"meta-cser": _FixtureCollector()}
+    alone = build(_sources(tmp_path / "alone", **files), tmp_path / "alone.duckdb", collectors)
+    monkeypatch.setattr(build_module, "ready_together", lambda items: iter([list(items)]))  # one group of all
+    together = build(_sources(tmp_path / "together", **files), tmp_path / "together.duckdb", collectors)
+    assert together.parsed == alone.parsed == ["a.csv", "b.csv", "c.csv"]
+    assert [name for name, _ in together.failed] == ["d.csv"]  # unreadable: failed alone, the others stored
+    for db in ("alone", "together"):
+        with Store(tmp_path / f"{db}.duckdb", read_only=True) as store:
+            assert sorted(store.latest().value) == [5.0, 7.0, 9.0]
+
+    groups = []
+    refuse = Store.replace_bundles
+
+    def full_at_b(self, bundles):
+        groups.append([entry["doc"].name for bundle in bundles for entry in bundle.entries])
+        if "b.csv" in groups[-1]:
+            raise duckdb.IOException("Could not write file: No space left on device")
+        refuse(self, bundles)
+
+    monkeypatch.setattr(Store, "replace_bundles", full_at_b)
+    db = tmp_path / "refused.duckdb"
+    with pytest.raises(StoreError, match=r"cannot write the store while storing b\.csv .*No space left on device"):
+        build(_sources(tmp_path / "refused", **files), db, collectors)
+    assert groups == [["a.csv", "b.csv", "c.csv"], ["a.csv"], ["b.csv"]]
     monkeypatch.undo()
     with Store(db, read_only=True) as store:
         assert list(store.latest().value) == [5.0]

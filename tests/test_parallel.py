@@ -28,6 +28,33 @@ def test_results_come_back_in_the_order_of_the_inputs_each_error_with_its_own(wo
     assert results[18:] == [math.sqrt(n) for n in range(18, 30)]
 
 
+class _Result:
+    def __init__(self, ready: bool):
+        self._ready = ready
+
+    def ready(self) -> bool:
+        return self._ready
+
+
+def test_results_in_hand_are_grouped_behind_the_one_waited_for():
+    items = [("a", _Result(False)), ("b", _Result(True)), ("c", _Result(True)), ("d", _Result(False)),
+             ("e", _Result(False)), ("f", _Result(True))]
+    groups = [[name for name, _ in group] for group in parallel.ready_together(iter(items))]
+    assert groups == [["a", "b", "c"], ["d"], ["e", "f"]]
+    assert list(parallel.ready_together(iter([]))) == []
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_grouped_results_keep_the_order_of_the_inputs(workers):
+    inputs = [(float(n),) for n in range(20)]
+    pairs = zip(range(20), parallel.in_order(math.sqrt, inputs, workers), strict=True)
+    groups = list(parallel.ready_together(pairs))
+    assert [n for group in groups for n, _ in group] == list(range(20))
+    assert [future.result() for group in groups for _, future in group] == [math.sqrt(n) for n in range(20)]
+    if workers == 0:  # nothing is read before it is asked for: one at a time
+        assert all(len(group) == 1 for group in groups)
+
+
 def test_workers_start_only_where_there_is_enough_to_read(monkeypatch):
     monkeypatch.setattr(parallel.os, "cpu_count", lambda: 8)
     assert parallel.workers_for(parallel.MIN_INPUTS - 1) == 0

@@ -17,14 +17,14 @@ import pandas as pd
 
 from reports.ingest.collector import Collector, ParseResult
 from reports.ingest.discover import discover
-from reports.ingest.parallel import in_order, workers_for
+from reports.ingest.parallel import in_order, ready_together, workers_for
 from reports.ingest.register import register
 from reports.model.documents import Document, SourceCard
 from reports.model.errors import AtlasError, ParseError, StoreError, ValidationError
 from reports.model.numbers import TEXT
 from reports.model.schema import FIGURE_KEY, figure_keys, validate
 from reports.model.vocab import Unmapped, slugify
-from reports.store.database import Store, writing
+from reports.store.database import Bundle, Store, writing
 
 Progress = Callable[[str], None]
 
@@ -115,10 +115,8 @@ def build(root: Path, db: Path, collectors: Mapping[str, Collector], *, only: li
                         jobs.append(job)
         # Parsed in worker processes where there are enough, stored here one by one, in order.
         reads = in_order(read_bundle, [(j.collector, j.docs, strict) for j in jobs], workers_for(len(jobs)))
-        for job, read in zip(jobs, reads, strict=True):
-            with _failures(job, summary, db, progress):
-                progress(job.prefix + job.names)
-                _store(store, job, read.result(), root, summary)
+        for group in ready_together(zip(jobs, reads, strict=True)):
+            _store_group(store, group, root, summary, db, progress)
     return summary
 
 
@@ -193,9 +191,33 @@ def read_bundle(collector: Collector, docs: list[Document], strict: bool) -> Rea
     return Read(docs, df, found, result.notes, result.document_meta, result.skipped)
 
 
-def _store(store: Store, job: Job, read: Read, root: Path, summary: BuildSummary) -> None:
-    """Store one read bundle in one transaction, and tell the summary."""
-    docs, df, found = read.docs, read.df, read.found
+def _store_group(store: Store, group: list, root: Path, summary: BuildSummary, db: Path, progress: Progress) -> None:
+    """Store the bundles of a group (one waited for, and those read by then) in one transaction; one that could not
+    be read is listed as failed on its own. Where the store refuses the group's write, each bundle is stored on its
+    own, so that the one it refuses is named and those before it are kept."""
+    ready: list[tuple[Job, Read]] = []
+    for job, read in group:
+        with _failures(job, summary, db, progress):
+            progress(job.prefix + job.names)
+            ready.append((job, read.result()))
+    if len(ready) > 1:
+        try:
+            store.replace_bundles([_bundle(job, read, root) for job, read in ready])
+        except duckdb.Error:
+            pass  # rolled back whole: stored one by one below
+        else:
+            for job, read in ready:
+                _summarise(summary, job, read)
+            return
+    for job, read in ready:
+        with _failures(job, summary, db, progress):
+            store.replace_bundles([_bundle(job, read, root)])
+            _summarise(summary, job, read)
+
+
+def _bundle(job: Job, read: Read, root: Path) -> Bundle:
+    """A read bundle as the store takes it."""
+    docs = read.docs
     entries = []
     for doc in docs:
         doc_notes = [n for n in read.notes if doc.name in n] or (read.notes if len(docs) == 1 else [])
@@ -206,14 +228,19 @@ def _store(store: Store, job: Job, read: Read, root: Path, summary: BuildSummary
     unmapped_rows = [{"document_sha256": by_name.get(u.document, docs[0].sha256), "source": u.label.source,
                       "field": u.label.field, "label": u.label.label, "figures": u.figures,
                       "first_place": u.label.place, "first_locator": u.first_locator,
-                      "mapping_file": u.label.mapping_file, "suggestion": u.label.suggestion} for u in found]
-    store.replace_documents(entries, df, card=job.collector.card, skipped=skipped, unmapped=unmapped_rows)
-    by_sha = {d.sha256: d.name for d in docs}
-    summary.skipped += [(by_sha.get(s, s[:12]), loc, why) for s, loc, why in skipped]
-    summary.notes += read.notes + text_notes(df, job.names)
-    summary.unmapped += found
+                      "mapping_file": u.label.mapping_file, "suggestion": u.label.suggestion} for u in read.found]
+    return Bundle(entries, read.df, job.collector.card, skipped, unmapped_rows)
+
+
+def _summarise(summary: BuildSummary, job: Job, read: Read) -> None:
+    """Tell the summary of a stored bundle."""
+    by_sha = {d.sha256: d.name for d in read.docs}
+    summary.skipped += [(by_sha.get(s.document_sha256, s.document_sha256[:12]), s.locator, s.reason)
+                        for s in read.skipped]
+    summary.notes += read.notes + text_notes(read.df, job.names)
+    summary.unmapped += read.found
     summary.parsed.append(job.names)
-    summary.observations += len(df)
+    summary.observations += len(read.df)
 
 
 def text_notes(df: pd.DataFrame, names: str) -> list[str]:

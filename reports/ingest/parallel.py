@@ -14,6 +14,9 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from typing import TypeVar
+
+T = TypeVar("T")
 
 # Inputs below which starting workers costs more than it saves (a worker takes about a second to start).
 MIN_INPUTS = 6
@@ -57,6 +60,19 @@ def _submitted(pool, function: Callable, args: tuple) -> Here | Rescued:
         return Here(function, args)
 
 
+def ready_together(items: Iterator[tuple[T, Here | Rescued]]) -> Iterator[list[tuple[T, Here | Rescued]]]:
+    """(item, result) pairs in their order, grouped: the first of each group is waited for, the others are those
+    right behind it whose results are already in hand, so a caller can take them all at once."""
+    head = next(items, None)
+    while head is not None:
+        group = [head]
+        head = next(items, None)
+        while head is not None and head[1].ready():
+            group.append(head)
+            head = next(items, None)
+        yield group
+
+
 @dataclass(frozen=True)
 class Here:
     """An input run here when its result is asked for: what it raises, it raises there, as a worker's would."""
@@ -66,6 +82,9 @@ class Here:
 
     def result(self):
         return self.function(*self.args)
+
+    def ready(self) -> bool:
+        return False  # it runs only when its result is asked for
 
     def cancel(self) -> bool:
         return True  # nothing ran yet, and nothing will
@@ -85,6 +104,9 @@ class Rescued:
             return self.future.result()
         except BrokenProcessPool:
             return self.here.result()
+
+    def ready(self) -> bool:
+        return self.future.done()
 
     def cancel(self) -> bool:
         return self.future.cancel()

@@ -5,12 +5,13 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from reports import data_home
 from reports.model.documents import Document, SourceCard, card_from
@@ -19,6 +20,7 @@ from reports.model.schema import COLUMNS, DOCUMENT_FIELDS, FIGURE_KEY, UNMAPPED_
 from reports.store.locks import locked
 
 ENV_VAR = "TATLAS_DB"
+CHECKPOINT_AFTER = "1GB"  # of write-ahead log, while a store is open for writing (see `writing`)
 BUNDLED_DIR = Path(__file__).resolve().parent / "atlas"
 BUNDLE_TABLES = ("documents", "observations", "skipped", "latest", "unmapped", "sources")
 
@@ -51,6 +53,11 @@ def _touched(touched: str, alias: str) -> str:
     return " AND ".join(f"{touched}.k{n} IS NOT DISTINCT FROM {expr}" for n, expr in enumerate(figure_key_sql(alias)))
 
 
+def _arrow(observations: pd.DataFrame) -> pa.Table:
+    """Figures as an Arrow table in the schema's columns: DuckDB scans one several times faster than a pandas frame."""
+    return pa.Table.from_pandas(observations[COLUMNS], preserve_index=False)
+
+
 def default_db_path() -> Path:
     """`$TATLAS_DB`, else `$XDG_DATA_HOME/tatlas/atlas.duckdb` (~/.local/share/tatlas/atlas.duckdb)."""
     if os.environ.get(ENV_VAR):
@@ -61,6 +68,18 @@ def default_db_path() -> Path:
 def resolve_db(db: str | Path | None) -> Path:
     """The store's path, symlinks resolved (a link to a store is that store: one lock, one file)."""
     return (Path(db).expanduser() if db else default_db_path()).resolve()
+
+
+@dataclass
+class Bundle:
+    """A parsed bundle as the store takes it: its documents (`add_document`'s arguments), figures, rows not
+    imported, labels no mapping covers, and its source's card."""
+
+    entries: list[dict]
+    observations: pd.DataFrame
+    card: SourceCard | None = None
+    skipped: list[tuple[str, str, str]] = field(default_factory=list)
+    unmapped: list[dict] = field(default_factory=list)
 
 
 class Store:
@@ -162,23 +181,30 @@ class Store:
         """Store one parsed bundle (its documents, figures, skipped rows and unmapped labels, and its source's card)
         in one transaction, replacing any earlier parse of the same documents, and bring `latest` up to date for the
         figures touched."""
-        shas = [e["doc"].sha256 for e in entries]
+        self.replace_bundles([Bundle(entries, observations, card, list(skipped), list(unmapped))])
+
+    def replace_bundles(self, bundles: list[Bundle]) -> None:
+        """Store several parsed bundles in one transaction: each is stored whole or not at all, as on its own, and
+        `latest` is brought up to date once for the figures any of them touched (a build stores together the
+        bundles its workers have ready, so a store write's fixed costs are paid once for them all)."""
+        shas = [e["doc"].sha256 for bundle in bundles for e in bundle.entries]
+        keys = ", ".join(f"{expr} AS k{n}" for n, expr in enumerate(figure_key_sql()))
         with self.transaction():
-            if card is not None:
-                self.put_card(card)
-            keys = ", ".join(f"{expr} AS k{n}" for n, expr in enumerate(figure_key_sql()))
             marks = ", ".join("?" for _ in shas)
             self.con.execute(f"CREATE OR REPLACE TEMP TABLE touched AS SELECT DISTINCT {keys} FROM observations "
                              f"WHERE document_sha256 IN ({marks})", shas)
-            for entry in entries:
-                self.add_document(**entry)
-            self.add_observations(observations)
-            self.add_skipped(list(skipped))
-            self.add_unmapped(list(unmapped))
-            if not observations.empty:
-                self.con.register("new_observations", observations[COLUMNS])
-                self.con.execute(f"INSERT INTO touched SELECT DISTINCT {keys} FROM new_observations")
-                self.con.unregister("new_observations")
+            for bundle in bundles:
+                if bundle.card is not None:
+                    self.put_card(bundle.card)
+                for entry in bundle.entries:
+                    self.add_document(**entry)
+                self.add_skipped(bundle.skipped)
+                self.add_unmapped(bundle.unmapped)
+                if not bundle.observations.empty:
+                    self.con.register("new_observations", _arrow(bundle.observations))
+                    self.con.execute("INSERT INTO observations BY NAME SELECT * FROM new_observations")
+                    self.con.execute(f"INSERT INTO touched SELECT DISTINCT {keys} FROM new_observations")
+                    self.con.unregister("new_observations")
             self.refresh_latest(touched="touched")
             self.con.execute("DROP TABLE touched")
 
@@ -218,7 +244,7 @@ class Store:
     def add_observations(self, df: pd.DataFrame) -> None:
         if df.empty:
             return
-        self.con.register("new_observations", df[COLUMNS])
+        self.con.register("new_observations", _arrow(df))
         self.con.execute("INSERT INTO observations BY NAME SELECT * FROM new_observations")
         self.con.unregister("new_observations")
 
@@ -357,6 +383,9 @@ def writing(path: Path) -> Iterator[Store]:
         for stale in (path.with_name(path.name + ".tmp"), path.with_name(path.name + ".tmp.wal")):
             stale.unlink(missing_ok=True)
         store = Store(path)
+        # Each change is durable once committed, in the write-ahead log; the tables are rewritten once, at the
+        # end, not each time the log passes DuckDB's default of 16 MB (a full build passes it several times).
+        store.con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_AFTER}'")
         try:
             yield store
             store.con.execute("CHECKPOINT")
