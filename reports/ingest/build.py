@@ -27,6 +27,8 @@ from reports.model.vocab import Unmapped, slugify
 from reports.store.database import Bundle, Store, writing
 
 Progress = Callable[[str], None]
+# What workers import once, before they start: the collectors, and the readers of workbooks and PDFs they use.
+WORKER_PRELOAD = ("collectors.registry", "openpyxl", "pdfplumber")
 
 
 @dataclass
@@ -114,7 +116,8 @@ def build(root: Path, db: Path, collectors: Mapping[str, Collector], *, only: li
                     else:
                         jobs.append(job)
         # Parsed in worker processes where there are enough, stored here one by one, in order.
-        reads = in_order(read_bundle, [(j.collector, j.docs, strict) for j in jobs], workers_for(len(jobs)))
+        reads = in_order(read_bundle, [(j.collector, j.docs, strict) for j in jobs], workers_for(len(jobs)),
+                         preload=WORKER_PRELOAD)
         for group in ready_together(zip(jobs, reads, strict=True)):
             _store_group(store, group, root, summary, db, progress)
     return summary

@@ -1,8 +1,8 @@
 """Run the same function over many inputs in worker processes, handing back each result in the order of the
 inputs: the build parses documents in workers while it stores, in order, those already parsed.
 
-Workers are started fresh (spawn, not fork: the caller holds DuckDB's threads) and only when there is enough work
-to pay for their start (about a second each); with one core, or little to do, everything runs here, one input at a
+Workers are started fresh (never forked from the caller, which holds DuckDB's threads) and only when there is
+enough work to pay for their start (about a second); with one core, or little to do, everything runs here, one input at a
 time, exactly as it would without workers. Where the workers die (or cannot start at all), what they had not
 given back is run here too (`Rescued`)."""
 from __future__ import annotations
@@ -30,12 +30,13 @@ def workers_for(inputs: int) -> int:
     return min(MAX_WORKERS, cores) if cores > 1 and inputs >= MIN_INPUTS else 0
 
 
-def in_order(function: Callable, inputs: Sequence[tuple], workers: int) -> Iterator[Rescued | Here]:
+def in_order(function: Callable, inputs: Sequence[tuple], workers: int,
+             preload: Sequence[str] = ()) -> Iterator[Rescued | Here]:
     """`function(*args)` for each input, as futures in the inputs' order. With workers, at most `AHEAD * workers`
     inputs are in hand beyond the one the caller waits for (so results do not pile up in memory while it stores
     them); without, each runs only when the caller asks for its result. A result's exception is raised by its
-    `result()`, as it would be here."""
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) if workers else Inline()
+    `result()`, as it would be here. `preload` names modules the workers import once, before they start."""
+    pool = ProcessPoolExecutor(workers, mp_context=_fresh(function, preload)) if workers else Inline()
     with pool:
         pending: deque = deque()
         try:
@@ -48,6 +49,17 @@ def in_order(function: Callable, inputs: Sequence[tuple], workers: int) -> Itera
         finally:
             for future in pending:
                 future.cancel()
+
+
+def _fresh(function: Callable, preload: Sequence[str]):
+    """Where workers come from. Each is forked from a server process started fresh (no DuckDB thread in it) that
+    imported the function's module and `preload` once, so a worker does not import them again; where the system
+    has no fork server, each worker is a fresh Python."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([function.__module__, *preload])  # a server already running keeps its own
+    return context
 
 
 def _submitted(pool, function: Callable, args: tuple) -> Here | Rescued:
