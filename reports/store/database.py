@@ -225,7 +225,8 @@ class Store:
         meta = meta or {}
         previous = self.known_document(doc.sha256)
         first_seen = previous["first_seen"] if previous else datetime.now(UTC).replace(tzinfo=None)
-        self.remove_document(doc.sha256)
+        if previous:  # a document's rows are stored with it, in one transaction: a new one has none
+            self.remove_document(doc.sha256)
         row = {
             "sha256": doc.sha256, "source": doc.source, "name": doc.name, "path": relative_path, "size": doc.size,
             "media_type": doc.media_type, "source_url": doc.source_url,
@@ -236,10 +237,8 @@ class Store:
             "edition": meta.get("edition"), "edition_date": meta.get("edition_date"), "first_seen": first_seen,
             "fingerprint": fingerprint, "text": meta.get("text"), "notes": "\n".join(notes or []) or None,
         }
-        frame = pd.DataFrame([row], columns=DOCUMENT_COLUMNS)
-        self.con.register("new_document", frame)
-        self.con.execute("INSERT INTO documents BY NAME SELECT * FROM new_document")
-        self.con.unregister("new_document")
+        self.con.execute(f"INSERT INTO documents ({', '.join(DOCUMENT_COLUMNS)}) VALUES "
+                         f"({', '.join('?' for _ in DOCUMENT_COLUMNS)})", [row[c] for c in DOCUMENT_COLUMNS])
 
     def add_observations(self, df: pd.DataFrame) -> None:
         if df.empty:
