@@ -193,3 +193,19 @@ def test_the_transcription_read_whatever_case_its_headers_are_printed_in(tmp_pat
     columns = ["period", "metric", "policy_label", "policy_area", "value", "source_url"]
     assert result.observations[columns].equals(twitch[columns]) and result.unmapped == []
     assert result.observations.locator[0].startswith("PERIOD '2020-H1', METRIC 'Enforcement actions on reported")
+
+
+def test_a_row_of_empty_cells_in_the_transcription_holds_no_figure(tmp_path, twitch):
+    """A blank row a spreadsheet leaves (",,,,") amid the real transcription's rows: every figure is read as before,
+    and the rows after it are cited on the lines they moved to."""
+    lines = shared("twitch", "twitch-figures.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    middle = len(lines) // 2
+    path = tmp_path / "twitch-figures.csv"
+    path.write_text("".join(lines[:middle]) + "," * lines[0].count(",") + "\n" + "".join(lines[middle:]),
+                    encoding="utf-8")
+    result = REGISTRY["curated-twitch"].read([register(path, REGISTRY["curated-twitch"].card)])
+    columns = ["period", "metric", "policy_label", "policy_area", "value", "source_url"]
+    assert result.observations[columns].equals(twitch[columns]) and result.unmapped == []
+    cited = result.observations.locator.str.extract(r"twitch-figures\.csv line (\d+)\)$")[0].astype(int)
+    before = twitch.locator.str.extract(r"twitch-figures\.csv line (\d+)\)$")[0].astype(int)
+    assert cited.tolist() == [n + (n > middle) for n in before]

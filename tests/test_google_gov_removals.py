@@ -299,3 +299,40 @@ def test_a_new_column_printing_one_text_on_every_line_is_a_note_not_a_breakdown(
     assert by_place(result.observations) == by_place(summary[1].observations)
     assert [(u.field, u.label) for u in result.unmapped] == [("columns", "Notes")]
     assert any(f"column 'Notes' prints '{words}' on every line" in n for n in result.notes)
+
+
+def test_counts_a_spreadsheet_prints_with_zero_decimals_read_as_the_same_whole_numbers(tmp_path, summary):
+    """Google's summary re-saved from a spreadsheet that prints every count as a decimal ("455.0"): each figure is the
+    whole number the real file gives. A count printed the continental way ("1.000": one group of three after a dot)
+    is still not read as a number: it may mean one or a thousand."""
+    rows = real_rows(SUMMARY)
+    for row in rows[1:]:
+        for n in range(6, len(row)):
+            if row[n].isdigit():
+                row[n] += ".0"
+    line = 14614  # Germany 2020-H1, court order (3rd party), Web Search: 70 requests, 455 items
+    rows[line - 1][6] = "1.000"
+    _, result = read_path(write_rows(tmp_path, SUMMARY, rows))
+    ours, real = by_place(result.observations), by_place(summary[1].observations)
+    assert ours.keys() == real.keys()
+    continental = f"line {line}, column number_of_requests"
+    assert ours.pop(continental)[6:] == ("1.000", "text", None) and real.pop(continental)[8] == 70
+    assert {loc: row[:6] + row[7:] for loc, row in ours.items()} == {loc: row[:6] + row[7:] for loc, row in real.items()}
+    assert at(result, line, "items_requested_removal")[["value", "value_text"]].tolist() == [455, "455.0"]
+
+
+@pytest.mark.parametrize("name", [SUMMARY, DETAILED])
+def test_a_row_of_empty_cells_amid_the_rows_holds_no_figure(tmp_path, name, summary, detailed):
+    """A spreadsheet's blank row (",,,,") in the middle of either file: every figure is the real file's, on the line
+    it moved to, and the empty row neither fails the file on a period it does not hold nor is a figure."""
+    rows = real_rows(name)
+    middle = len(rows) // 2
+    _, result = read_path(write_rows(tmp_path, name, rows[:middle] + [[""] * len(rows[0])] + rows[middle:]))
+    baseline = (summary if name == SUMMARY else detailed)[1]
+
+    def moved(locator: str) -> str:
+        line, _, rest = locator.removeprefix("line ").partition(",")
+        return f"line {int(line) + (int(line) > middle)},{rest}"
+
+    assert by_place(result.observations) == {moved(loc): row for loc, row in by_place(baseline.observations).items()}
+    assert len(result.skipped) == len(baseline.skipped)

@@ -33,7 +33,7 @@ CHECKED = [f for f in CURATED_FIELDS if f.name not in ("value", "period")]
 class Curated(Collector):
     """One curated source: the folder holding its `figures.csv`, card and mappings; its id is `curated-<name>`."""
 
-    version = "2"
+    version = "3"  # 3: rows of empty cells left out; a row cited by the line it ends on
     patterns = ("*.csv",)
 
     def __init__(self, folder: Path):
@@ -67,8 +67,11 @@ class Curated(Collector):
         extra = [c for c in reader.fieldnames or [] if c not in read]
         notes = [f"{doc.name}: column(s) {', '.join(repr(c) for c in extra)} not read"] if extra else []
         rows, seen = [], {}
-        for number, record in enumerate(reader, start=2):
+        for record in reader:
+            number = reader.line_num  # the line the record ends on: blank lines and cells over lines counted
             cells = {k: (v or "").strip() for k, v in record.items() if k is not None}
+            if not any(cells.values()) and not any((v or "").strip() for v in record.get(None) or []):
+                continue  # a row of empty cells (a spreadsheet's blank row) holds no figure
             if as_transcribed is not None:
                 cells = self.curated_record(cells, as_transcribed, doc, number)
             row = curated_row(self.mapping("policy_areas"), cells, record.get(None), doc, number)

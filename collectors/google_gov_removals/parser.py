@@ -18,7 +18,7 @@ from reports.ingest.collector import Collector, ParseResult, Skipped, edition_me
 from reports.ingest.textio import check_complete, decode_text
 from reports.model.documents import Document
 from reports.model.errors import ParseError
-from reports.model.numbers import GROUP_MARK, TEXT, WHOLE_COUNT
+from reports.model.numbers import GROUP_MARK, TEXT, WHOLE_FIGURE, ZERO_DECIMALS
 from reports.model.periods import date_readings, half, parse_period
 from reports.model.schema import COLUMNS, coerce
 from reports.model.vocab import csv_line, mappings_in, metrics, record_unmapped
@@ -53,7 +53,7 @@ def header_key(name: str) -> str:
 
 class GoogleGovRemovals(Collector):
     id = SOURCE
-    version = "2"
+    version = "3"  # 3: counts printed with zero decimals ("455.0") read; rows of empty cells left out
     patterns = ("*.csv",)
 
     def sniff(self, path) -> bool:
@@ -160,19 +160,20 @@ def mostly_counts(cells: pd.Series) -> bool:
     """A column of counts: most of its filled cells are whole numbers (a few words among them are kept as text)."""
     filled = cells.str.strip()
     filled = filled[filled != ""]
-    return not filled.empty and filled.str.fullmatch(WHOLE_COUNT).mean() >= 0.5
+    return not filled.empty and filled.str.fullmatch(WHOLE_FIGURE).mean() >= 0.5
 
 
 def without_note_lines(table: pd.DataFrame, doc: Document) -> tuple[pd.DataFrame, list[Skipped]]:
     """Lines with words in their first cell and nothing else (a note or source line under the table): not rows of
-    figures, so listed as not imported instead of failing the file on a period they do not hold."""
+    figures, so listed as not imported instead of failing the file on a period they do not hold. Lines of empty
+    cells (a spreadsheet's blank rows) hold nothing, and are left out as blank lines are."""
     cells = table.drop(columns="line")
     filled = cells.apply(lambda column: column.str.strip() != "")
     note = filled.iloc[:, 0] & ~filled.iloc[:, 1:].any(axis=1)
     notes = zip(table.loc[note, "line"], cells.loc[note].iloc[:, 0], strict=True)
     skipped = [Skipped(doc.sha256, f"line {line}", f"a line of words with no figures (a note): {text[:120]!r}; "
                        "not imported") for line, text in notes]
-    return table[~note], skipped
+    return table[~note & filled.any(axis=1)], skipped
 
 
 def breakdown_key(column: str) -> str:
@@ -294,7 +295,7 @@ def melt_figures(table: pd.DataFrame, kind: str, figure_columns: list[str], labe
     for column in figure_columns:
         target = figure_map.lookup(column, file=doc.path, place="line 1")
         text = table[column].str.strip()
-        words = ~text.str.fullmatch(WHOLE_COUNT) & (text != "")
+        words = ~text.str.fullmatch(WHOLE_FIGURE) & (text != "")
         breakdown = base_breakdown if not target["breakdown"] else base_breakdown.where(
             base_breakdown == "", base_breakdown + ";") + target["breakdown"]
         frames.append(pd.DataFrame({
@@ -302,7 +303,8 @@ def melt_figures(table: pd.DataFrame, kind: str, figure_columns: list[str], labe
             "period_end": table["period_end"], "period": table["period_label"], "region": table["region"],
             "policy_area": table["policy_area"], "policy_label": table["reason"], "metric": target["metric"],
             "metric_label": column,
-            "value": pd.to_numeric(text.str.replace(GROUP_MARK, "", regex=True).where((text != "") & ~words)),
+            "value": pd.to_numeric(text.str.replace(f"{ZERO_DECIMALS}$", "", regex=True)
+                                   .str.replace(GROUP_MARK, "", regex=True).where((text != "") & ~words)),
             "unit": metrics()[target["metric"]]["unit"], "source_url": doc.source_url, "document_sha256": doc.sha256,
             "locator": "line " + table["line"].astype(str) + ", column " + column,
             "breakdown": breakdown, "value_text": text, "qualifier": pd.Series(TEXT, index=text.index).where(words, ""),

@@ -17,6 +17,10 @@ WHOLE_COUNT = (r"\d{1,3}(?:,\d{3})+|\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d{1,3}(?:[
                r"|\d{1,3}(?:\.\d{3}){2,}|\d+")
 # Inside a whole count, every one of these marks only separates groups.
 GROUP_MARK = r"[,. \u00a0\u202f'\u2019]"
+# A whole count as a spreadsheet may also print it, with zero decimals ("1552.0", "1,552.00"); one or two zeros are
+# never a group of three, so a continental "1.000" stays unread.
+ZERO_DECIMALS = r"\.0{1,2}"
+WHOLE_FIGURE = rf"(?:{WHOLE_COUNT})(?:{ZERO_DECIMALS})?"
 _NUMBER = re.compile(rf"^(?P<sign>[+-]?)(?P<whole>{WHOLE_COUNT})(?P<decimals>\.\d+)?$")
 
 
