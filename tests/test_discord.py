@@ -469,3 +469,22 @@ def test_a_note_line_under_the_last_table_is_listed_and_changes_no_figure(tmp_pa
     [listed] = [s for s in result.skipped if note in s.reason]
     assert listed.locator == f"line {len(text.rstrip(chr(10)).split(chr(10))) + 1}"
     assert "a note" in listed.reason
+
+
+def test_totals_printed_with_a_footnote_mark_are_still_rows_of_their_tables(tmp_path):
+    """Discord marks its totals with a footnote ("255,063*"): a row of marked figures is still a row of figures, not
+    the header of a new table, so every figure is the file's as published, the marked ones qualified `footnoted`."""
+    text = real_text("2023-q4")
+    marked = text.replace('Total:,"255,063",,,,', 'Total:,"255,063*",,,,').replace(
+        'Total,"55,638",317,"55,955",,', 'Total,"55,638*",317*,"55,955*",,')
+    assert marked.count("*") == text.count("*") + 4
+    (tmp_path / "published").mkdir()
+    published = read_text(tmp_path / "published", "discord-2023-q4.csv", text).observations
+    result = read_text(tmp_path, "discord-2023-q4.csv", marked)
+    df = result.observations
+    assert not unmapped_labels(result)
+    footnoted = df.qualifier == "footnoted"
+    assert sorted(df[footnoted].value) == [317, 55_638, 55_955, 255_063]
+    unmarked = df.assign(value_text=df.value_text.str.rstrip("*"), qualifier=df.qualifier.where(~footnoted, ""))
+    assert figure_set(unmarked) == figure_set(published)
+    assert list(unmarked.value.fillna(-1)) == list(published.value.fillna(-1))

@@ -378,3 +378,30 @@ def test_counts_grouped_with_another_thousands_mark_read_as_published(tmp_path, 
     assert ours.keys() == theirs.keys()
     assert {k: (q, v) for k, (_, q, v) in ours.items()} == {k: (q, v) for k, (_, q, v) in theirs.items()}
     assert sum(ours[k][0] != theirs[k][0] for k in ours) == regrouped  # printed so, kept so in value_text
+
+
+def test_figures_printed_with_a_footnote_mark_are_read_and_marked_footnoted(tmp_path):
+    """Meta prints a footnote mark after some figures ("1,500,000*", "1,234\u00b9", "98.5%\u2020"): each is the number printed,
+    qualified `footnoted`, the mark kept in value_text, and the build says so; every other figure is the real file's."""
+    _, baseline = parse("2026-q2")
+    text = real_2026()
+    marks = {'Facebook,Hateful Conduct,Content Actioned,2026Q2,"1,500,000"': "*",
+             'Instagram,Bullying & Harassment,Content Actioned,2026Q2,"924,000"': "\u00b9",
+             "Facebook,Adult Nudity & Sexual Activity,Lowerbound Prevalence,2026Q2,0.07%": " \u2020"}
+    for line, mark in marks.items():
+        assert text.count(line + "\n") == 1
+        text = text.replace(line + "\n", (line[:-1] + mark + '"' if line.endswith('"') else line + mark) + "\n")
+    result = parse_text(tmp_path, text)
+    df = result.observations
+    footnoted = df[df.qualifier == "footnoted"].sort_values("value")
+    assert footnoted[["platform", "period", "metric", "value", "value_text"]].values.tolist() == [
+        ["facebook", "2026-Q2", "prevalence_lower", 0.0007, "0.07% \u2020"],
+        ["instagram", "2026-Q2", "content_actioned", 924_000, "924,000\u00b9"],
+        ["facebook", "2026-Q2", "content_actioned", 1_500_000, "1,500,000*"]]
+    assert result.unmapped == []
+    changed = {(p, label, m) for p, label, m in footnoted[["platform", "policy_label", "metric_label"]].values}
+    assert_others_exact(df, baseline.observations, lambda k: k[1] == "2026-Q2" and (k[0], k[2], k[5]) in changed)
+    from reports.ingest.build import text_notes
+
+    [note] = text_notes(df, "meta-2026-q2.csv")
+    assert note.startswith("meta-2026-q2.csv: 3 figure(s) printed with a footnote mark")

@@ -12,7 +12,7 @@ from collectors.discord.source import label_mapping
 from reports.ingest.collector import Skipped
 from reports.model.documents import Document
 from reports.model.errors import ParseError
-from reports.model.numbers import is_missing
+from reports.model.numbers import is_figure, is_missing
 
 # A row whose label is one of these words (any case, optional colon) is a printed total of the rows above it.
 TOTAL_WORDS = re.compile(r"(?:grand\s+)?(?:total|totals|sum|sums)\s*:?", re.I)
@@ -44,7 +44,7 @@ class Table:
 
 def _is_text(cell: str) -> bool:
     """A printed cell of words (not a figure, not a gap such as '--')."""
-    return bool(cell) and not is_missing(cell) and not re.fullmatch(r"[\d,.%\s+-]+", cell)
+    return bool(cell) and not is_missing(cell) and not is_figure(cell)
 
 
 def is_header(row: Row) -> bool:

@@ -21,7 +21,7 @@ from reports.ingest.parallel import in_order, ready_together, workers_for
 from reports.ingest.register import register
 from reports.model.documents import Document, SourceCard
 from reports.model.errors import AtlasError, ParseError, StoreError, ValidationError
-from reports.model.numbers import TEXT
+from reports.model.numbers import FOOTNOTED, TEXT
 from reports.model.schema import FIGURE_KEY, figure_keys, validate
 from reports.model.vocab import Unmapped, slugify
 from reports.store.database import Bundle, Store, writing
@@ -247,13 +247,19 @@ def _summarise(summary: BuildSummary, job: Job, read: Read) -> None:
 
 
 def text_notes(df: pd.DataFrame, names: str) -> list[str]:
-    """A note for figures printed as words where a number was expected (kept verbatim, value empty)."""
-    texts = df[df["qualifier"] == TEXT]
-    if texts.empty:
-        return []
-    first = texts.iloc[0]
-    return [f"{names}: {len(texts)} figure(s) printed as words where a number was expected (kept in value_text, "
-            f"value empty, qualifier text), e.g. {first['locator']}: {first['value_text'][:120]!r}"]
+    """A note for figures printed as words where a number was expected (kept verbatim, value empty), and one for
+    figures printed with a footnote mark (read, the mark kept): what the footnote says is in the publication."""
+    notes = []
+    for qualifier, what in ((TEXT, "printed as words where a number was expected (kept in value_text, value empty, "
+                                   "qualifier text)"),
+                            (FOOTNOTED, "printed with a footnote mark (the number read, the mark kept in value_text, "
+                                        "qualifier footnoted: the publication's footnote says what it means)")):
+        marked = df[df["qualifier"] == qualifier]
+        if not marked.empty:
+            first = marked.iloc[0]
+            notes.append(f"{names}: {len(marked)} figure(s) {what}, e.g. {first['locator']}: "
+                         f"{first['value_text'][:120]!r}")
+    return notes
 
 
 def unmapped_found(result: ParseResult, df: pd.DataFrame, docs) -> list[UnmappedFound]:

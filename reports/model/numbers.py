@@ -27,6 +27,10 @@ _NUMBER = re.compile(rf"^(?P<sign>[+-]?)(?P<whole>{WHOLE_COUNT})(?P<decimals>\.\
 # The qualifier of a cell that holds words where a number was expected ("See our PDF report: https://..."): the
 # words are kept as value_text, the value stays empty, and the build notes it; never fatal.
 TEXT = "text"
+# The qualifier of a figure printed with a footnote mark after it ("20,800,000*", "4.2%†", "1,234¹"): the number is
+# read, the mark is kept in value_text, and what the footnote says is the publisher's to tell.
+FOOTNOTED = "footnoted"
+_FOOTNOTE_MARK = re.compile(r"^(?P<figure>.*[\d%])\s*[*†‡§¹²³⁰⁴-⁹]+$")
 
 
 @dataclass(frozen=True)
@@ -88,9 +92,20 @@ def parse_figure(text: object, *, file: str | None = None, place: str | None = N
         return [Figure(parse_percent(low.rstrip("%") + "%", file=file, place=place), "ratio", "range_lower"),
                 Figure(parse_percent(high, file=file, place=place), "ratio", "range_upper")]
     qualifier = ""
+    if marked := _FOOTNOTE_MARK.match(raw):
+        raw, qualifier = marked["figure"].strip(), FOOTNOTED
     for prefix, name in (("<", "less_than"), (">", "more_than"), ("~", "approximate")):
         if raw.startswith(prefix):
-            raw, qualifier = raw[1:].strip(), name
+            raw, qualifier = raw[1:].strip(), name  # what qualifies the value itself outranks a footnote mark
     if raw.endswith("%"):
         return [Figure(parse_percent(raw, file=file, place=place), "ratio", qualifier)]
     return [Figure(parse_number(raw, file=file, place=place), "count", qualifier)]
+
+
+def is_figure(text: object) -> bool:
+    """Whether a cell prints a figure `parse_figure` reads: a count, a percentage or a range, qualified ('<100') or
+    footnoted ('1,234*') or not."""
+    try:
+        return bool(parse_figure(text))
+    except ParseError:
+        return False

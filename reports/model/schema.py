@@ -22,7 +22,7 @@ DERIVED = "derived"
 COMBINED = "combined"
 # `text`: words printed where a number was expected (value empty, the words in value_text).
 QUALIFIERS = {"", "range_lower", "range_upper", "less_than", "more_than", "approximate", "rounded", "estimate", "text",
-              DERIVED, COMBINED}
+              "footnoted", DERIVED, COMBINED}
 # Patterns match a whole value (as Table Schema's do; use re.fullmatch).
 REGION_PATTERN = r"GLOBAL|EU|EEA|[A-Z]{2}|[a-z]{2,3}"
 BREAKDOWN_PATTERN = r"([a-z0-9_]+=[^;]*(;[a-z0-9_]+=[^;]*)*)?"
