@@ -20,7 +20,6 @@ from reports.model.schema import COLUMNS, DOCUMENT_FIELDS, FIGURE_KEY, UNMAPPED_
 from reports.store.locks import locked
 
 ENV_VAR = "TATLAS_DB"
-CHECKPOINT_AFTER = "1GB"  # of write-ahead log, while a store is open for writing (see `writing`)
 BUNDLED_DIR = Path(__file__).resolve().parent / "atlas"
 BUNDLE_TABLES = ("documents", "observations", "skipped", "latest", "unmapped", "sources")
 
@@ -382,9 +381,6 @@ def writing(path: Path) -> Iterator[Store]:
         for stale in (path.with_name(path.name + ".tmp"), path.with_name(path.name + ".tmp.wal")):
             stale.unlink(missing_ok=True)
         store = Store(path)
-        # Each change is durable once committed, in the write-ahead log; the tables are rewritten once, at the
-        # end, not each time the log passes DuckDB's default of 16 MB (a full build passes it several times).
-        store.con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_AFTER}'")
         try:
             yield store
             store.con.execute("CHECKPOINT")
