@@ -343,14 +343,14 @@ def test_the_build_stores_a_mutated_edition_and_lists_its_labels(tmp_path):
 
 @pytest.mark.parametrize("header, missing", [
     ("app,policy_area,metric,period\n", "value"),
-    ("app,policy,metric,period,value\n", "policy_area"),
+    ("app,policy,metric,period,value\n", "policy_area"),  # 'policy' holds no policy any mapping covers
 ])
 def test_a_missing_column_fails_naming_it(tmp_path, header, missing):
     from reports.ingest.register import register
     from reports.model.errors import ParseError
 
     path = tmp_path / "meta.csv"
-    path.write_text(header + "Facebook,Spam,Content Actioned,2024Q2,5\n", encoding="utf-8")
+    path.write_text(header + "Facebook,A Policy Nobody Mapped,Content Actioned,2024Q2,5\n", encoding="utf-8")
     with pytest.raises(ParseError) as caught:
         REGISTRY["meta-cser"].read([register(path, REGISTRY["meta-cser"].card)])
     assert "meta.csv: line 1: missing column(s) " + missing in str(caught.value)
@@ -405,3 +405,22 @@ def test_figures_printed_with_a_footnote_mark_are_read_and_marked_footnoted(tmp_
 
     [note] = text_notes(df, "meta-2026-q2.csv")
     assert note.startswith("meta-2026-q2.csv: 3 figure(s) printed with a footnote mark")
+
+
+@pytest.mark.parametrize("renames", [
+    {"app": "Platform"}, {"value": "Figure"}, {"policy_area": "Policy"}, {"metric": "Measure"}, {"period": "Quarter"},
+    {"app": "Service", "policy_area": "Community Standard", "metric": "Measure", "period": "Time", "value": "Count"},
+])
+def test_a_renamed_header_is_read_from_what_its_column_holds_and_flagged(tmp_path, renames):
+    """Meta renames its headers: each renamed column is found by what it holds (apps, policies and measures its
+    mappings cover, periods, figures), every figure is the real file's, and each new header is flagged with the
+    row of mappings/columns.csv that would name it."""
+    _, baseline = parse("2026-q2")
+    header, _, rest = real_2026().partition("\n")
+    assert header.lstrip("\ufeff") == "app,policy_area,metric,period,value"
+    result = parse_text(tmp_path, ",".join(renames.get(h, h) for h in header.lstrip("\ufeff").split(",")) + "\n" + rest)
+    assert figures(result.observations) == figures(baseline.observations)
+    assert sorted((u.field, u.label, u.suggestion) for u in result.unmapped) == sorted(
+        ("columns", new, f"{new},{old},") for old, new in renames.items())
+    assert all("collectors/meta_cser/mappings/columns.csv" in u.mapping_file for u in result.unmapped)
+

@@ -1,18 +1,18 @@
 """Meta's Community Standards Enforcement Report: the full-history CSV, one file per quarterly edition.
 
-The file is read by its header names (any order, any case, extra columns noted and left out), so a new edition
-that moves or adds a column still reads. Every label goes through a mapping file; one no row covers is kept with
-Meta's words and flagged (policy area UNMAPPED, metric unmapped, the app's slug as platform), never guessed. Where
-Meta rewords a policy for its whole history (2026Q2: 'Hate Speech' became 'Hateful Conduct'), the mapping's
-`canonical_label` keeps the earlier wording as the policy label so that both editions are one series; the printed
-wording stays in the locator.
+The file is read by its header names (any order, any case, extra columns noted and left out), and a renamed
+header by what its column holds (columns.py), so a new edition that moves, adds or renames a column still reads.
+Every label goes through a mapping file; one no row covers is kept with Meta's words and flagged (policy area
+UNMAPPED, metric unmapped, the app's slug as platform), never guessed. Where Meta rewords a policy for its whole
+history (2026Q2: 'Hate Speech' became 'Hateful Conduct'), the mapping's `canonical_label` keeps the earlier
+wording as the policy label so that both editions are one series; the printed wording stays in the locator.
 """
 from __future__ import annotations
 
 import csv
-import re
 from pathlib import Path
 
+from collectors.meta_cser.columns import HEADER, header_columns, header_key
 from reports.ingest.collector import Collector, ParseResult, Skipped, edition_meta
 from reports.ingest.textio import csv_records, decode_text
 from reports.model.documents import Document
@@ -26,20 +26,10 @@ from reports.model.vocab import UNMAPPED_METRIC, mappings_in
 FOLDER = Path(__file__).resolve().parent
 label_mapping = mappings_in("meta-cser", FOLDER / "mappings")
 
-HEADER = ["app", "policy_area", "metric", "period", "value"]
-
-
-def header_key(name: str) -> str:
-    """A header name as compared: case, spaces, underscores and punctuation left out ('Policy Area' = 'policy_area')."""
-    return re.sub(r"[^a-z0-9]", "", str(name).lower())
-
-
-NEEDED = {header_key(h): h for h in HEADER}
-
 
 class MetaCSER(Collector):
     id = "meta-cser"
-    version = "2"
+    version = "3"  # 3: a renamed header read from its column's content, and flagged
     patterns = ("*.csv",)
 
     def sniff(self, path) -> bool:
@@ -47,14 +37,15 @@ class MetaCSER(Collector):
             return False
         with path.open(encoding="utf-8-sig", errors="replace") as handle:
             first = next(csv.reader([handle.readline()]), [])
-        return set(NEEDED) <= {header_key(h) for h in first}
+        named = {header_key(row["label"]): row["column"] for row in label_mapping("columns").rows.values()}
+        return set(HEADER) <= {named.get(header_key(h)) for h in first}
 
     def parse(self, documents: list[Document]) -> ParseResult:
         """Load the CSV, map each row's app, policy area and metric, and keep every printed value."""
         (doc,) = documents
         records = csv_records(decode_text(doc.read_bytes(), file=doc.path), file=doc.path)
         header = records[0][1] if records else None
-        columns, notes = header_columns(header, doc)
+        columns, notes = header_columns(header, records, doc, label_mapping)
         apps, areas, metrics = (label_mapping(k) for k in ("platforms", "policy_areas", "metrics"))
         # Where a metric's meaning depends on the policy (fake accounts are accounts), the pair decides.
         by_policy = label_mapping("policy_metrics")
@@ -84,27 +75,6 @@ class MetaCSER(Collector):
         label = f"{last.year}-Q{(last.month - 1) // 3 + 1}"
         return ParseResult(frame(rows), skipped=skipped, notes=notes,
                            document_meta={doc.sha256: edition_meta(label, last)})
-
-
-def header_columns(header: list[str] | None, doc: Document) -> tuple[dict[str, int], list[str]]:
-    """Where each needed column is, by name; a missing one is an error naming it, an extra one is noted."""
-    if not header or not any(h.strip() for h in header):
-        raise ParseError(f"no header line: expected header {','.join(HEADER)}", file=doc.path, place="line 1")
-    found: dict[str, int] = {}
-    extra = []
-    for index, name in enumerate(header):
-        key = header_key(name)
-        if key in NEEDED and NEEDED[key] not in found:
-            found[NEEDED[key]] = index
-        elif name.strip():
-            extra.append(name.strip())
-    missing = [h for h in HEADER if h not in found]
-    if missing:
-        raise ParseError(f"missing column(s) {', '.join(missing)}: expected header {','.join(HEADER)} (in any order), "
-                         f"found {header}", file=doc.path, place="line 1")
-    notes = [f"{doc.name}: column(s) {', '.join(repr(e) for e in extra)} not read (not one of {', '.join(HEADER)})"
-             ] if extra else []
-    return found, notes
 
 
 def metric_row(rec: dict[str, str], policy_label: str, by_policy, metrics, doc: Document, place: str) -> dict:

@@ -13,7 +13,7 @@ from reports.ingest.textio import check_complete, decode_text
 from reports.model import vocab
 from reports.model.errors import ParseError
 from reports.model.numbers import MISSING
-from reports.model.periods import parse_period
+from reports.model.periods import is_period
 
 # A CSV edition's columns in TikTok's order (the period type is not needed: the period itself says it).
 CSV_ORDER = ["metric", "period_type", "period", "policy_type", "issue", "task_type", "task", "location", "market", "result"]
@@ -151,14 +151,6 @@ def _numeric_share(cells: pd.Series) -> float:
     return float(numbers.notna().mean())
 
 
-def _is_period_text(text: str) -> bool:
-    try:
-        parse_period(text)
-    except ParseError:
-        return False
-    return True
-
-
 def _content_score(role: str, cells: pd.Series) -> float:
     """How well a column's values fit a long-table column (0..1)."""
     unique = pd.Series(cells.astype(str).str.strip().unique())
@@ -172,7 +164,7 @@ def _content_score(role: str, cells: pd.Series) -> float:
         return 0.0
     if role == "period":
         sample = unique.head(200)
-        return sum(_is_period_text(v) for v in sample) / len(sample)
+        return sum(is_period(v) for v in sample) / len(sample)
     named = [v for v in unique if v.casefold() != "all"]
     if not named or role not in ROLE_MAPPINGS:
         return 0.0

@@ -81,6 +81,15 @@ def parse_period(text: str, *, file: str | None = None, place: str | None = None
         raise ParseError(f"cannot read period {text!r} ({message})", file=file, place=place) from None
 
 
+def is_period(text: str) -> bool:
+    """Whether a cell prints a period `parse_period` reads."""
+    try:
+        parse_period(text)
+    except ParseError:
+        return False
+    return True
+
+
 def _parse(raw: str) -> Period:
     if m := re.fullmatch(r"(\d{4})", raw):
         return year(int(m[1]))
