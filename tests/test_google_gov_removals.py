@@ -336,3 +336,20 @@ def test_a_row_of_empty_cells_amid_the_rows_holds_no_figure(tmp_path, name, summ
 
     assert by_place(result.observations) == {moved(loc): row for loc, row in by_place(baseline.observations).items()}
     assert len(result.skipped) == len(baseline.skipped)
+
+
+def test_counts_printed_with_a_footnote_mark_are_read_and_marked_footnoted(tmp_path, detailed):
+    """Google's detailed file with footnote marks after some counts ("455*", "12 \u2020"): each is the count printed,
+    qualified `footnoted`, the mark kept in value_text; every other figure is the real file's."""
+    rows = real_rows(DETAILED)
+    marks = {2: "*", 3: " \u2020", 4: "\u00b9"}
+    for line, mark in marks.items():
+        rows[line - 1][5] += mark
+    _, result = read_path(write_rows(tmp_path, DETAILED, rows))
+    ours, real = by_place(result.observations), by_place(detailed[1].observations)
+    assert ours.keys() == real.keys()
+    for line, mark in marks.items():
+        place = f"line {line}, column Total"
+        printed = real.pop(place)[6]
+        assert ours.pop(place)[6:] == (printed + mark, "footnoted", float(printed))
+    assert ours == real

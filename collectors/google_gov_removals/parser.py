@@ -18,7 +18,7 @@ from reports.ingest.collector import Collector, ParseResult, Skipped, edition_me
 from reports.ingest.textio import check_complete, decode_text
 from reports.model.documents import Document
 from reports.model.errors import ParseError
-from reports.model.numbers import GROUP_MARK, TEXT, WHOLE_FIGURE, ZERO_DECIMALS
+from reports.model.numbers import FOOTNOTE_MARKS, FOOTNOTED, GROUP_MARK, TEXT, WHOLE_FIGURE, ZERO_DECIMALS
 from reports.model.periods import date_readings, half, parse_period
 from reports.model.schema import COLUMNS, coerce
 from reports.model.vocab import csv_line, mappings_in, metrics, record_unmapped
@@ -53,7 +53,7 @@ def header_key(name: str) -> str:
 
 class GoogleGovRemovals(Collector):
     id = SOURCE
-    version = "3"  # 3: counts printed with zero decimals ("455.0") read; rows of empty cells left out
+    version = "4"  # 3: counts printed with zero decimals ("455.0") read, rows of empty cells left out; 4: and footnoted
     patterns = ("*.csv",)
 
     def sniff(self, path) -> bool:
@@ -283,7 +283,7 @@ def joined(parts: list[pd.Series]) -> pd.Series:
 def melt_figures(table: pd.DataFrame, kind: str, figure_columns: list[str], label_columns: list[str],
                  doc: Document) -> pd.DataFrame:
     """One row per figure column and line, all columns built at once; a cell that is not a whole number keeps its
-    words (qualifier text, no value)."""
+    words (qualifier text, no value); a whole number with a footnote mark is read (qualifier footnoted)."""
     figure_map = label_mapping("metrics")
     dimensions = [clean(table["requestor"]).radd("requestor=")] if kind == "summary" else []
     dimensions.append(clean(table["product_breakdown"]).radd("product=").where(table["product_breakdown"] != "", ""))
@@ -295,7 +295,10 @@ def melt_figures(table: pd.DataFrame, kind: str, figure_columns: list[str], labe
     for column in figure_columns:
         target = figure_map.lookup(column, file=doc.path, place="line 1")
         text = table[column].str.strip()
-        words = ~text.str.fullmatch(WHOLE_FIGURE) & (text != "")
+        marked = text.str.fullmatch(f"(?:{WHOLE_FIGURE}){FOOTNOTE_MARKS}")
+        number = text.str.replace(f"{FOOTNOTE_MARKS}$", "", regex=True).where(marked, text)
+        words = ~number.str.fullmatch(WHOLE_FIGURE) & (text != "")
+        qualifier = pd.Series("", index=text.index).mask(marked, FOOTNOTED).mask(words, TEXT)
         breakdown = base_breakdown if not target["breakdown"] else base_breakdown.where(
             base_breakdown == "", base_breakdown + ";") + target["breakdown"]
         frames.append(pd.DataFrame({
@@ -303,11 +306,11 @@ def melt_figures(table: pd.DataFrame, kind: str, figure_columns: list[str], labe
             "period_end": table["period_end"], "period": table["period_label"], "region": table["region"],
             "policy_area": table["policy_area"], "policy_label": table["reason"], "metric": target["metric"],
             "metric_label": column,
-            "value": pd.to_numeric(text.str.replace(f"{ZERO_DECIMALS}$", "", regex=True)
+            "value": pd.to_numeric(number.str.replace(f"{ZERO_DECIMALS}$", "", regex=True)
                                    .str.replace(GROUP_MARK, "", regex=True).where((text != "") & ~words)),
             "unit": metrics()[target["metric"]]["unit"], "source_url": doc.source_url, "document_sha256": doc.sha256,
             "locator": "line " + table["line"].astype(str) + ", column " + column,
-            "breakdown": breakdown, "value_text": text, "qualifier": pd.Series(TEXT, index=text.index).where(words, ""),
+            "breakdown": breakdown, "value_text": text, "qualifier": qualifier,
         }))
     return pd.concat(frames, ignore_index=True)
 

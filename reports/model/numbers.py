@@ -30,7 +30,8 @@ TEXT = "text"
 # The qualifier of a figure printed with a footnote mark after it ("20,800,000*", "4.2%†", "1,234¹"): the number is
 # read, the mark is kept in value_text, and what the footnote says is the publisher's to tell.
 FOOTNOTED = "footnoted"
-_FOOTNOTE_MARK = re.compile(r"^(?P<figure>.*[\d%])\s*[*†‡§¹²³⁰⁴-⁹]+$")
+FOOTNOTE_MARKS = r"\s*[*\u2020\u2021\u00a7\u00b9\u00b2\u00b3\u2070\u2074-\u2079]+"  # after the figure, spaced or not
+_FOOTNOTE_MARK = re.compile(rf"^(?P<figure>.*[\d%]){FOOTNOTE_MARKS}$")
 
 
 @dataclass(frozen=True)
