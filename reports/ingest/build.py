@@ -115,7 +115,7 @@ def build(root: Path, db: Path, collectors: Mapping[str, Collector], *, only: li
                         summary.unchanged.append(job.names)
                     else:
                         jobs.append(job)
-        # Parsed in worker processes where there are enough, stored here one by one, in order.
+        # Parsed in worker processes where there are enough, stored here in order, those parsed by then together.
         reads = in_order(read_bundle, [(j.collector, j.docs, strict) for j in jobs], workers_for(len(jobs)),
                          preload=WORKER_PRELOAD)
         for group in ready_together(zip(jobs, reads, strict=True)):
