@@ -373,7 +373,7 @@ def test_a_csv_whose_header_lost_a_column(stored, site):
     assert refused(atlas, before, site) == (
         f"source meta-cser: meta-cser-latest.csv from {site.url(META_PATH)}: line 1: missing column(s) metric: "
         "expected header app,policy_area,metric,period,value (in any order), found ['app', 'policy_area', 'period', "
-        "'value']")
+        "'value'], and no other column holds what it would")
 
 
 def test_cp1252_text(stored, site):
