@@ -353,3 +353,29 @@ def test_counts_printed_with_a_footnote_mark_are_read_and_marked_footnoted(tmp_p
         printed = real.pop(place)[6]
         assert ours.pop(place)[6:] == (printed + mark, "footnoted", float(printed))
     assert ours == real
+
+
+@pytest.mark.parametrize("name, renames", [
+    (SUMMARY, {"time_period": "Reporting period", "country": "Country name", "cldr_territory": "Region code",
+               "product": "Google product", "reason": "Reason for request"}),
+    (DETAILED, {"Period Ending": "Period end", "Country/Region": "Country", "Reason": "Cited reason"}),
+])
+def test_renamed_label_headers_are_read_from_what_their_columns_hold_and_flagged(
+        tmp_path, name, renames, summary, detailed):
+    """Google renames its label columns (its period one included, which told the two files apart): each is found by
+    what it holds (periods, territory codes, countries, products and reasons its mappings cover), every figure is
+    the real file's, and each new header is flagged with the row of mappings/columns.csv that would name it. The
+    summary's requestors have no mapping: a renamed requestor column is not guessed, it fails the file, naming it."""
+    rows = real_rows(name)
+    rows[0] = [renames.get(h, h) for h in rows[0]]
+    _, result = read_path(write_rows(tmp_path, name, rows))
+    baseline = (summary if name == SUMMARY else detailed)[1]
+    assert by_place(result.observations) == by_place(baseline.observations)
+    common = {"time_period": "period", "Period Ending": "period", "country": "country", "Country/Region": "country",
+              "cldr_territory": "territory", "product": "product", "reason": "reason", "Reason": "reason"}
+    assert sorted((u.field, u.label, u.suggestion) for u in result.unmapped) == sorted(
+        ("columns", new, f"{new},{common[old]},") for old, new in renames.items())
+    if name == SUMMARY:
+        rows[0] = ["Requested by" if h == "requestor" else h for h in real_rows(name)[0]]
+        with pytest.raises(ParseError, match=r"line 1: missing column\(s\) requestor of Google's summary file"):
+            read_path(write_rows(tmp_path, name, rows))

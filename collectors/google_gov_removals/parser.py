@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from reports.ingest.collector import Collector, ParseResult, Skipped, edition_meta
+from reports.ingest.columns import FIT, figures_share, flag_read_from_content, periods_share, recognised, share
 from reports.ingest.textio import check_complete, decode_text
 from reports.model.documents import Document
 from reports.model.errors import ParseError
@@ -28,13 +29,9 @@ SOURCE = "google-gov-removals"
 FOLDER = Path(__file__).resolve().parent
 label_mapping = mappings_in(SOURCE, FOLDER / "mappings")
 
-SUMMARY_HEADER = ["time_period", "country", "cldr_territory", "requestor", "product", "reason", "number_of_requests",
-                  "items_requested_removal", "items_removed_legal", "items_removed_policy", "items_content_not_found",
-                  "items_not_enough_info", "items_no_action_taken", "items_content_already_removed"]
-DETAILED_HEADER = ["Period Ending", "Country/Region", "CLDR Territory Code", "Product", "Reason", "Total"]
-# Each file's label columns (compared without case, spaces or punctuation) under common names; every other column
-# is a figure column (its name mapped in metrics.csv), or, where its cells are mostly not numbers, a further label
-# column read into the breakdown.
+# Each file's label columns (compared without case, spaces or punctuation; mappings/columns.csv may give other
+# names) under common names; every other column is a figure column (its name mapped in metrics.csv), or, where its
+# cells are mostly not numbers, a further label column read into the breakdown.
 DIMENSIONS = {
     "summary": {"time_period": "period", "country": "country", "cldr_territory": "territory",
                 "requestor": "requestor", "product": "product", "reason": "reason"},
@@ -53,7 +50,7 @@ def header_key(name: str) -> str:
 
 class GoogleGovRemovals(Collector):
     id = SOURCE
-    version = "4"  # 3: counts printed with zero decimals ("455.0") read, rows of empty cells left out; 4: and footnoted
+    version = "5"  # 3: zero decimals ("455.0") read, rows of empty cells left out; 4: footnote marks; 5: renamed headers
     patterns = ("*.csv",)
 
     def sniff(self, path) -> bool:
@@ -112,16 +109,7 @@ def read_table(doc: Document) -> tuple[pd.DataFrame, str, list[str], Columns]:
         raise ParseError(f"not a readable CSV ({exc})", file=doc.path) from None
     header = [str(h) for h in table.columns]
     table.columns = header
-    keys = {header_key(h): h for h in header}
-    kind = next((k for k, column in KIND_BY.items() if header_key(column) in keys), None)
-    if kind is None:
-        raise ParseError(f"header {header} is neither Google's summary ({','.join(SUMMARY_HEADER)}) nor its detailed "
-                         f"file ({','.join(DETAILED_HEADER)})", file=doc.path, place="line 1")
-    missing = [d for d in DIMENSIONS[kind] if header_key(d) not in keys]
-    if missing:
-        raise ParseError(f"missing column(s) {', '.join(missing)} of Google's {kind} file; the header is {header}",
-                         file=doc.path, place="line 1")
-    renames = {keys[header_key(d)]: common for d, common in DIMENSIONS[kind].items()}
+    kind, renames = label_columns(table, header, doc)
     # Line numbers are index + 2 only while no cell spans lines; refuse rather than cite wrong lines.
     multiline = table.apply(lambda column: column.str.contains("\n", regex=False)).any(axis=1)
     if multiline.any():
@@ -132,6 +120,44 @@ def read_table(doc: Document) -> tuple[pd.DataFrame, str, list[str], Columns]:
         raise ParseError(f"no figure columns in the header {header}", file=doc.path, place="line 1")
     columns.renames = renames
     return table, kind, figures, columns
+
+
+def label_columns(table: pd.DataFrame, header: list[str], doc: Document) -> tuple[str, dict[str, str]]:
+    """Which of the two files it is (by its period header, else by its figure columns: the summary prints one per
+    outcome, the detailed file a single Total), and its label columns under their common names: by header (the
+    files' own names, or another name columns.csv gives), else, for a renamed header, by what its column holds."""
+    figure_names, other_names = label_mapping("metrics"), label_mapping("columns")
+    keys = {header_key(h) for h in header}
+    kind = next((k for k, column in KIND_BY.items() if header_key(column) in keys), None) or (
+        "summary" if sum(h in figure_names for h in header) > 1 else "detailed")
+    named = {header_key(h): common for h, common in DIMENSIONS[kind].items()}
+    named |= {header_key(row["label"]): row["column"] for row in other_names.rows.values()}
+    renames: dict[str, str] = {}
+    for h in header:
+        if (common := named.get(header_key(h))) in DIMENSIONS[kind].values() and common not in renames.values():
+            renames[h] = common
+    free = [h for h in header if h not in renames and h not in figure_names]
+    needed = [c for c in DIMENSIONS[kind].values() if c not in renames.values()]
+    for common, at in recognised(needed, {at: table[h].tolist() for at, h in enumerate(free)}, label_fit):
+        renames[free[at]] = common
+        flag_read_from_content(SOURCE, free[at], common, file=doc.path, columns_mapping=other_names)
+    if missing := [h for h, common in DIMENSIONS[kind].items() if common not in renames.values()]:
+        raise ParseError(f"missing column(s) {', '.join(missing)} of Google's {kind} file; the header is {header}, "
+                         "and no other column holds what it would", file=doc.path, place="line 1")
+    return kind, renames
+
+
+def label_fit(column: str, cells: list[str]) -> float:
+    """The share of a column's distinct cells that fit one of Google's label columns: periods, two-letter territory
+    codes, or labels the column's mapping covers (the requestor has none, so a renamed one is not recognised)."""
+    if figures_share(cells) >= FIT:
+        return 0.0
+    if column == "period":
+        return periods_share(cells)
+    if column == "territory":
+        return share(cells, lambda cell: re.fullmatch(r"[A-Z]{2}", cell) is not None)
+    kind = {"country": "regions", "product": "products", "reason": "policy_areas"}.get(column)
+    return share(cells, lambda cell: cell in label_mapping(kind)) if kind else 0.0
 
 
 def classify(table: pd.DataFrame, others: list[str], doc: Document) -> tuple[list[str], Columns]:

@@ -6,17 +6,14 @@ from __future__ import annotations
 
 import re
 
-from reports.model import vocab
+from reports.ingest.columns import FIT, figures_share, flag_read_from_content, periods_share, recognised, share
 from reports.model.documents import Document
 from reports.model.errors import ParseError
-from reports.model.numbers import is_figure, is_missing
-from reports.model.periods import is_period
 
 SOURCE = "meta-cser"
 HEADER = ["app", "policy_area", "metric", "period", "value"]  # the columns a row needs, in Meta's order
 LABEL_KINDS = {"app": "platforms", "policy_area": "policy_areas", "metric": "metrics"}  # mapping of each label column
 SAMPLE_ROWS = 500  # rows whose cells say what a renamed column holds
-FIT = 0.5  # share of a column's cells that must fit a kind for it to be read as one
 
 
 def header_key(name: str) -> str:
@@ -39,13 +36,14 @@ def header_columns(header: list[str] | None, records: list[tuple[int, list[str]]
             found[column] = index
         elif name.strip():
             free.append(index)
-    for column, index in by_content([h for h in HEADER if h not in found], free, records, label_mapping):
+    sample = [cells for _, cells in records[1:SAMPLE_ROWS + 1]]
+    free_cells = {i: [row[i] for row in sample if i < len(row)] for i in free}
+    for column, index in recognised([h for h in HEADER if h not in found], free_cells,
+                                    lambda column, cells: fit(column, cells, label_mapping)):
         found[column] = index
         free.remove(index)
-        vocab.record_unmapped(SOURCE, "columns", header[index].strip(), file=doc.path,
-                              place=f"line 1, header {header[index].strip()!r} (read as the {column} column from "
-                                    "its content)", mapping_file=label_mapping("columns").relative_path,
-                              suggestion=vocab.csv_line([header[index].strip(), column, ""]))
+        flag_read_from_content(SOURCE, header[index].strip(), column, file=doc.path,
+                               columns_mapping=label_mapping("columns"))
     missing = [h for h in HEADER if h not in found]
     if missing:
         raise ParseError(f"missing column(s) {', '.join(missing)}: expected header {','.join(HEADER)} (in any order), "
@@ -56,33 +54,15 @@ def header_columns(header: list[str] | None, records: list[tuple[int, list[str]]
     return found, notes
 
 
-def by_content(missing: list[str], free: list[int], records: list[tuple[int, list[str]]],
-               label_mapping) -> list[tuple[str, int]]:
-    """The free columns that hold what a missing column would, the best fits first, each read as one at most."""
-    sample = [cells for _, cells in records[1:SAMPLE_ROWS + 1]]
-    scores = sorted(((fit(column, [row[i].strip() for row in sample if i < len(row)], label_mapping), -i, column, i)
-                     for column in missing for i in free), reverse=True)
-    taken: list[tuple[str, int]] = []
-    for score, _, column, index in scores:
-        if score >= FIT and all(column != c and index != i for c, i in taken):
-            taken.append((column, index))
-    return taken
-
-
 def fit(column: str, cells: list[str], label_mapping) -> float:
-    """The share of a column's printed cells that fit one of Meta's columns: figures for the value, periods for the
-    period, labels its mapping covers for the others (a column mostly of figures is no label column)."""
-    printed = [c for c in cells if not is_missing(c)]
-    if not printed:
-        return 0.0
-    figures = sum(is_figure(c) for c in printed) / len(printed)
+    """The share of a column's distinct printed cells that fit one of Meta's columns: figures for the value,
+    periods for the period, labels its mapping covers for the others (a column mostly of figures is no label
+    column)."""
     if column == "value":
-        return figures
-    if figures >= FIT:
+        return figures_share(cells)
+    if figures_share(cells) >= FIT:
         return 0.0
-    distinct = list(dict.fromkeys(printed))[:200]
     if column == "period":
-        return sum(is_period(c) for c in distinct) / len(distinct)
+        return periods_share(cells)
     mapping = label_mapping(LABEL_KINDS[column])
-    return sum(c in mapping for c in distinct) / len(distinct)
-
+    return share(cells, lambda cell: cell in mapping)
