@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from reports.ingest.collector import Collector, ParseResult, Skipped, edition_meta
-from reports.ingest.columns import FIT, figures_share, flag_read_from_content, periods_share, recognised, share
+from reports.ingest.columns import FIT, figures_share, flag_recognised, header_key, periods_share, recognised, share
 from reports.ingest.textio import check_complete, decode_text
 from reports.model.documents import Document
 from reports.model.errors import ParseError
@@ -42,10 +42,6 @@ DIMENSIONS = {
 KIND_BY = {"summary": "time_period", "detailed": "Period Ending"}
 # A product no mapping covers is one of Google's: platform google, the product named in the breakdown.
 PUBLISHER = "google"
-
-
-def header_key(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", str(name).lower())
 
 
 class GoogleGovRemovals(Collector):
@@ -140,7 +136,7 @@ def label_columns(table: pd.DataFrame, header: list[str], doc: Document) -> tupl
     needed = [c for c in DIMENSIONS[kind].values() if c not in renames.values()]
     for common, at in recognised(needed, {at: table[h].tolist() for at, h in enumerate(free)}, label_fit):
         renames[free[at]] = common
-        flag_read_from_content(SOURCE, free[at], common, file=doc.path, columns_mapping=other_names)
+        flag_recognised(SOURCE, free[at], common, file=doc.path, columns_mapping=other_names)
     if missing := [h for h, common in DIMENSIONS[kind].items() if common not in renames.values()]:
         raise ParseError(f"missing column(s) {', '.join(missing)} of Google's {kind} file; the header is {header}, "
                          "and no other column holds what it would", file=doc.path, place="line 1")

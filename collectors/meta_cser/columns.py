@@ -4,9 +4,7 @@ mapping). A header read from its content is flagged with the row that would name
 column that does not fit."""
 from __future__ import annotations
 
-import re
-
-from reports.ingest.columns import FIT, figures_share, flag_read_from_content, periods_share, recognised, share
+from reports.ingest.columns import FIT, figures_share, flag_recognised, header_key, periods_share, recognised, share
 from reports.model.documents import Document
 from reports.model.errors import ParseError
 
@@ -14,11 +12,6 @@ SOURCE = "meta-cser"
 HEADER = ["app", "policy_area", "metric", "period", "value"]  # the columns a row needs, in Meta's order
 LABEL_KINDS = {"app": "platforms", "policy_area": "policy_areas", "metric": "metrics"}  # mapping of each label column
 SAMPLE_ROWS = 500  # rows whose cells say what a renamed column holds
-
-
-def header_key(name: str) -> str:
-    """A header name as compared: case, spaces, underscores and punctuation left out ('Policy Area' = 'policy_area')."""
-    return re.sub(r"[^a-z0-9]", "", str(name).lower())
 
 
 def header_columns(header: list[str] | None, records: list[tuple[int, list[str]]], doc: Document,
@@ -42,7 +35,7 @@ def header_columns(header: list[str] | None, records: list[tuple[int, list[str]]
                                     lambda column, cells: fit(column, cells, label_mapping)):
         found[column] = index
         free.remove(index)
-        flag_read_from_content(SOURCE, header[index].strip(), column, file=doc.path,
+        flag_recognised(SOURCE, header[index].strip(), column, file=doc.path,
                                columns_mapping=label_mapping("columns"))
     missing = [h for h in HEADER if h not in found]
     if missing:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from collectors.meta_cser.columns import HEADER, header_columns, header_key
+from collectors.meta_cser.columns import HEADER, header_columns
 from reports.ingest.collector import Collector, ParseResult, Skipped, edition_meta
+from reports.ingest.columns import header_key
 from reports.ingest.textio import csv_records, decode_text
 from reports.model.documents import Document
 from reports.model.errors import ParseError

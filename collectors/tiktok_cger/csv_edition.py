@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from collectors.tiktok_cger.source import LONG, SOURCE, Reading, label_mapping
+from reports.ingest.columns import flag_recognised, recognised
 from reports.ingest.textio import check_complete, decode_text
 from reports.model import vocab
 from reports.model.errors import ParseError
@@ -97,22 +98,17 @@ class ColumnRoles:
 
     def take(self, role: str, at: int, how: str) -> None:
         """Read a free column as `role`, recording its header as one columns.csv should name."""
-        columns = label_mapping("columns")
         self.roles[role] = at
         self.free.remove(at)
-        header = self.headers[at]
-        vocab.record_unmapped(SOURCE, "columns", header, file=self.reading.doc.path,
-                              place=f"line 1, header {header!r} (read as the {role} column from its {how})",
-                              mapping_file=columns.relative_path, suggestion=vocab.csv_line([header, role, ""]))
+        flag_recognised(SOURCE, self.headers[at], role, file=self.reading.doc.path,
+                        columns_mapping=label_mapping("columns"), how=how)
 
     def by_content(self) -> None:
         """A renamed header recognised by what its column holds, the best fits first."""
         needed = [r for r in LONG if r not in self.roles]
-        scores = sorted(((_content_score(role, self.df[at]), -at, role, at) for role in needed for at in self.free),
-                        reverse=True)
-        for score, _, role, at in scores:
-            if score >= 0.5 and role not in self.roles and at in self.free:
-                self.take(role, at, "content")
+        cells = {at: self.df[at].tolist() for at in self.free}
+        for role, at in recognised(needed, cells, lambda role, printed: _content_score(role, pd.Series(printed))):
+            self.take(role, at, "content")
 
     def by_place(self) -> None:
         """A column still missing read from the one free column between the columns around it in TikTok's order."""

@@ -4,6 +4,7 @@ fits (periods, figures, labels one of its mappings covers) and flags each header
 is left for the reader to refuse, naming it."""
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 
 from reports.model import vocab
@@ -12,6 +13,11 @@ from reports.model.periods import is_period
 
 FIT = 0.5  # share of a column's cells that must fit what a missing column holds
 DISTINCT = 200  # distinct cells of a column a fit is judged on
+
+
+def header_key(name: str) -> str:
+    """A header name as compared: case, spaces, underscores and punctuation left out ('Policy Area' = 'policy_area')."""
+    return re.sub(r"[^a-z0-9]", "", str(name).lower())
 
 
 def recognised(missing: Iterable[str], cells: dict[int, list[str]],
@@ -42,9 +48,10 @@ def periods_share(cells: list[str]) -> float:
     return share(cells, is_period)
 
 
-def flag_read_from_content(source: str, header: str, column: str, *, file, columns_mapping: vocab.Mapping) -> None:
-    """Flag a header read from what its column holds, with the row of the reader's columns mapping that would name
-    it (never fatal; `--strict` refuses it)."""
+def flag_recognised(source: str, header: str, column: str, *, file, columns_mapping: vocab.Mapping,
+                    how: str = "content") -> None:
+    """Flag a header read as `column` from its column's `how` (its content, or its place), with the row of the
+    reader's columns mapping that would name it (never fatal; `--strict` refuses it)."""
     vocab.record_unmapped(source, "columns", header, file=file,
-                          place=f"line 1, header {header!r} (read as the {column} column from its content)",
+                          place=f"line 1, header {header!r} (read as the {column} column from its {how})",
                           mapping_file=columns_mapping.relative_path, suggestion=vocab.csv_line([header, column, ""]))
