@@ -318,16 +318,18 @@ def _finish(df: pd.DataFrame, source: str, docs) -> pd.DataFrame:
     df = df.copy()
     df["source"] = source
     if len(docs) == 1:
-        given = df["document_sha256"]
-        df["document_sha256"] = given.where(given.notna() & (given != ""), docs[0].sha256)
+        df["document_sha256"] = _filled(df["document_sha256"], docs[0].sha256)
     urls = {d.sha256: d.source_url for d in docs}
-    given = df["source_url"]
-    df["source_url"] = given.where(given.notna() & (given != ""), df["document_sha256"].map(urls))
+    df["source_url"] = _filled(df["source_url"], urls[docs[0].sha256] if len(docs) == 1 else None,
+                               lambda: df["document_sha256"].map(urls))
     file = ", ".join(str(d.path) for d in docs)
     df = validate(df, file=file, source=source)
-    keys = figure_keys(df)
-    df = df[~pd.concat([keys, df[["value", "document_sha256"]]], axis=1).duplicated()]
     keys = figure_keys(df).assign(document_sha256=df["document_sha256"])
+    repeated = keys.duplicated(keep=False)
+    if not repeated.any():  # most documents print each figure once
+        return df
+    printed_again = pd.concat([keys, df["value"]], axis=1).duplicated()  # the same figure, the same value: once
+    df, keys = df[~printed_again], keys[~printed_again]
     clash = df[keys.duplicated(keep=False)]
     if not clash.empty:
         first = clash.iloc[0]
@@ -336,6 +338,17 @@ def _finish(df: pd.DataFrame, source: str, docs) -> pd.DataFrame:
                               f"{first['metric_label']} / {first['policy_label']} / {first['period']}",
                               file=file, source=source)
     return df
+
+
+def _filled(given: pd.Series, value, values: Callable[[], pd.Series] | None = None) -> pd.Series:
+    """`given` where it holds a text, else `value` (or, when None, `values()` row by row)."""
+    empty = given.isna() | (given == "")
+    if not empty.any():
+        return given
+    fill = values() if value is None else value
+    if empty.all():
+        return fill if value is None else pd.Series(value, index=given.index, dtype=given.dtype)
+    return given.where(~empty, fill)
 
 
 @dataclass
