@@ -111,7 +111,7 @@ def stats_observations(con: duckdb.DuckDBPyConnection, path: str,
     con.register("slugs", slug_table(names))
     cut_values = " ".join(f"WHEN '{c}' THEN {where}" for c, where in CUTS.items())
     cut_names = ", ".join(f"'{c}'" for c in CUTS)
-    df = con.execute(f"""
+    df = con.sql(f"""
         WITH daily AS (
             SELECT start_date AS day, platform, "column" AS col, variant AS area, "count" AS n
             FROM stats
@@ -142,7 +142,7 @@ def stats_observations(con: duckdb.DuckDBPyConnection, path: str,
                n::DOUBLE AS value, 'count' AS unit, '' AS source_url, '' AS document_sha256, locator, breakdown,
                n::VARCHAR AS value_text, qualifier
         FROM shaped JOIN slugs s ON s.platform_name = shaped.platform
-        ORDER BY platform, period_start, policy_area, breakdown""").fetchdf()
+        ORDER BY platform, period_start, policy_area, breakdown""").to_arrow_table().to_pandas()
     bad = df[df["policy_area"].isna()]
     if not bad.empty:
         raise ParseError("a category row has no category value", file=path, place=bad.iloc[0]["locator"])
