@@ -64,10 +64,10 @@ def policy_type_parts(long: pd.DataFrame, policy_types: dict) -> list[str]:
     return list(part)
 
 
-def policy_labels(printed: pd.Series, issue_row: pd.Series, period: pd.Series) -> list[str]:
+def policy_labels(printed: pd.Series, issue_row: pd.Series, periods: list) -> list[str]:
     """Each row's canonical policy label (policy_areas.csv), so a series reworded between editions stays one figure."""
     out = []
-    for label, issue, p in zip(printed, issue_row, period, strict=True):
+    for label, issue, p in zip(printed.tolist(), issue_row.tolist(), periods, strict=True):
         # a label both taxonomies use (Gambling) names the new taxonomy's policy only from the date it took effect
         applies = not issue["canonical_from"] or p.start >= date.fromisoformat(issue["canonical_from"])
         canonical = issue["canonical_label"] if applies else ""

@@ -113,30 +113,32 @@ def observations_from(long: pd.DataFrame, reading: Reading) -> pd.DataFrame:
     tasks = lookup_unique(long, "task", "tasks", doc)
     locations = lookup_unique(long, "location", "location_types", doc)
     regions = region_parts(long, locations, reading)
-    period = long["when"]
+    periods = long["when"].tolist()
 
     metric_row = long["metric"].map(metrics)
     task_type_row = long["task_type"].map(task_types)
-    metric = np.array([t["metric"] or m["metric"] for m, t in zip(metric_row, task_type_row, strict=True)], dtype=object)
-    metric_label = [m["metric_label"] or printed for m, printed in zip(metric_row, long["metric"], strict=True)]
+    metric = np.array([t["metric"] or m["metric"] for m, t in zip(metric_row.tolist(), task_type_row.tolist(), strict=True)],
+                      dtype=object)
+    metric_label = [m["metric_label"] or printed for m, printed in zip(metric_row.tolist(), long["metric"].tolist(), strict=True)]
     values, qualifier, printed_ratio = figure_values(long, reading)
     unit = units(long, metric, values, printed_ratio, reading)
     task_parts = {(tt, t): task_breakdown(tt, task_types[tt], t, tasks[t])
                   for tt, t in long[["task_type", "task"]].drop_duplicates().itertuples(index=False)}
-    task_part = [task_parts[pair] for pair in zip(long["task_type"], long["task"], strict=True)]
-    region_row = [regions[key] for key in zip(long["location"], long["market"], long["code"], strict=True)]
+    task_part = [task_parts[pair] for pair in zip(long["task_type"].tolist(), long["task"].tolist(), strict=True)]
+    region_row = [regions[key] for key in zip(long["location"].tolist(), long["market"].tolist(), long["code"].tolist(),
+                                              strict=True)]
     breakdown = [";".join(p for p in parts if p) for parts in zip(
-        (m["breakdown"] for m in metric_row), policy_type_parts(long, policy_types), task_part,
-        (r[1] for r in region_row), long["extra"], strict=True)]
+        (m["breakdown"] for m in metric_row.tolist()), policy_type_parts(long, policy_types), task_part,
+        (r[1] for r in region_row), long["extra"].tolist(), strict=True)]
     issue_row = long["issue"].map(issues)
     is_ratio = unit == "ratio"
     values = np.where(is_ratio, np.round(values, 10), values)
     df = pd.DataFrame({
         "platform": "tiktok", "source": "",
-        "period_start": [p.start for p in period], "period_end": [p.end for p in period],
-        "period": [p.label for p in period], "region": [r[0] for r in region_row],
-        "policy_area": [i["policy_area"] for i in issue_row],
-        "policy_label": policy_labels(long["issue"], issue_row, period),
+        "period_start": [p.start for p in periods], "period_end": [p.end for p in periods],
+        "period": [p.label for p in periods], "region": [r[0] for r in region_row],
+        "policy_area": [i["policy_area"] for i in issue_row.tolist()],
+        "policy_label": policy_labels(long["issue"], issue_row, periods),
         "metric": metric, "metric_label": metric_label, "value": values, "unit": unit,
         "source_url": "", "document_sha256": doc.sha256,
         "locator": locator(long), "breakdown": breakdown, "value_text": long["result"].astype(str), "qualifier": qualifier,
