@@ -41,15 +41,23 @@ _DOCUMENT_RANK = (f"SELECT d.sha256, row_number() OVER (ORDER BY {_EDITION_ORDER
 def _newest(touched: str | None = None) -> str:
     """Each figure's newest version: its row in the document ranked first. The choice is a hash aggregate over row
     ids (much cheaper than a window sorted by the keys' strings); with `touched`, only the figures it names."""
-    versions = "observations o" if touched is None else f"observations o SEMI JOIN {touched} t ON {_touched('t', 'o')}"
+    versions = "observations o" if touched is None else f"observations o WHERE {_touched(touched, 'o')}"
     chosen = (f"SELECT arg_min(o.rowid, r.rank) AS id FROM (SELECT o.rowid, o.* FROM {versions}) o "
               f"JOIN ({_DOCUMENT_RANK}) r ON r.sha256 = o.document_sha256 GROUP BY {_O_KEY}")
     return f"SELECT {', '.join(COLUMNS)} FROM observations o SEMI JOIN ({chosen}) c ON c.id = o.rowid"
 
 
-def _touched(touched: str, alias: str) -> str:
-    """Rows of `alias` whose figure key is in `touched`, a table of keys k0..kn."""
-    return " AND ".join(f"{touched}.k{n} IS NOT DISTINCT FROM {expr}" for n, expr in enumerate(figure_key_sql(alias)))
+def _figure_hash(alias: str = "") -> str:
+    """One number per figure key: DuckDB's hash of the key's columns (as `figure_key_sql`)."""
+    return f"hash({', '.join(figure_key_sql(alias))})"
+
+
+def _touched(touched: str, alias: str = "") -> str:
+    """Rows of `alias` whose figure key hashes to a number in `touched` (a table of hashes `h`). Equal keys hash
+    equal, so these hold every version of every figure touched, and now and then of another figure whose key shares
+    a hash with one, which is recomputed alike: the result is exact. Comparing one number per row is much cheaper
+    than comparing the keys' strings."""
+    return f"{_figure_hash(alias)} IN (SELECT h FROM {touched})"
 
 
 def _arrow(observations: pd.DataFrame) -> pa.Table:
@@ -187,11 +195,11 @@ class Store:
         `latest` is brought up to date once for the figures any of them touched (a build stores together the
         bundles its workers have ready, so a store write's fixed costs are paid once for them all)."""
         shas = [e["doc"].sha256 for bundle in bundles for e in bundle.entries]
-        keys = ", ".join(f"{expr} AS k{n}" for n, expr in enumerate(figure_key_sql()))
+        # The figures touched: those the documents held before, and those they hold now (hashed as stored).
+        touched = (f"SELECT DISTINCT {_figure_hash()} AS h FROM observations "
+                   f"WHERE document_sha256 IN ({', '.join('?' for _ in shas)})")
         with self.transaction():
-            marks = ", ".join("?" for _ in shas)
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE touched AS SELECT DISTINCT {keys} FROM observations "
-                             f"WHERE document_sha256 IN ({marks})", shas)
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE touched AS {touched}", shas)
             for bundle in bundles:
                 if bundle.card is not None:
                     self.put_card(bundle.card)
@@ -199,11 +207,8 @@ class Store:
                     self.add_document(**entry)
                 self.add_skipped(bundle.skipped)
                 self.add_unmapped(bundle.unmapped)
-                if not bundle.observations.empty:
-                    self.con.register("new_observations", _arrow(bundle.observations))
-                    self.con.execute("INSERT INTO observations BY NAME SELECT * FROM new_observations")
-                    self.con.execute(f"INSERT INTO touched SELECT DISTINCT {keys} FROM new_observations")
-                    self.con.unregister("new_observations")
+                self.add_observations(bundle.observations)
+            self.con.execute(f"INSERT INTO touched {touched}", shas)
             self.refresh_latest(touched="touched")
             self.con.execute("DROP TABLE touched")
 
@@ -260,13 +265,12 @@ class Store:
     def refresh_latest(self, touched: str | None = None) -> None:
         """Materialise `latest`: for each figure, the value in the newest edition that printed it.
 
-        With `touched` (a table of figure keys k0..kn), only those figures are recomputed, found by hash semi-joins
-        on their keys: a write costs its own size, not the store's."""
+        With `touched` (a table of the hashes `h` of figure keys), only those figures are recomputed, found by a
+        semi-join on one number: a write costs its own size, not the store's."""
         if touched is None:
             self.con.execute(f"CREATE OR REPLACE TABLE latest AS {_newest()}")
             return
-        self.con.execute(f"DELETE FROM latest WHERE rowid IN (SELECT l.rowid FROM latest l SEMI JOIN {touched} t "
-                         f"ON {_touched('t', 'l')})")
+        self.con.execute(f"DELETE FROM latest WHERE {_touched(touched)}")
         self.con.execute(f"INSERT INTO latest BY NAME {_newest(touched)}")
 
     def latest_is_current(self) -> tuple[int, int]:
