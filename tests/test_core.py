@@ -388,6 +388,38 @@ def test_bundles_stored_together_are_each_whole_and_a_refused_write_names_its_do
         assert list(store.latest().value) == [5.0]
 
 
+def test_a_store_of_the_earlier_layout_is_checked_as_it_is_and_its_first_write_brings_it_forward(tmp_path):
+    """Earlier versions kept every version in a table `observations` and copied the newest into a table `latest`;
+    now the newest versions are marked in place. Such a store passes `check` as it is, and the first write brings
+    it to the new layout in one transaction, losing no figure."""
+    from reports.model.schema import COLUMNS
+    from reports.store.checking import check_store
+
+    db = tmp_path / "atlas.duckdb"
+    collectors = {"meta-cser": _FixtureCollector()}
+    build(_sources(tmp_path, a="5,Spam\n", b="7,Hate Speech\n"), db, collectors)
+    columns = ", ".join(COLUMNS)
+    with Store(db) as store:  # laid out as the earlier versions wrote it
+        for table in ("observations", "latest"):
+            store.con.execute(f"CREATE TABLE earlier_{table} AS SELECT {columns} FROM {table}")
+            store.con.execute(f"DROP VIEW {table}")
+        store.con.execute("DROP TABLE figures")
+        for table in ("observations", "latest"):
+            store.con.execute(f"ALTER TABLE earlier_{table} RENAME TO {table}")
+    assert check_store(db)[0] == []
+    with Store(db, read_only=True) as store:
+        assert sorted(store.latest().value) == [5.0, 7.0]
+
+    summary = build(_sources(tmp_path, b="8,Hate Speech\n", c="9,Fake Accounts\n"), db, collectors)
+    assert summary.ok and sorted(summary.parsed) == ["b.csv", "c.csv"]
+    assert check_store(db)[0] == []
+    with Store(db, read_only=True) as store:
+        kinds = dict(store.con.execute("SELECT table_name, table_type FROM information_schema.tables").fetchall())
+        assert kinds["figures"] == "BASE TABLE" and kinds["observations"] == kinds["latest"] == "VIEW"
+        assert sorted(store.latest().value) == [5.0, 8.0, 9.0]
+        assert store.counts()["observations"] == 4  # every version is kept: b.csv as first read, and as now
+
+
 def test_check_names_a_damaged_store_as_a_problem(tmp_path):
     from reports.store.checking import check_store
 

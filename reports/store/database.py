@@ -22,6 +22,9 @@ from reports.store.locks import locked
 ENV_VAR = "TATLAS_DB"
 BUNDLED_DIR = Path(__file__).resolve().parent / "atlas"
 BUNDLE_TABLES = ("documents", "observations", "skipped", "latest", "unmapped", "sources")
+# Every version of every figure is a row of `figures`; its newest version is marked there (the view `latest`), not
+# copied, so a write stores each figure once. `observations` is the view of every version.
+LATEST_MARK = "is_latest"
 
 # The tables' columns come from the schema's declarations (reports/schema.py).
 DOCUMENT_COLUMNS = [f.name for f in DOCUMENT_FIELDS]
@@ -38,13 +41,17 @@ _DOCUMENT_RANK = (f"SELECT d.sha256, row_number() OVER (ORDER BY {_EDITION_ORDER
                   "AS rank FROM documents d")
 
 
-def _newest(touched: str | None = None) -> str:
-    """Each figure's newest version: its row in the document ranked first. The choice is a hash aggregate over row
+def _chosen(touched: str | None = None, table: str = "figures") -> str:
+    """The row id of each figure's newest version: its row in the document ranked first. A hash aggregate over row
     ids (much cheaper than a window sorted by the keys' strings); with `touched`, only the figures it names."""
-    versions = "observations o" if touched is None else f"observations o WHERE {_touched(touched, 'o')}"
-    chosen = (f"SELECT arg_min(o.rowid, r.rank) AS id FROM (SELECT o.rowid, o.* FROM {versions}) o "
-              f"JOIN ({_DOCUMENT_RANK}) r ON r.sha256 = o.document_sha256 GROUP BY {_O_KEY}")
-    return f"SELECT {', '.join(COLUMNS)} FROM observations o SEMI JOIN ({chosen}) c ON c.id = o.rowid"
+    versions = f"{table} o" if touched is None else f"{table} o WHERE {_touched(touched, 'o')}"
+    return (f"SELECT arg_min(o.rowid, r.rank) AS id FROM (SELECT o.rowid, o.* FROM {versions}) o "
+            f"JOIN ({_DOCUMENT_RANK}) r ON r.sha256 = o.document_sha256 GROUP BY {_O_KEY}")
+
+
+def _newest(table: str = "figures") -> str:
+    """Each figure's newest version, recomputed from every version stored (in `table`)."""
+    return f"SELECT {', '.join(COLUMNS)} FROM {table} o SEMI JOIN ({_chosen(table=table)}) c ON c.id = o.rowid"
 
 
 def _figure_hash(alias: str = "") -> str:
@@ -60,8 +67,10 @@ def _touched(touched: str, alias: str = "") -> str:
     return f"{_figure_hash(alias)} IN (SELECT h FROM {touched})"
 
 
-def _arrow(observations: pd.DataFrame) -> pa.Table:
+def figures_table(observations: pd.DataFrame | pa.Table) -> pa.Table:
     """Figures as an Arrow table in the schema's columns: DuckDB scans one several times faster than a pandas frame."""
+    if isinstance(observations, pa.Table):
+        return observations.select(COLUMNS)
     return pa.Table.from_pandas(observations[COLUMNS], preserve_index=False)
 
 
@@ -83,7 +92,7 @@ class Bundle:
     imported, labels no mapping covers, and its source's card."""
 
     entries: list[dict]
-    observations: pd.DataFrame
+    observations: pd.DataFrame | pa.Table
     card: SourceCard | None = None
     skipped: list[tuple[str, str, str]] = field(default_factory=list)
     unmapped: list[dict] = field(default_factory=list)
@@ -113,10 +122,13 @@ class Store:
         # every figure is read from its Parquet file only when asked for (changes, provenance), so start is quick.
         for table in BUNDLE_TABLES:
             path = str(directory / f"{table}.parquet")
+            quoted = path.replace("'", "''")
             if table == "observations":
-                store.con.execute("DROP TABLE observations")
-                quoted = path.replace("'", "''")
+                store.con.execute("DROP VIEW observations")
                 store.con.execute(f"CREATE VIEW observations AS SELECT * FROM read_parquet('{quoted}')")
+            elif table == "latest":
+                store.con.execute("DROP VIEW latest")
+                store.con.execute(f"CREATE TABLE latest AS SELECT * FROM read_parquet('{quoted}')")
             else:
                 store.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet(?)", [path])
         store.label = "bundled atlas"
@@ -148,17 +160,30 @@ class Store:
     # -- schema ----------------------------------------------------------------------------------
     def _create(self) -> None:
         self.con.execute(f"CREATE TABLE IF NOT EXISTS documents ({sql_columns(DOCUMENT_FIELDS)}, PRIMARY KEY (sha256))")
-        self.con.execute(f"CREATE TABLE IF NOT EXISTS observations ({sql_columns()})")
+        if self._base_table("observations"):
+            self._mark_in_place()
+        self.con.execute(f"CREATE TABLE IF NOT EXISTS figures ({sql_columns()}, {LATEST_MARK} BOOLEAN NOT NULL DEFAULT false)")
+        self.con.execute(f"CREATE VIEW IF NOT EXISTS observations AS SELECT {', '.join(COLUMNS)} FROM figures")
+        self.con.execute(f"CREATE VIEW IF NOT EXISTS latest AS SELECT {', '.join(COLUMNS)} FROM figures WHERE {LATEST_MARK}")
         self.con.execute("CREATE TABLE IF NOT EXISTS skipped (document_sha256 VARCHAR, locator VARCHAR, "
                          "reason VARCHAR)")
         self.con.execute(f"CREATE TABLE IF NOT EXISTS unmapped ({sql_columns(UNMAPPED_FIELDS)})")
         self.con.execute("CREATE TABLE IF NOT EXISTS sources (id VARCHAR PRIMARY KEY, card VARCHAR)")
-        if not self._has_table("latest"):
-            self.refresh_latest()
 
-    def _has_table(self, name: str) -> bool:
-        return bool(self.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+    def _base_table(self, name: str) -> bool:
+        return bool(self.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary",
                                      [name]).fetchall()[0][0])
+
+    def _mark_in_place(self) -> None:
+        """Bring a store written by an earlier version (every version in `observations`, the newest copied into a
+        table `latest`) to the figures marked in place, in one transaction."""
+        with self.transaction():
+            self.con.execute("ALTER TABLE observations RENAME TO figures")
+            self.con.execute(f"ALTER TABLE figures ADD COLUMN {LATEST_MARK} BOOLEAN DEFAULT false")
+            self.con.execute("DROP TABLE IF EXISTS latest")
+            self.con.execute(f"CREATE VIEW observations AS SELECT {', '.join(COLUMNS)} FROM figures")
+            self.con.execute(f"CREATE VIEW latest AS SELECT {', '.join(COLUMNS)} FROM figures WHERE {LATEST_MARK}")
+            self.refresh_latest()
 
     # -- writing ---------------------------------------------------------------------------------
     def known_document(self, sha256: str) -> dict | None:
@@ -167,7 +192,7 @@ class Store:
         return None if row is None else dict(zip([column[0] for column in cursor.description], row, strict=True))
 
     def remove_document(self, sha256: str) -> None:
-        for table, column in (("observations", "document_sha256"), ("skipped", "document_sha256"),
+        for table, column in (("figures", "document_sha256"), ("skipped", "document_sha256"),
                               ("unmapped", "document_sha256"), ("documents", "sha256")):
             self.con.execute(f"DELETE FROM {table} WHERE {column} = ?", [sha256])
 
@@ -196,7 +221,7 @@ class Store:
         bundles its workers have ready, so a store write's fixed costs are paid once for them all)."""
         shas = [e["doc"].sha256 for bundle in bundles for e in bundle.entries]
         # The figures touched: those the documents held before, and those they hold now (hashed as stored).
-        touched = (f"SELECT DISTINCT {_figure_hash()} AS h FROM observations "
+        touched = (f"SELECT DISTINCT {_figure_hash()} AS h FROM figures "
                    f"WHERE document_sha256 IN ({', '.join('?' for _ in shas)})")
         with self.transaction():
             self.con.execute(f"CREATE OR REPLACE TEMP TABLE touched AS {touched}", shas)
@@ -244,11 +269,11 @@ class Store:
         self.con.execute(f"INSERT INTO documents ({', '.join(DOCUMENT_COLUMNS)}) VALUES "
                          f"({', '.join('?' for _ in DOCUMENT_COLUMNS)})", [row[c] for c in DOCUMENT_COLUMNS])
 
-    def add_observations(self, df: pd.DataFrame) -> None:
-        if df.empty:
+    def add_observations(self, observations: pd.DataFrame | pa.Table) -> None:
+        if not len(observations):
             return
-        self.con.register("new_observations", _arrow(df))
-        self.con.execute("INSERT INTO observations BY NAME SELECT * FROM new_observations")
+        self.con.register("new_observations", figures_table(observations))
+        self.con.execute("INSERT INTO figures BY NAME SELECT * FROM new_observations")
         self.con.unregister("new_observations")
 
     def add_skipped(self, rows: list[tuple[str, str, str]]) -> None:
@@ -263,15 +288,12 @@ class Store:
             self.con.unregister("new_unmapped")
 
     def refresh_latest(self, touched: str | None = None) -> None:
-        """Materialise `latest`: for each figure, the value in the newest edition that printed it.
+        """Mark each figure's newest version (the value in the newest edition that printed it): the view `latest`.
 
-        With `touched` (a table of the hashes `h` of figure keys), only those figures are recomputed, found by a
-        semi-join on one number: a write costs its own size, not the store's."""
-        if touched is None:
-            self.con.execute(f"CREATE OR REPLACE TABLE latest AS {_newest()}")
-            return
-        self.con.execute(f"DELETE FROM latest WHERE {_touched(touched)}")
-        self.con.execute(f"INSERT INTO latest BY NAME {_newest(touched)}")
+        With `touched` (a table of the hashes `h` of figure keys), only the versions of those figures are marked
+        again, found by a semi-join on one number: a write costs its own size, not the store's."""
+        where = "" if touched is None else f" WHERE {_touched(touched)}"
+        self.con.execute(f"UPDATE figures SET {LATEST_MARK} = rowid IN ({_chosen(touched)}){where}")
 
     def latest_is_current(self) -> tuple[int, int]:
         """(figure versions missing from `latest`, rows of `latest` that are not the newest version or orphaned).
@@ -279,8 +301,10 @@ class Store:
         `latest` is compared with a fresh recomputation as two multisets of rows (EXCEPT ALL both ways), each row
         represented by a 64-bit hash of every column: a stale row goes unseen only if its hash equals the fresh one's."""
         columns = ", ".join(COLUMNS)
+        # A store written before the newest versions were marked in place holds every version in `observations`.
+        versions = "figures" if self._base_table("figures") else "observations"
         return tuple(self.con.execute(f"""
-            WITH fresh AS (SELECT hash({columns}) AS h, count(*) AS n FROM ({_newest()}) GROUP BY h),
+            WITH fresh AS (SELECT hash({columns}) AS h, count(*) AS n FROM ({_newest(versions)}) GROUP BY h),
                  held AS (SELECT hash({columns}) AS h, count(*) AS n FROM latest GROUP BY h)
             SELECT coalesce(sum(greatest(coalesce(fresh.n, 0) - coalesce(held.n, 0), 0)), 0),
                    coalesce(sum(greatest(coalesce(held.n, 0) - coalesce(fresh.n, 0), 0)), 0)
