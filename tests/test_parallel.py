@@ -91,6 +91,8 @@ def test_a_build_read_by_workers_stores_what_a_build_read_here_stores_and_a_brok
         assert [names for names, _ in summary.failed] == [broken.name]
         assert len(summary.parsed) == len(editions) - 1
     assert summaries[2].failed == summaries[0].failed
+    # Read largest first, told in the order found.
+    assert summaries[2].parsed == summaries[0].parsed == [e.name for e in editions if e != broken]
     assert summaries[2].observations == summaries[0].observations > 1000
     assert _stored(tmp_path / "w2.duckdb") == _stored(tmp_path / "w0.duckdb")
 
@@ -122,3 +124,37 @@ def test_a_script_without_the_main_guard_still_builds_reading_here(tmp_path):
     assert "bootstrapping phase" in run.stderr or "another tatlas build" in run.stderr  # the workers did die
     build_module.build(sources.parent, tmp_path / "here.duckdb", {"meta-cser": REGISTRY["meta-cser"]})
     assert _stored(tmp_path / "script.duckdb") == _stored(tmp_path / "here.duckdb")
+
+
+def test_figures_read_in_a_worker_are_handed_over_in_a_file_that_is_mapped_then_removed(tmp_path):
+    import pickle
+
+    import pyarrow as pa
+
+    from reports.ingest.handoff import Handed
+
+    table = pa.table({"locator": [f"line {n}" for n in range(50_000)], "value": [float(n) for n in range(50_000)]})
+    here = Handed(table)
+    assert here.table() is table and here.rows == 50_000
+    handed = pickle.loads(pickle.dumps(Handed(table, tmp_path)))  # as a worker's result travels
+    assert len(pickle.dumps(handed)) < 1_000 and len(list(tmp_path.iterdir())) == 1  # the name travels, not the rows
+    assert handed.table().equals(table) and handed.rows == 50_000
+    assert list(tmp_path.iterdir()) == []  # mapped, then removed: the mapping keeps the table readable
+    assert handed.table().column("value")[49_999].as_py() == 49_999.0
+
+
+def test_hand_off_folders_of_killed_builds_are_removed_and_those_of_running_ones_kept(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from reports.ingest.handoff import PREFIX, remove_abandoned
+
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    killed = tmp_path / f"{PREFIX}{ended.stdout.strip()}-abc"
+    running = tmp_path / f"{PREFIX}{os.getpid()}-def"
+    for folder in (killed, running):
+        folder.mkdir()
+        (folder / "figures.arrow").write_bytes(b"left behind")
+    assert remove_abandoned(tmp_path) == [killed]
+    assert not killed.exists() and (running / "figures.arrow").exists()

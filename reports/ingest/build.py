@@ -17,6 +17,7 @@ import pandas as pd
 
 from reports.ingest.collector import Collector, ParseResult
 from reports.ingest.discover import discover
+from reports.ingest.handoff import Handed, handoff_folder
 from reports.ingest.parallel import in_order, ready_together, workers_for
 from reports.ingest.register import register
 from reports.model.documents import Document, SourceCard
@@ -24,7 +25,7 @@ from reports.model.errors import AtlasError, ParseError, StoreError, ValidationE
 from reports.model.numbers import FOOTNOTED, TEXT
 from reports.model.schema import FIGURE_KEY, figure_keys, validate
 from reports.model.vocab import Unmapped, slugify
-from reports.store.database import Bundle, Store, writing
+from reports.store.database import Bundle, Store, figures_table, writing
 
 Progress = Callable[[str], None]
 # What workers import once, before they start: the collectors, and the readers of workbooks and PDFs they use.
@@ -64,6 +65,17 @@ class BuildSummary:
     @property
     def ok(self) -> bool:
         return not self.failed
+
+    def tell_in_order(self, found_order: dict[str, int]) -> None:
+        """List the documents in the order the build found them (it reads the largest first), given each file
+        name's place in that order."""
+        def place(names: str) -> int:
+            return found_order.get(names.split(", ")[0], len(found_order))
+
+        self.parsed.sort(key=place)
+        self.failed.sort(key=lambda failure: place(failure[0]))
+        self.skipped.sort(key=lambda row: place(row[0]))
+        self.unmapped.sort(key=lambda found: place(found.document))
 
     def lines(self) -> list[str]:
         out = [f"parsed {len(self.parsed)} document(s), {self.observations} observation(s); "
@@ -115,11 +127,18 @@ def build(root: Path, db: Path, collectors: Mapping[str, Collector], *, only: li
                         summary.unchanged.append(job.names)
                     else:
                         jobs.append(job)
-        # Parsed in worker processes where there are enough, stored here in order, those parsed by then together.
-        reads = in_order(read_bundle, [(j.collector, j.docs, strict) for j in jobs], workers_for(len(jobs)),
-                         preload=WORKER_PRELOAD)
-        for group in ready_together(zip(jobs, reads, strict=True)):
-            _store_group(store, group, root, summary, db, progress)
+        # The largest first (a stable sort: equals keep their order), so that the longest reads do not trail
+        # behind the rest with the workers idle; parsed in worker processes where there are enough, stored here
+        # in that order, those parsed by then together.
+        found_order = {path.name: n for n, job in enumerate(jobs) for path in job.bundle}
+        jobs.sort(key=lambda job: -sum(doc.size for doc in job.docs))
+        workers = workers_for(len(jobs))
+        with handoff_folder() as folder:  # where workers leave the figures they read, for this process to map
+            reads = in_order(read_bundle, [(j.collector, j.docs, strict, folder if workers else None) for j in jobs],
+                             workers, preload=WORKER_PRELOAD)
+            for group in ready_together(zip(jobs, reads, strict=True)):
+                _store_group(store, group, root, summary, db, progress)
+        summary.tell_in_order(found_order)
     return summary
 
 
@@ -170,19 +189,22 @@ def _unchanged(store: Store, job: Job) -> bool:
 
 @dataclass
 class Read:
-    """A bundle parsed and checked against the schema, ready to store (what a worker process hands back)."""
+    """A bundle parsed and checked against the schema, ready to store (what a worker process hands back): its
+    figures as an Arrow table, handed over in a file when read in a worker."""
 
     docs: list[Document]
-    df: pd.DataFrame
+    figures: Handed
     found: list[UnmappedFound]
     notes: list[str]
     document_meta: dict
     skipped: list
+    printed_notes: list[str]  # figures printed as words, or with a footnote mark (`text_notes`): told, not stored
 
 
-def read_bundle(collector: Collector, docs: list[Document], strict: bool) -> Read:
-    """Parse one bundle's documents and check them (run in a worker process or here); raise an AtlasError naming the
-    file when they cannot be read or, with `strict`, when they hold a label no mapping covers."""
+def read_bundle(collector: Collector, docs: list[Document], strict: bool, folder: Path | None = None) -> Read:
+    """Parse one bundle's documents and check them (run in a worker process, which hands the figures over in a file
+    in `folder`, or here); raise an AtlasError naming the file when they cannot be read or, with `strict`, when they
+    hold a label no mapping covers."""
     result = _parse(collector, docs)
     df = _finish(result.observations, collector.id, docs)
     found = unmapped_found(result, df, docs)
@@ -191,7 +213,8 @@ def read_bundle(collector: Collector, docs: list[Document], strict: bool) -> Rea
                            f"{u.first_locator or u.label.place})" for u in found)
         raise ParseError(f"--strict: {len(found)} label(s) no mapping covers: {listed}",
                          file=", ".join(str(d.path) for d in docs), source=collector.id)
-    return Read(docs, df, found, result.notes, result.document_meta, result.skipped)
+    return Read(docs, Handed(figures_table(df), folder), found, result.notes, result.document_meta, result.skipped,
+                text_notes(df, ", ".join(d.name for d in docs)))
 
 
 def _store_group(store: Store, group: list, root: Path, summary: BuildSummary, db: Path, progress: Progress) -> None:
@@ -232,7 +255,7 @@ def _bundle(job: Job, read: Read, root: Path) -> Bundle:
                       "field": u.label.field, "label": u.label.label, "figures": u.figures,
                       "first_place": u.label.place, "first_locator": u.first_locator,
                       "mapping_file": u.label.mapping_file, "suggestion": u.label.suggestion} for u in read.found]
-    return Bundle(entries, read.df, job.collector.card, skipped, unmapped_rows)
+    return Bundle(entries, read.figures.table(), job.collector.card, skipped, unmapped_rows)
 
 
 def _summarise(summary: BuildSummary, job: Job, read: Read) -> None:
@@ -240,10 +263,10 @@ def _summarise(summary: BuildSummary, job: Job, read: Read) -> None:
     by_sha = {d.sha256: d.name for d in read.docs}
     summary.skipped += [(by_sha.get(s.document_sha256, s.document_sha256[:12]), s.locator, s.reason)
                         for s in read.skipped]
-    summary.notes += read.notes + text_notes(read.df, job.names)
+    summary.notes += read.notes + read.printed_notes
     summary.unmapped += read.found
     summary.parsed.append(job.names)
-    summary.observations += len(read.df)
+    summary.observations += read.figures.rows
 
 
 def text_notes(df: pd.DataFrame, names: str) -> list[str]:
