@@ -44,7 +44,7 @@ def ingest_dumps(paths: list[Path], db: Path, *, engine: str = "duckdb", master:
     try:
         from collectors.dsa_tdb.dumps import prepare_dumps
         from collectors.dsa_tdb.stats import SOURCE_ID
-        from reports.ingest.build import ingest_prepared, stored_with_note
+        from reports.ingest.prepared import ingest_prepared, stored_with_note
 
         def known(name: str, sha1: str) -> bool:
             return stored_with_note(db, SOURCE_ID, name, f"sha1={sha1}")

@@ -40,8 +40,8 @@ from collectors.dsa_tdb.layout import (  # noqa: F401 -- the names other modules
 from collectors.dsa_tdb.parts import Inner, PartStream, Window, inner_archives, located, part_entries
 from collectors.dsa_tdb.stats import FOLDER, METRIC_LABEL, SOURCE_ID, platform_slug
 from reports import PACKAGE_DIR
-from reports.ingest.build import Known, Prepared
 from reports.ingest.collector import edition_meta
+from reports.ingest.prepared import Known, Prepared
 from reports.model.documents import Document, load_card
 from reports.model.errors import AtlasError, ParseError
 from reports.model.schema import COLUMNS, coerce, validate

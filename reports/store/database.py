@@ -16,8 +16,9 @@ import pyarrow as pa
 from reports import data_home
 from reports.model.documents import Document, SourceCard, card_from
 from reports.model.errors import StoreError
-from reports.model.schema import COLUMNS, DOCUMENT_FIELDS, FIGURE_KEY, UNMAPPED_FIELDS, figure_key_sql, sql_columns
+from reports.model.schema import COLUMNS, DOCUMENT_FIELDS, FIGURE_KEY, UNMAPPED_FIELDS, sql_columns
 from reports.store.locks import locked
+from reports.store.versions import EDITION_ORDER, KEY, O_KEY, chosen, figure_hash, newest, touched_rows
 
 ENV_VAR = "TATLAS_DB"
 BUNDLED_DIR = Path(__file__).resolve().parent / "atlas"
@@ -28,45 +29,6 @@ LATEST_MARK = "is_latest"
 
 # The tables' columns come from the schema's declarations (reports/schema.py).
 DOCUMENT_COLUMNS = [f.name for f in DOCUMENT_FIELDS]
-# Labels compare without case: publishers recapitalise ('Violence And Incitement' / 'Violence and Incitement').
-_KEY = ", ".join(figure_key_sql())
-_O_KEY = ", ".join(figure_key_sql("o"))
-_EDITION_ORDER = ("d.edition_date DESC NULLS LAST, d.published DESC NULLS LAST, d.retrieved DESC NULLS LAST, "
-                  "d.first_seen DESC, o.document_sha256")
-
-
-# Documents from newest edition to oldest, a total order (the sha256 breaks ties): a figure's newest version is its
-# row in the document ranked first.
-_DOCUMENT_RANK = (f"SELECT d.sha256, row_number() OVER (ORDER BY {_EDITION_ORDER.replace('o.document_sha256', 'd.sha256')}) "
-                  "AS rank FROM documents d")
-
-
-def _chosen(touched: str | None = None, table: str = "figures") -> str:
-    """The row id of each figure's newest version: its row in the document ranked first. A hash aggregate over row
-    ids (much cheaper than a window sorted by the keys' strings); with `touched`, only the figures it names."""
-    versions = f"{table} o" if touched is None else f"{table} o WHERE {_touched(touched, 'o')}"
-    return (f"SELECT arg_min(o.rowid, r.rank) AS id FROM (SELECT o.rowid, o.* FROM {versions}) o "
-            f"JOIN ({_DOCUMENT_RANK}) r ON r.sha256 = o.document_sha256 GROUP BY {_O_KEY}")
-
-
-def _newest(table: str = "figures") -> str:
-    """Each figure's newest version, recomputed from every version stored (in `table`)."""
-    return f"SELECT {', '.join(COLUMNS)} FROM {table} o SEMI JOIN ({_chosen(table=table)}) c ON c.id = o.rowid"
-
-
-def _figure_hash(alias: str = "") -> str:
-    """One number per figure key: DuckDB's hash of the key's columns (as `figure_key_sql`)."""
-    return f"hash({', '.join(figure_key_sql(alias))})"
-
-
-def _touched(touched: str, alias: str = "") -> str:
-    """Rows of `alias` whose figure key hashes to a number in `touched` (a table of hashes `h`). Equal keys hash
-    equal, so these hold every version of every figure touched, and now and then of another figure whose key shares
-    a hash with one, which is recomputed alike: the result is exact. Comparing one number per row is much cheaper
-    than comparing the keys' strings."""
-    return f"{_figure_hash(alias)} IN (SELECT h FROM {touched})"
-
-
 def figures_table(observations: pd.DataFrame | pa.Table) -> pa.Table:
     """Figures as an Arrow table in the schema's columns: DuckDB scans one several times faster than a pandas frame."""
     if isinstance(observations, pa.Table):
@@ -221,7 +183,7 @@ class Store:
         bundles its workers have ready, so a store write's fixed costs are paid once for them all)."""
         shas = [e["doc"].sha256 for bundle in bundles for e in bundle.entries]
         # The figures touched: those the documents held before, and those they hold now (hashed as stored).
-        touched = (f"SELECT DISTINCT {_figure_hash()} AS h FROM figures "
+        touched = (f"SELECT DISTINCT {figure_hash()} AS h FROM figures "
                    f"WHERE document_sha256 IN ({', '.join('?' for _ in shas)})")
         with self.transaction():
             self.con.execute(f"CREATE OR REPLACE TEMP TABLE touched AS {touched}", shas)
@@ -292,8 +254,8 @@ class Store:
 
         With `touched` (a table of the hashes `h` of figure keys), only the versions of those figures are marked
         again, found by a semi-join on one number: a write costs its own size, not the store's."""
-        where = "" if touched is None else f" WHERE {_touched(touched)}"
-        self.con.execute(f"UPDATE figures SET {LATEST_MARK} = rowid IN ({_chosen(touched)}){where}")
+        where = "" if touched is None else f" WHERE {touched_rows(touched)}"
+        self.con.execute(f"UPDATE figures SET {LATEST_MARK} = rowid IN ({chosen(touched)}){where}")
 
     def latest_is_current(self) -> tuple[int, int]:
         """(figure versions missing from `latest`, rows of `latest` that are not the newest version or orphaned).
@@ -304,7 +266,7 @@ class Store:
         # A store written before the newest versions were marked in place holds every version in `observations`.
         versions = "figures" if self._base_table("figures") else "observations"
         return tuple(self.con.execute(f"""
-            WITH fresh AS (SELECT hash({columns}) AS h, count(*) AS n FROM ({_newest(versions)}) GROUP BY h),
+            WITH fresh AS (SELECT hash({columns}) AS h, count(*) AS n FROM ({newest(versions)}) GROUP BY h),
                  held AS (SELECT hash({columns}) AS h, count(*) AS n FROM latest GROUP BY h)
             SELECT coalesce(sum(greatest(coalesce(fresh.n, 0) - coalesce(held.n, 0), 0)), 0),
                    coalesce(sum(greatest(coalesce(held.n, 0) - coalesce(fresh.n, 0), 0)), 0)
@@ -337,8 +299,8 @@ class Store:
         return self.query(f"""
             WITH versions AS (
                 SELECT o.*, d.edition, d.edition_date, d.first_seen, d.name AS document_name, d.source_url AS doc_url,
-                       row_number() OVER (PARTITION BY {_O_KEY}
-                                          ORDER BY {_EDITION_ORDER.replace('DESC', 'ASC')}) AS version
+                       row_number() OVER (PARTITION BY {O_KEY}
+                                          ORDER BY {EDITION_ORDER.replace('DESC', 'ASC')}) AS version
                 FROM observations o JOIN documents d ON d.sha256 = o.document_sha256
                 {where.replace('platform', 'o.platform').replace('source =', 'o.source =')}),
             paired AS (
@@ -346,7 +308,7 @@ class Store:
                        lag(document_sha256) OVER w AS old_document_sha256, lag(edition) OVER w AS old_edition,
                        lag(document_name) OVER w AS old_document_name, lag(locator) OVER w AS old_locator,
                        lag(metric_label) OVER w AS old_metric_label
-                FROM versions WINDOW w AS (PARTITION BY {_KEY} ORDER BY version))
+                FROM versions WINDOW w AS (PARTITION BY {KEY} ORDER BY version))
             SELECT {', '.join(FIGURE_KEY)}, metric_label, old_metric_label, period, old_value, value AS new_value,
                    old_value_text, value_text AS new_value_text,
                    unit, old_edition, edition AS new_edition, old_document_name, document_name AS new_document_name,
