@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -90,6 +91,7 @@ def is_period(text: str) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=4096)  # a file prints a few periods on many rows; a Period is immutable
 def _parse(raw: str) -> Period:
     if m := re.fullmatch(r"(\d{4})", raw):
         return year(int(m[1]))
