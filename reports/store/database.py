@@ -235,7 +235,7 @@ class Store:
         if not len(observations):
             return
         self.con.register("new_observations", figures_table(observations))
-        self.con.execute("INSERT INTO figures BY NAME SELECT * FROM new_observations")
+        self.con.execute(f"INSERT INTO figures BY NAME SELECT *, true AS {LATEST_MARK} FROM new_observations")
         self.con.unregister("new_observations")
 
     def add_skipped(self, rows: list[tuple[str, str, str]]) -> None:
@@ -254,8 +254,11 @@ class Store:
 
         With `touched` (a table of the hashes `h` of figure keys), only the versions of those figures are marked
         again, found by a semi-join on one number: a write costs its own size, not the store's."""
-        where = "" if touched is None else f" WHERE {touched_rows(touched)}"
-        self.con.execute(f"UPDATE figures SET {LATEST_MARK} = rowid IN ({chosen(touched)}){where}")
+        # Only the marks that change are written (a figure stored is marked newest until then): most new figures
+        # are the newest, and an update costs DuckDB its size again at the commit.
+        where = "" if touched is None else f"{touched_rows(touched)} AND "
+        self.con.execute(f"UPDATE figures SET {LATEST_MARK} = NOT {LATEST_MARK} "
+                         f"WHERE {where}{LATEST_MARK} <> (rowid IN ({chosen(touched)}))")
 
     def latest_is_current(self) -> tuple[int, int]:
         """(figure versions missing from `latest`, rows of `latest` that are not the newest version or orphaned).
