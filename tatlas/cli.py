@@ -108,6 +108,9 @@ def build(sources, only, strict, db):
 
     A document that cannot be read is named with the place and the reason, and leaves its earlier version in the
     store; every other document is stored; the exit status is 1 when any failed."""
+    from reports.ingest.parallel import WORKER_PRELOAD, start_fork_server
+
+    start_fork_server(WORKER_PRELOAD)  # the workers' imports run beside this process's
     from collectors import REGISTRY
     from reports.ingest.build import build as run_build
     from reports.store.database import resolve_db

@@ -18,7 +18,7 @@ import pandas as pd
 from reports.ingest.collector import Collector, ParseResult
 from reports.ingest.discover import discover
 from reports.ingest.handoff import Handed, handoff_folder
-from reports.ingest.parallel import in_order, ready_together, workers_for
+from reports.ingest.parallel import WORKER_PRELOAD, in_order, ready_together, workers_for
 from reports.ingest.register import register
 from reports.model.documents import Document
 from reports.model.errors import AtlasError, ParseError, StoreError, ValidationError
@@ -28,8 +28,6 @@ from reports.model.vocab import Unmapped, slugify
 from reports.store.database import Bundle, Store, figures_table, writing
 
 Progress = Callable[[str], None]
-# What workers import once, before they start: the collectors, and the readers of workbooks and PDFs they use.
-WORKER_PRELOAD = ("collectors.registry", "openpyxl", "pdfplumber")
 
 
 @dataclass

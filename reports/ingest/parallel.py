@@ -14,14 +14,20 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from multiprocessing import forkserver
 from typing import TypeVar
 
 T = TypeVar("T")
 
 # Inputs below which starting workers costs more than it saves (a worker takes about a second to start).
 MIN_INPUTS = 6
+# What a build's workers import once, before they start: the build's reading of a bundle, the collectors, and the
+# readers of workbooks and PDFs they use (`tatlas build` starts the server that imports them first thing).
+WORKER_PRELOAD = ("reports.ingest.build", "collectors.registry", "openpyxl", "pdfplumber")
 MAX_WORKERS = 2  # the build's own process stores while they parse
-AHEAD = 4  # inputs in hand per worker ahead of the caller: a slow one at the head does not leave the others idle
+# Inputs in hand per worker ahead of the caller: a slow one at the head (or the caller's checkpoint) does not leave
+# the others idle. The build's workers hand their figures over in files (`handoff`), not in this process's memory.
+AHEAD = 12
 
 
 def workers_for(inputs: int) -> int:
@@ -49,6 +55,18 @@ def in_order(function: Callable, inputs: Sequence[tuple], workers: int,
         finally:
             for future in pending:
                 future.cancel()
+
+
+def start_fork_server(modules: Sequence[str]) -> None:
+    """Start the server workers are forked from now, importing `modules`, so that it imports them while this
+    process imports the rest (a command calls it first thing; where the system has no fork server, nothing)."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return
+    multiprocessing.get_context("forkserver").set_forkserver_preload(list(modules))
+    try:
+        forkserver.ensure_running()
+    except OSError:  # e.g. a process forked from one whose server it cannot reach: workers start as they would
+        pass
 
 
 def _fresh(function: Callable, preload: Sequence[str]):
