@@ -201,7 +201,9 @@ class Store:
 
     def put_card(self, card: SourceCard) -> None:
         """Keep a source's card with its figures, so whatever reads the store can show it (caveats, licence)."""
-        self.con.execute("INSERT OR REPLACE INTO sources VALUES (?, ?)", [card.id, json.dumps(asdict(card))])
+        text = json.dumps(asdict(card))
+        if self.con.execute("SELECT card FROM sources WHERE id = ?", [card.id]).fetchone() != (text,):
+            self.con.execute("INSERT OR REPLACE INTO sources VALUES (?, ?)", [card.id, text])  # replacing costs more
 
     def source_cards(self) -> dict[str, SourceCard]:
         """The cards of the sources the store holds, by id."""
