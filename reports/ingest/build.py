@@ -110,6 +110,7 @@ def build(root: Path, db: Path, collectors: Mapping[str, Collector], *, only: li
     assigned = discover(root, collectors, unread)
     summary.unclaimed = [f"{_relative(p, root)} ({unread.get(p, 'no collector reads it')})" for p in assigned.pop("", [])]
     with writing(db) as store:
+        fingerprints = store.fingerprints()
         jobs = []
         for cid, files in assigned.items():
             if not files or (only and cid not in only):
@@ -121,7 +122,7 @@ def build(root: Path, db: Path, collectors: Mapping[str, Collector], *, only: li
                 job = Job(collector, fingerprint, bundle, f"[{cid} {number}/{len(bundles)}] ")
                 with _failures(job, summary, db, progress):
                     job.docs = [register(p, collector.card) for p in bundle]
-                    if _unchanged(store, job):
+                    if _unchanged(fingerprints, job):
                         summary.unchanged.append(job.names)
                     else:
                         jobs.append(job)
@@ -179,10 +180,10 @@ def _short(exc: Exception) -> str:
     return " ".join(str(exc).split())[:300]
 
 
-def _unchanged(store: Store, job: Job) -> bool:
-    """Whether the store holds every document of the bundle, read with this very collector and mappings."""
-    known = [store.known_document(doc.sha256) for doc in job.docs]
-    return all(k is not None and k["fingerprint"] == job.fingerprint for k in known)
+def _unchanged(fingerprints: dict[str, str], job: Job) -> bool:
+    """Whether the store holds every document of the bundle (its fingerprints by sha256), read with this very
+    collector and mappings."""
+    return all(fingerprints.get(doc.sha256) == job.fingerprint for doc in job.docs)
 
 
 @dataclass

@@ -153,6 +153,10 @@ class Store:
         row = cursor.fetchone()
         return None if row is None else dict(zip([column[0] for column in cursor.description], row, strict=True))
 
+    def fingerprints(self) -> dict[str, str]:
+        """The fingerprint each stored document was read with (collector version and mappings), by sha256."""
+        return dict(self.con.execute("SELECT sha256, fingerprint FROM documents").fetchall())
+
     def remove_document(self, sha256: str) -> None:
         for table, column in (("figures", "document_sha256"), ("skipped", "document_sha256"),
                               ("unmapped", "document_sha256"), ("documents", "sha256")):
