@@ -217,3 +217,46 @@ def test_a_table_without_a_period_label_takes_the_period_the_file_name_states(tm
                             "Engine'; recorded for 2024-H2, the period the file name states"]
     with pytest.raises(ParseError, match=r"book\.xlsx: Digital Safety Content!C3: no period label"):
         parse_file(write_book(tmp_path / "book.xlsx", "CSEAI - Bing Search Engine", period_cell=None))
+
+
+def _rewritten(tmp_path, cell: str, stored: str, *, compute_on_open: bool = False):
+    """Microsoft's real 2023-H1 edition with one cell of its sheet stored as `stored` (the XML a spreadsheet program
+    writes), and, with `compute_on_open`, the workbook asking to compute its formulas when it is opened, as programs
+    that write workbooks without computing them do."""
+    import re
+    import zipfile
+
+    source = shared("microsoft-dsc", "microsoft-2023-h1.xlsx")
+    out = tmp_path / source.name
+    with zipfile.ZipFile(source) as book, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as copy:
+        for info in book.infolist():
+            data = book.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data, found = re.subn(rf'<c r="{cell}"[^>]*?(?:/>|>.*?</c>)'.encode(), stored.encode(), data,
+                                      count=1, flags=re.S)
+                assert found == 1
+            if compute_on_open and info.filename == "xl/workbook.xml":
+                data = data.replace(b"<calcPr ", b'<calcPr fullCalcOnLoad="1" ')
+            copy.writestr(info, data)
+    return out
+
+
+def test_a_formula_is_read_by_the_value_saved_with_it_and_one_without_a_value_fails_naming_its_cell(tmp_path):
+    """A publisher's next workbook may compute a figure with a formula. Saved by a spreadsheet program, the cell holds
+    the value it showed, which is read. Written by a program that does not compute formulas, it holds none (or a
+    placeholder, the workbook asking to be computed when opened): reading it would give an empty cell or a false
+    zero where the figure is, so the workbook fails, naming the sheet and the cell."""
+    saved = parse_file(_rewritten(tmp_path, "D5", '<c r="D5" s="8"><f>C5/B5</f><v>0.99201809800239027</v></c>'))
+    row = value(saved.observations, locator=f"{SHEET}!D5")
+    assert (row["metric"], row["value"], row["value_text"]) == ("proactive_rate", 0.9920180980023903, "99.2%")
+
+    (tmp_path / "unsaved").mkdir()
+    unsaved = _rewritten(tmp_path / "unsaved", "D5", '<c r="D5" s="8"><f>C5/B5</f></c>')
+    (tmp_path / "placeholder").mkdir()
+    placeholder = _rewritten(tmp_path / "placeholder", "D5", '<c r="D5" s="8"><f>C5/B5</f><v>0</v></c>',
+                             compute_on_open=True)
+    for path in (unsaved, placeholder):
+        with pytest.raises(ParseError) as caught:
+            parse_file(path)
+        assert caught.value.place == f"sheet {SHEET!r} cell D5" and str(path) in str(caught.value)
+        assert "formula whose value the workbook does not store" in caught.value.message

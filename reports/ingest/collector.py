@@ -23,8 +23,11 @@ from reports.model.vocab import (
 )
 
 # Part of every collector's fingerprint: bumped when the readers all collectors share (reports/model/numbers.py,
-# reports/ingest/textio.py) read a file differently, so that a store re-reads what an older reading stored.
-SHARED_READING = "2"  # 2: a figure printed with a footnote mark is read, qualified footnoted
+# reports/ingest/textio.py, reports/ingest/workbook.py) read a file differently, so that a store re-reads what an
+# older reading stored.
+# 2: a figure printed with a footnote mark is read, qualified footnoted.
+# 3: a workbook holding a formula whose value it does not store is refused (it was read as an empty cell).
+SHARED_READING = "3"
 
 
 @dataclass(frozen=True)

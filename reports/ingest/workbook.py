@@ -3,12 +3,23 @@ from __future__ import annotations
 
 import functools
 import io
+import re
 import zipfile
 import zlib
 from pathlib import Path
 from xml.etree.ElementTree import ParseError as XMLParseError
 
-from reports.model.errors import ParseError
+from reports.ingest.safezip import open_zip, read_member, safe_members
+from reports.model.errors import AtlasError, ParseError
+
+# A worksheet's cells as the XML of an XLSX stores them (any namespace prefix): a formula, a saved value, and the
+# workbook's request to compute every formula when a spreadsheet opens it, which programs that write workbooks
+# without computing them make (their saved values, if any, are placeholders).
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s/>]")
+_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_REFERENCE = re.compile(rb'\br="([A-Z]+[0-9]+)"')
+_VALUE = re.compile(rb"<(?:\w+:)?v>[^<]")
+_COMPUTE_ON_OPEN = re.compile(rb'<(?:\w+:)?calcPr\b[^>]*\bfullCalcOnLoad="(?:1|true)"')
 
 
 # openpyxl is imported when a workbook is first opened: a build with nothing new to read, and every command that
@@ -30,6 +41,52 @@ def open_workbook(data: bytes, *, file: str | Path, read_only: bool = True):
 
     errors = workbook_errors()
     try:
-        return openpyxl.load_workbook(io.BytesIO(data), read_only=read_only, data_only=True)
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=read_only, data_only=True)
     except errors as exc:
         raise ParseError(f"not a readable XLSX workbook ({type(exc).__name__}: {exc})", file=file) from None
+    try:
+        found = unsaved_formula(data, file=file)
+    except errors as exc:  # a damaged worksheet openpyxl had not read yet (it reads them lazily)
+        raise ParseError(f"not a readable XLSX workbook ({type(exc).__name__}: {exc})", file=file) from None
+    if found:
+        part, cell = found
+        raise ParseError(f"cell {cell} holds a formula whose value the workbook does not store (a program wrote it "
+                         "without computing its formulas): open it in a spreadsheet program, save it, and build again",
+                         file=file, place=f"sheet {_sheet_title(data, part)!r} cell {cell}")
+    return book
+
+
+def unsaved_formula(data: bytes, *, file: str | Path) -> tuple[str, str] | None:
+    """(worksheet part, cell) of the first formula whose value the workbook does not hold: no value saved, or a
+    workbook that asks to compute every formula when it is opened. Read as values, such a cell would be an empty
+    cell or a placeholder where the publisher's figure is."""
+    archive = open_zip(io.BytesIO(data), name=str(file))
+    with archive:
+        members = {info.filename: info for info in safe_members(archive, name=str(file))}
+        compute_on_open = "xl/workbook.xml" in members and bool(
+            _COMPUTE_ON_OPEN.search(read_member(archive, members["xl/workbook.xml"], name=str(file))))
+        for name, info in members.items():
+            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                continue
+            xml = read_member(archive, info, name=str(file))
+            if not _FORMULA.search(xml):  # most workbooks hold no formula at all
+                continue
+            for cell in _CELL.finditer(xml):
+                body = cell.group(2) or b""
+                if _FORMULA.search(body) and (compute_on_open or not _VALUE.search(body)):
+                    reference = _REFERENCE.search(cell.group(1))
+                    return name, reference.group(1).decode() if reference else "?"
+    return None
+
+
+def _sheet_title(data: bytes, part: str) -> str:
+    """The title of the sheet stored in `part`, for a message (the part's own name if it cannot be told)."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+        titles = {getattr(ws, "_worksheet_path", "").lstrip("/"): ws.title for ws in book.worksheets}
+        book.close()
+    except (AtlasError, *workbook_errors()):
+        return part
+    return titles.get(part, part)
