@@ -141,6 +141,9 @@ def test_figures_read_in_a_worker_are_handed_over_in_a_file_that_is_mapped_then_
     assert handed.table().equals(table) and handed.rows == 50_000
     assert list(tmp_path.iterdir()) == []  # mapped, then removed: the mapping keeps the table readable
     assert handed.table().column("value")[49_999].as_py() == 49_999.0
+    # Where the file cannot be written (no room, no folder), the table travels whole, and nothing is left behind.
+    whole = pickle.loads(pickle.dumps(Handed(table, tmp_path / "gone")))
+    assert whole.table().equals(table) and not (tmp_path / "gone").exists()
 
 
 def test_hand_off_folders_of_killed_builds_are_removed_and_those_of_running_ones_kept(tmp_path):

@@ -52,17 +52,23 @@ def _running(pid: int) -> bool:
 
 class Handed:
     """An Arrow table on its way to another process: kept as it is when no folder is given (it stays in this
-    process), else written to a file in the folder, which `table()` maps and removes."""
+    process) or the file cannot be written there, else written to a file in the folder, which `table()` maps and
+    removes."""
 
     def __init__(self, table: pa.Table, folder: Path | None = None):
         self.rows = table.num_rows
         self._table: pa.Table | None = table
         self._path: Path | None = None
         if folder is not None:
-            self._path = folder / f"{uuid.uuid4().hex}.arrow"
-            with pa.OSFile(str(self._path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
-                writer.write_table(table)
-            self._table = None  # only the file's name travels
+            path = folder / f"{uuid.uuid4().hex}.arrow"
+            try:
+                with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+                    writer.write_table(table)
+            except OSError:  # no room (a container's shared memory is often 64 MB): the table travels whole instead
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+                return
+            self._table, self._path = None, path  # only the file's name travels
 
     def table(self) -> pa.Table:
         """The table (mapped from its file the first time, the file then removed: the mapping keeps it readable
