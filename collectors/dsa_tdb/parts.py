@@ -15,6 +15,7 @@ calls back into Python for every block it reads, under the GIL.
 from __future__ import annotations
 
 import binascii
+import contextlib
 import csv
 import io
 import shutil
@@ -328,14 +329,12 @@ def uuid_keys(printed: pa.Array) -> pa.Array:
     if n and not printed.null_count and pc.all(pc.equal(lengths, 36)).as_py():
         offsets = np.frombuffer(printed.buffers()[1], dtype=np.int32)[printed.offset:printed.offset + n + 1]
         data = np.frombuffer(printed.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[0] + 36 * n].reshape(n, 36)
-        if (data[:, DASHES] == ord("-")).all():
-            try:  # the 32 hex digits of every row at once (either case), in one pass
+        # Every row's 32 hex digits (either case) in one pass; a row that is not hex: each row on its own, below.
+        with contextlib.suppress(binascii.Error):
+            if (data[:, DASHES] == ord("-")).all():
                 packed = binascii.unhexlify(data[:, HEX_DIGITS].tobytes())
-            except binascii.Error:  # a row that is not a UUID: each row on its own, below
-                pass
-            else:
-                return pa.Array.from_buffers(pa.binary(), n, [None, pa.py_buffer(np.arange(0, 16 * n + 1, 16, dtype=np.int32)),
-                                                              pa.py_buffer(packed)])
+                starts = pa.py_buffer(np.arange(0, 16 * n + 1, 16, dtype=np.int32))
+                return pa.Array.from_buffers(pa.binary(), n, [None, starts, pa.py_buffer(packed)])
     return pa.array([_uuid_key(u) for u in printed.to_pylist()], type=pa.binary())
 
 
