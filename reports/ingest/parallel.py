@@ -76,7 +76,8 @@ def _fresh(function: Callable, preload: Sequence[str]):
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([function.__module__, *preload])  # a server already running keeps its own
+    # Each module once (the build's preload names its own); a server already running keeps its own.
+    context.set_forkserver_preload(list(dict.fromkeys([function.__module__, *preload])))
     return context
 
 

@@ -42,11 +42,9 @@ def open_workbook(data: bytes, *, file: str | Path, read_only: bool = True):
     errors = workbook_errors()
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=read_only, data_only=True)
-    except errors as exc:
-        raise ParseError(f"not a readable XLSX workbook ({type(exc).__name__}: {exc})", file=file) from None
-    try:
+        # Read here too: a damaged worksheet that openpyxl, reading lazily, has not opened yet.
         found = unsaved_formula(data, file=file)
-    except errors as exc:  # a damaged worksheet openpyxl had not read yet (it reads them lazily)
+    except errors as exc:
         raise ParseError(f"not a readable XLSX workbook ({type(exc).__name__}: {exc})", file=file) from None
     if found:
         part, cell = found
