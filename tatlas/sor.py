@@ -22,6 +22,11 @@ def sor():
 @db_option
 def ingest(dumps, engine, master, db):
     """Verify each dump against its .sha1, stream it and store its counts; dumps already ingested are skipped."""
+    if engine == "duckdb":
+        from collectors.dsa_tdb import COUNTING_MODULES
+        from reports.ingest.parallel import start_fork_server
+
+        start_fork_server(COUNTING_MODULES)  # first thing: the counting workers' imports run beside this process's
     from collectors.dsa_tdb.parts import resident_peak
     from reports.store.database import resolve_db
 

@@ -2,7 +2,7 @@
 
 A dump is `sor-<global|platform>-YYYY-MM-DD-<full|light>.zip` with `<dump>.sha1` beside it (collectors/dsa_tdb/layout.py).
 One pass over the file checks it against the published sha1, gives its sha256 (our document id) and checks the CRC-32
-of each inner archive the outer ZIP stores; nothing is unpacked to disk. The parts are then streamed and counted
+of each inner archive the outer ZIP stores; nothing is unpacked to disk. Meanwhile the parts are streamed and counted
 (collectors/dsa_tdb/parts.py) by an engine (engines.py: DuckDB here; spark.py: Spark, local or on a cluster), so
 memory does not grow with the size of a part or of the dump.
 
@@ -17,6 +17,7 @@ import hashlib
 import re
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -103,6 +104,20 @@ def verify(dump: Dump) -> tuple[str, str]:
     return sha1, sha256
 
 
+def verified_counts(dump: Dump, engine, progress: Progress) -> tuple[str, str, pd.DataFrame, int]:
+    """(sha1, sha256, counts, rows read): the dump checked against its published sha1 while the engine counts it
+    (hashing releases the GIL: it runs beside the workers). Where both fail, the check's error is the one raised:
+    a dump that is not the published one is refused as such, whatever its parts hold."""
+    with ThreadPoolExecutor(1) as checker:
+        checked = checker.submit(verify, dump)
+        try:
+            counts, rows = count_dump(dump, engine, progress)
+        except AtlasError:
+            checked.result()
+            raise
+        return *checked.result(), counts, rows
+
+
 def count_dump(dump: Dump, engine, progress: Progress = lambda m: None) -> tuple[pd.DataFrame, int]:
     """Counts of the dump in long form (platform_name, category, cut, val, n) and the number of rows read."""
     return engine.count(dump, progress)
@@ -154,8 +169,7 @@ def prepare_dumps(paths: list[Path], *, engine: str = "duckdb", master: str | No
             runner = runner or make_engine(engine, master)
             if hasattr(runner, "start"):
                 runner.start()  # its workers start while the dump is checked
-            sha1, sha256 = verify(dump)
-            counts, rows = count_dump(dump, runner, progress)
+            sha1, sha256, counts, rows = verified_counts(dump, runner, progress)
             df = validate(observations(counts, dump, sha256), file=str(dump.path), source=SOURCE_ID)
             statements = int(counts.loc[counts["cut"] == "", "n"].sum())
             notes = [f"sha1={sha1}", f"schema {dump.schema}; {rows} row(s) read, {statements} statement(s) after "

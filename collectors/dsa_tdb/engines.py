@@ -7,7 +7,6 @@ val, n. `cut` is '' for the total of a platform and category; otherwise the fiel
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable
@@ -16,10 +15,11 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
+from collectors.dsa_tdb import COUNTING_MODULES
 from collectors.dsa_tdb.cuts import EEA, EEA_NO_IS, EU27, RESULT_COLUMNS, cuts_sql
 from collectors.dsa_tdb.layout import LIST_CUTS, NEEDED, SCALAR_CUTS, Dump
-from collectors.dsa_tdb.parts import Window, count_at, inner_archives, located, merge, part_entries, warm_up
-from reports.ingest.parallel import Inline
+from collectors.dsa_tdb.parts import Window, count_at, inner_archives, located, merge, part_entries
+from reports.ingest.parallel import Inline, fresh_workers, start_fork_server
 from reports.model.errors import AtlasError, ParseError
 
 if TYPE_CHECKING:  # the engine starts its workers before this process imports pandas (`tatlas sor ingest`)
@@ -69,22 +69,23 @@ class DuckDBEngine:
     """This machine: parts counted in `workers` processes at once (Python's threads measured no faster than one:
     the streaming reader and the inflater hold the GIL), the groups turned into counts by DuckDB.
 
-    The workers are started fresh (spawn, not fork: this process may hold DuckDB's and Arrow's threads) and import
-    only the counting code (collectors/dsa_tdb/parts.py); each part's counts come back, a few thousand rows."""
+    The workers are forked from a fresh server process (never from this one, which may hold DuckDB's and Arrow's
+    threads) that imported the counting code (collectors/dsa_tdb/parts.py) once, so none imports it again; each
+    part's counts come back, a few thousand rows."""
 
     name = "duckdb"
 
     def __init__(self, workers: int | None = None):
         self.workers = workers or min(WORKERS, os.cpu_count() or 1)
-        self.pool = None  # started on the first dump, kept for the next ones (a worker starts in about a second)
+        self.pool = None  # started on the first dump, kept for the next ones
 
     def start(self) -> None:
-        """Start the workers (they warm up while the caller goes on, e.g. checking the dump's sha1)."""
-        if self.pool is None:
-            self.pool = (ProcessPoolExecutor(self.workers, multiprocessing.get_context("spawn"))
-                         if self.workers > 1 else Inline())
-            if self.workers > 1:
-                self.pool.map(warm_up, range(self.workers))
+        """Start the workers' server: it imports the counting code while the caller goes on."""
+        if self.pool is None and self.workers > 1:
+            start_fork_server(COUNTING_MODULES)
+            self.pool = ProcessPoolExecutor(self.workers, fresh_workers(count_at, COUNTING_MODULES))
+        elif self.pool is None:
+            self.pool = Inline()
 
     def count(self, dump: Dump, progress: Progress = lambda m: None) -> tuple[pd.DataFrame, int]:
         """Counts of the dump in long form (RESULT_COLUMNS) and the number of rows read.

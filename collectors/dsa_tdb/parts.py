@@ -377,12 +377,6 @@ def resident_peak() -> int:
         return next((int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM:")), 0)
 
 
-def warm_up(_: int) -> None:
-    """In a worker process, before its first part: import what counting needs (pyarrow imports pandas the first time
-    it makes an array from a NumPy one), while the dump is being checked."""
-    import pandas  # noqa: F401
-
-
 def count_at(where: tuple[str, int, int], info: zipfile.ZipInfo, inner_name: str, dump: Dump) -> tuple:
     """In a worker process: one part counted, as (GROUPS, rows read, this process's id and peak resident memory in
     bytes, None), or the error that stopped it as its fields (exceptions with keyword fields do not survive pickling

@@ -42,7 +42,7 @@ def in_order(function: Callable, inputs: Sequence[tuple], workers: int,
     inputs are in hand beyond the one the caller waits for (so results do not pile up in memory while it stores
     them); without, each runs only when the caller asks for its result. A result's exception is raised by its
     `result()`, as it would be here. `preload` names modules the workers import once, before they start."""
-    pool = ProcessPoolExecutor(workers, mp_context=_fresh(function, preload)) if workers else Inline()
+    pool = ProcessPoolExecutor(workers, mp_context=fresh_workers(function, preload)) if workers else Inline()
     with pool:
         pending: deque = deque()
         try:
@@ -69,7 +69,7 @@ def start_fork_server(modules: Sequence[str]) -> None:
         pass
 
 
-def _fresh(function: Callable, preload: Sequence[str]):
+def fresh_workers(function: Callable, preload: Sequence[str] = ()):
     """Where workers come from. Each is forked from a server process started fresh (no DuckDB thread in it) that
     imported the function's module and `preload` once, so a worker does not import them again; where the system
     has no fork server, each worker is a fresh Python."""
