@@ -41,9 +41,9 @@ from reports.model.errors import AtlasError, ParseError
 
 CHUNK = 1 << 20  # bytes copied at a time
 STEP = 64 << 10  # compressed bytes inflated at a time (their output stays in cache for the parser)
-BLOCK = 256 << 10  # CSV bytes Arrow parses at a time (measured as fast as 1 MB, in less memory)
+BLOCK = 512 << 10  # CSV bytes Arrow parses at a time (fewer, larger batches count faster; 1 MB was no faster)
 MERGE_EVERY = 16  # windows whose counts are kept apart before they are summed into one table
-WINDOW_ROWS = 16_000  # rows counted at a time (about 50 MB of a worker's memory at its peak)
+WINDOW_ROWS = 50_000  # rows counted at a time (measured faster than 16,000, for about 30 MB more per worker)
 MAX_HEADER = 1 << 20
 GROUPS = pa.schema([(name, pa.string()) for name in RAW] + [("n", pa.int64())])
 
