@@ -420,6 +420,33 @@ def test_a_store_of_the_earlier_layout_is_checked_as_it_is_and_its_first_write_b
         assert store.counts()["observations"] == 4  # every version is kept: b.csv as first read, and as now
 
 
+def test_a_wrong_stored_key_hash_is_a_problem_and_another_duckdbs_hashes_are_computed_again(tmp_path):
+    """A write finds the figures it touches by the key hash stored with each. `check` names a figure whose stored
+    hash is not its key's; hashes another DuckDB computed are not judged, and the next write computes them all
+    again before it stores anything, so a revised figure still replaces its earlier version."""
+    from reports.store.checking import check_store
+    from reports.store.versions import HASHED_BY
+
+    db = tmp_path / "atlas.duckdb"
+    collectors = {"meta-cser": _FixtureCollector()}
+    build(_sources(tmp_path, a="5,Spam\n", b="7,Hate Speech\n"), db, collectors)
+    with Store(db) as store:
+        store.con.execute("UPDATE figures SET key_hash = 12345 WHERE value = 5")
+    problems, _ = check_store(db)
+    assert len(problems) == 1 and "1 figure(s) stored with a key hash that is not their key's" in problems[0]
+
+    with Store(db) as store:  # as if another version of DuckDB had computed them
+        store.con.execute("UPDATE store_info SET value = '0.0.1' WHERE name = ?", [HASHED_BY])
+    with Store(db, read_only=True) as store:
+        assert store.con.execute("SELECT count(*) FROM figures WHERE key_hash = 12345").fetchall() == [(1,)]
+    assert check_store(db)[0] == []
+    build(_sources(tmp_path, a="6,Spam\n"), db, collectors)  # a revised edition of a.csv
+    assert check_store(db)[0] == []
+    with Store(db, read_only=True) as store:
+        assert sorted(store.latest().value) == [6.0, 7.0]
+        assert store.counts()["observations"] == 3
+
+
 def test_check_names_a_damaged_store_as_a_problem(tmp_path):
     from reports.store.checking import check_store
 

@@ -99,3 +99,16 @@ class Document:
         return data
 
 
+def document_row(doc: Document, *, relative_path: str, fingerprint: str, meta: dict | None = None,
+                 notes: list[str] | None = None, first_seen: datetime) -> dict:
+    """A document as the store keeps it: what the document says of itself (a DSA report names its provider and
+    publication date) wins over what its source's card says."""
+    meta = meta or {}
+    return {
+        "sha256": doc.sha256, "source": doc.source, "name": doc.name, "path": relative_path, "size": doc.size,
+        "media_type": doc.media_type, "source_url": doc.source_url, "publisher": meta.get("publisher") or doc.publisher,
+        "license": doc.license, "published": meta.get("published") or doc.published, "retrieved": doc.retrieved,
+        "title": meta.get("title") or doc.title, "edition": meta.get("edition"), "edition_date": meta.get("edition_date"),
+        "first_seen": first_seen, "fingerprint": fingerprint, "text": meta.get("text"),
+        "notes": "\n".join(notes or []) or None,
+    }

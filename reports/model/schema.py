@@ -204,6 +204,11 @@ def sql_columns(fields: Iterable[Field] = OBSERVATION_FIELDS) -> str:
     return ", ".join(f"{f.name} {SQL_TYPES[f.type]}" for f in fields)
 
 
+def sql_typed(fields: Iterable[Field] = OBSERVATION_FIELDS) -> str:
+    """`CAST(name AS TYPE) AS name, ...`: values as the store holds them (before they are hashed, say)."""
+    return ", ".join(f"CAST({f.name} AS {SQL_TYPES[f.type]}) AS {f.name}" for f in fields)
+
+
 # The columns that name one figure; two editions of it differ only in value and document. The metric is
 # ours, not the publisher's wording, so a series whose label was reworded between editions stays one figure
 # (Meta's fake accounts: 'Accounts Actioned' in 2021Q3, 'Content Actioned' elsewhere).

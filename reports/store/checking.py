@@ -7,6 +7,7 @@ import duckdb
 
 from reports.model.errors import AtlasError
 from reports.store.database import Store
+from reports.store.versions import stale_marks, wrong_key_hashes
 
 
 def check_store(path: Path) -> tuple[list[str], list[str]]:
@@ -37,10 +38,14 @@ def _check_tables(store: Store, path: Path, notes: list[str]) -> tuple[list[str]
                         "WHERE o.document_sha256 = d.sha256) AND NOT EXISTS (SELECT 1 FROM skipped s "
                         "WHERE s.document_sha256 = d.sha256)")
     notes += [f"{path}: document {r.name} ({r.sha256[:12]}) holds no figure" for r in empty.itertuples()]
-    missing, extra = store.latest_is_current()
+    # A store written before the newest versions were marked in place holds every version in `observations`.
+    missing, extra = stale_marks(store.con, "figures" if store.base_table("figures") else "observations")
     if missing or extra:
         problems.append(f"the latest view is stale: {missing} figure version(s) missing, {extra} not newest or "
                         "orphaned")
+    if wrong := wrong_key_hashes(store.con):
+        problems.append(f"{wrong} figure(s) stored with a key hash that is not their key's: a later write would "
+                        "not find their other versions")
     return [f"{path}: {p}" for p in problems], notes
 
 

@@ -14,11 +14,21 @@ import pandas as pd
 import pyarrow as pa
 
 from reports import data_home
-from reports.model.documents import Document, SourceCard, card_from
+from reports.model.documents import Document, SourceCard, card_from, document_row
 from reports.model.errors import StoreError
-from reports.model.schema import COLUMNS, DOCUMENT_FIELDS, FIGURE_KEY, UNMAPPED_FIELDS, sql_columns
+from reports.model.schema import COLUMNS, DOCUMENT_FIELDS, FIGURE_KEY, UNMAPPED_FIELDS, sql_columns, sql_typed
 from reports.store.locks import locked
-from reports.store.versions import EDITION_ORDER, KEY, O_KEY, chosen, figure_hash, newest, touched_rows
+from reports.store.versions import (
+    EDITION_ORDER,
+    KEY,
+    KEY_HASH,
+    O_KEY,
+    chosen,
+    figure_hash,
+    hash_keys,
+    key_hashes_current,
+    touched_rows,
+)
 
 ENV_VAR = "TATLAS_DB"
 BUNDLED_DIR = Path(__file__).resolve().parent / "atlas"
@@ -122,17 +132,22 @@ class Store:
     # -- schema ----------------------------------------------------------------------------------
     def _create(self) -> None:
         self.con.execute(f"CREATE TABLE IF NOT EXISTS documents ({sql_columns(DOCUMENT_FIELDS)}, PRIMARY KEY (sha256))")
-        if self._base_table("observations"):
+        if self.base_table("observations"):
             self._mark_in_place()
-        self.con.execute(f"CREATE TABLE IF NOT EXISTS figures ({sql_columns()}, {LATEST_MARK} BOOLEAN NOT NULL DEFAULT false)")
+        self.con.execute(f"CREATE TABLE IF NOT EXISTS figures ({sql_columns()}, {LATEST_MARK} BOOLEAN NOT NULL "
+                         f"DEFAULT false, {KEY_HASH} UBIGINT)")
         self.con.execute(f"CREATE VIEW IF NOT EXISTS observations AS SELECT {', '.join(COLUMNS)} FROM figures")
         self.con.execute(f"CREATE VIEW IF NOT EXISTS latest AS SELECT {', '.join(COLUMNS)} FROM figures WHERE {LATEST_MARK}")
         self.con.execute("CREATE TABLE IF NOT EXISTS skipped (document_sha256 VARCHAR, locator VARCHAR, "
                          "reason VARCHAR)")
         self.con.execute(f"CREATE TABLE IF NOT EXISTS unmapped ({sql_columns(UNMAPPED_FIELDS)})")
         self.con.execute("CREATE TABLE IF NOT EXISTS sources (id VARCHAR PRIMARY KEY, card VARCHAR)")
+        self.con.execute("CREATE TABLE IF NOT EXISTS store_info (name VARCHAR PRIMARY KEY, value VARCHAR)")
+        if not key_hashes_current(self.con):
+            with self.transaction():
+                hash_keys(self.con)
 
-    def _base_table(self, name: str) -> bool:
+    def base_table(self, name: str) -> bool:
         return bool(self.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary",
                                      [name]).fetchall()[0][0])
 
@@ -148,11 +163,6 @@ class Store:
             self.refresh_latest()
 
     # -- writing ---------------------------------------------------------------------------------
-    def known_document(self, sha256: str) -> dict | None:
-        cursor = self.con.execute("SELECT * FROM documents WHERE sha256 = ?", [sha256])
-        row = cursor.fetchone()
-        return None if row is None else dict(zip([column[0] for column in cursor.description], row, strict=True))
-
     def fingerprints(self) -> dict[str, str]:
         """The fingerprint each stored document was read with (collector version and mappings), by sha256."""
         return dict(self.con.execute("SELECT sha256, fingerprint FROM documents").fetchall())
@@ -187,15 +197,14 @@ class Store:
         bundles its workers have ready, so a store write's fixed costs are paid once for them all)."""
         shas = [e["doc"].sha256 for bundle in bundles for e in bundle.entries]
         # The figures touched: those the documents held before, and those they hold now (hashed as stored).
-        touched = (f"SELECT DISTINCT {figure_hash()} AS h FROM figures "
+        touched = (f"SELECT DISTINCT {KEY_HASH} AS h FROM figures "
                    f"WHERE document_sha256 IN ({', '.join('?' for _ in shas)})")
         with self.transaction():
             self.con.execute(f"CREATE OR REPLACE TEMP TABLE touched AS {touched}", shas)
             for bundle in bundles:
                 if bundle.card is not None:
                     self.put_card(bundle.card)
-                for entry in bundle.entries:
-                    self.add_document(**entry)
+                self.add_documents(bundle.entries)
                 self.add_skipped(bundle.skipped)
                 self.add_unmapped(bundle.unmapped)
                 self.add_observations(bundle.observations)
@@ -219,29 +228,31 @@ class Store:
 
     def add_document(self, doc: Document, *, relative_path: str, fingerprint: str, meta: dict | None = None,
                      notes: list[str] | None = None) -> None:
-        meta = meta or {}
-        previous = self.known_document(doc.sha256)
-        first_seen = previous["first_seen"] if previous else datetime.now(UTC).replace(tzinfo=None)
-        if previous:  # a document's rows are stored with it, in one transaction: a new one has none
-            self.remove_document(doc.sha256)
-        row = {
-            "sha256": doc.sha256, "source": doc.source, "name": doc.name, "path": relative_path, "size": doc.size,
-            "media_type": doc.media_type, "source_url": doc.source_url,
-            # What the document says of itself (a DSA report names its provider and publication date) wins.
-            "publisher": meta.get("publisher") or doc.publisher, "license": doc.license,
-            "published": meta.get("published") or doc.published, "retrieved": doc.retrieved,
-            "title": meta.get("title") or doc.title,
-            "edition": meta.get("edition"), "edition_date": meta.get("edition_date"), "first_seen": first_seen,
-            "fingerprint": fingerprint, "text": meta.get("text"), "notes": "\n".join(notes or []) or None,
-        }
-        self.con.execute(f"INSERT INTO documents ({', '.join(DOCUMENT_COLUMNS)}) VALUES "
-                         f"({', '.join('?' for _ in DOCUMENT_COLUMNS)})", [row[c] for c in DOCUMENT_COLUMNS])
+        self.add_documents([{"doc": doc, "relative_path": relative_path, "fingerprint": fingerprint, "meta": meta,
+                             "notes": notes}])
+
+    def add_documents(self, entries: list[dict]) -> None:
+        """Documents (each `add_document`'s arguments) in one query, replacing earlier reads of the same ones (the
+        last of a document given twice is kept)."""
+        entries = list({entry["doc"].sha256: entry for entry in entries}.values())
+        shas = [entry["doc"].sha256 for entry in entries]
+        seen = dict(self.con.execute(f"SELECT sha256, first_seen FROM documents WHERE sha256 IN "
+                                     f"({', '.join('?' for _ in shas)})", shas).fetchall())
+        for sha in seen:  # a document's rows are stored with it, in one transaction: a new one has none
+            self.remove_document(sha)
+        now = datetime.now(UTC).replace(tzinfo=None)
+        rows = [document_row(**entry, first_seen=seen.get(entry["doc"].sha256, now)) for entry in entries]
+        one = f"({', '.join('?' for _ in DOCUMENT_COLUMNS)})"
+        self.con.execute(f"INSERT INTO documents ({', '.join(DOCUMENT_COLUMNS)}) VALUES {', '.join(one for _ in rows)}",
+                         [row[c] for row in rows for c in DOCUMENT_COLUMNS])
 
     def add_observations(self, observations: pd.DataFrame | pa.Table) -> None:
         if not len(observations):
             return
         self.con.register("new_observations", figures_table(observations))
-        self.con.execute(f"INSERT INTO figures BY NAME SELECT *, true AS {LATEST_MARK} FROM new_observations")
+        # The key hashed as the store holds it (a timestamp and a date of the same day hash apart).
+        self.con.execute(f"INSERT INTO figures BY NAME SELECT *, true AS {LATEST_MARK}, {figure_hash()} AS {KEY_HASH} "
+                         f"FROM (SELECT {sql_typed()} FROM new_observations)")
         self.con.unregister("new_observations")
 
     def add_skipped(self, rows: list[tuple[str, str, str]]) -> None:
@@ -259,27 +270,20 @@ class Store:
         """Mark each figure's newest version (the value in the newest edition that printed it): the view `latest`.
 
         With `touched` (a table of the hashes `h` of figure keys), only the versions of those figures are marked
-        again, found by a semi-join on one number: a write costs its own size, not the store's."""
+        again, found by a semi-join on one number: a write costs its own size, not the store's. Of those, a hash
+        only one row holds is a figure with one version, its newest: the editions are compared only where a hash
+        is shared (most figures are printed by one edition)."""
         # Only the marks that change are written (a figure stored is marked newest until then): most new figures
         # are the newest, and an update costs DuckDB its size again at the commit.
-        where = "" if touched is None else f"{touched_rows(touched)} AND "
-        self.con.execute(f"UPDATE figures SET {LATEST_MARK} = NOT {LATEST_MARK} "
-                         f"WHERE {where}{LATEST_MARK} <> (rowid IN ({chosen(touched)}))")
-
-    def latest_is_current(self) -> tuple[int, int]:
-        """(figure versions missing from `latest`, rows of `latest` that are not the newest version or orphaned).
-
-        `latest` is compared with a fresh recomputation as two multisets of rows (EXCEPT ALL both ways), each row
-        represented by a 64-bit hash of every column: a stale row goes unseen only if its hash equals the fresh one's."""
-        columns = ", ".join(COLUMNS)
-        # A store written before the newest versions were marked in place holds every version in `observations`.
-        versions = "figures" if self._base_table("figures") else "observations"
-        return tuple(self.con.execute(f"""
-            WITH fresh AS (SELECT hash({columns}) AS h, count(*) AS n FROM ({newest(versions)}) GROUP BY h),
-                 held AS (SELECT hash({columns}) AS h, count(*) AS n FROM latest GROUP BY h)
-            SELECT coalesce(sum(greatest(coalesce(fresh.n, 0) - coalesce(held.n, 0), 0)), 0),
-                   coalesce(sum(greatest(coalesce(held.n, 0) - coalesce(fresh.n, 0), 0)), 0)
-            FROM fresh FULL OUTER JOIN held USING (h)""").fetchall()[0])
+        if touched is None:
+            self.con.execute(f"UPDATE figures SET {LATEST_MARK} = NOT {LATEST_MARK} "
+                             f"WHERE {LATEST_MARK} <> (rowid IN ({chosen()}))")
+            return
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE shared AS SELECT {KEY_HASH} AS h FROM figures "
+                         f"WHERE {touched_rows(touched)} GROUP BY 1 HAVING count(*) > 1")
+        self.con.execute(f"UPDATE figures SET {LATEST_MARK} = NOT {LATEST_MARK} WHERE {touched_rows(touched)} AND "
+                         f"{LATEST_MARK} <> ({KEY_HASH} NOT IN (SELECT h FROM shared) OR rowid IN ({chosen('shared')}))")
+        self.con.execute("DROP TABLE shared")
 
     # -- reading ---------------------------------------------------------------------------------
     def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
