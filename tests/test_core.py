@@ -447,6 +447,36 @@ def test_a_wrong_stored_key_hash_is_a_problem_and_another_duckdbs_hashes_are_com
         assert store.counts()["observations"] == 3
 
 
+def test_documents_added_together_keep_the_last_read_of_each_and_the_day_each_was_first_seen(tmp_path):
+    """A bundle's documents are stored in one query: a document given twice is stored once, as last given; one
+    stored before is replaced with its figures gone and keeps the day it was first seen; none is nothing."""
+    from pathlib import Path
+
+    from reports.model.documents import Document
+
+    def doc(sha: str) -> Document:
+        return Document(path=Path(f"/nowhere/{sha[:4]}.csv"), source="meta-cser", sha256=sha, size=1,
+                        media_type="text/csv", source_url="https://example.org/", publisher="Meta", license="none",
+                        title="edition")
+
+    a, b = "a" * 64, "b" * 64
+    with Store(tmp_path / "s.duckdb") as store:
+        store.add_documents([])
+        store.add_documents([{"doc": doc(a), "relative_path": "a.csv", "fingerprint": "1", "meta": {"title": "first"}},
+                             {"doc": doc(a), "relative_path": "a.csv", "fingerprint": "1", "meta": {"title": "again"}},
+                             {"doc": doc(b), "relative_path": "b.csv", "fingerprint": "1"}])
+        store.con.execute("UPDATE documents SET first_seen = TIMESTAMP '2020-01-02 03:04:05' WHERE sha256 = ?", [a])
+        figure = frame([observation(platform="facebook", period=parse_period("2024Q1"), metric="content_actioned",
+                                    metric_label="Content actioned", value=1, locator="line 2", document_sha256=a,
+                                    source_url="https://example.org/")]).assign(source="meta-cser")
+        store.add_observations(figure)
+        store.add_documents([{"doc": doc(a), "relative_path": "a.csv", "fingerprint": "2", "meta": {"title": "later"}}])
+        rows = store.con.execute("SELECT sha256, title, fingerprint, first_seen FROM documents ORDER BY 1").fetchall()
+        assert [(r[0][:1], r[1], r[2]) for r in rows] == [("a", "later", "2"), ("b", "edition", "1")]
+        assert str(rows[0][3]) == "2020-01-02 03:04:05"
+        assert store.counts()["observations"] == 0
+
+
 def test_check_names_a_damaged_store_as_a_problem(tmp_path):
     from reports.store.checking import check_store
 

@@ -235,6 +235,8 @@ class Store:
         """Documents (each `add_document`'s arguments) in one query, replacing earlier reads of the same ones (the
         last of a document given twice is kept)."""
         entries = list({entry["doc"].sha256: entry for entry in entries}.values())
+        if not entries:
+            return
         shas = [entry["doc"].sha256 for entry in entries]
         seen = dict(self.con.execute(f"SELECT sha256, first_seen FROM documents WHERE sha256 IN "
                                      f"({', '.join('?' for _ in shas)})", shas).fetchall())
