@@ -233,6 +233,37 @@ def test_wrong_sha1_is_refused(stored, tmp_path):
     assert "refusing a dump that is not the published one" in text
 
 
+def test_a_dump_its_check_refuses_is_not_counted_to_the_end(tmp_path, monkeypatch):
+    """The check runs while the parts are counted: once it has refused the dump, the counting stops at the
+    engine's next word of progress, and the check's error is the one raised."""
+    import threading
+
+    from collectors.dsa_tdb import dumps
+
+    refused = threading.Event()
+
+    def check(dump):
+        refused.set()
+        raise AtlasError("sha1 mismatch: refusing a dump that is not the published one", file=dump.path)
+
+    class Engine:
+        """Counts a dump that never ends, telling its progress all the while."""
+
+        words = 0
+
+        def count(self, dump, progress):
+            assert refused.wait(10)
+            for self.words in range(1, 1_000_001):
+                progress(f"{self.words} part(s) so far")
+            return pd.DataFrame(), 0
+
+    monkeypatch.setattr(dumps, "verify", check)
+    engine = Engine()
+    with pytest.raises(AtlasError, match="sha1 mismatch"):
+        dumps.verified_counts(parse_dump_name(synth(50, date(2024, 3, 14), tmp_path)), engine, lambda message: None)
+    assert engine.words < 1_000_000
+
+
 def test_corrupted_dump_is_refused(stored, tmp_path):
     db, before = stored
     dump = synth(200, date(2024, 3, 14), tmp_path / "bad")

@@ -107,11 +107,19 @@ def verify(dump: Dump) -> tuple[str, str]:
 def verified_counts(dump: Dump, engine, progress: Progress) -> tuple[str, str, pd.DataFrame, int]:
     """(sha1, sha256, counts, rows read): the dump checked against its published sha1 while the engine counts it
     (hashing releases the GIL: it runs beside the workers). Where both fail, the check's error is the one raised:
-    a dump that is not the published one is refused as such, whatever its parts hold."""
+    a dump that is not the published one is refused as such, whatever its parts hold. Once the check has refused
+    it, the counting stops at the engine's next word of progress (a damaged download of gigabytes is not counted
+    to its end first)."""
     with ThreadPoolExecutor(1) as checker:
         checked = checker.submit(verify, dump)
+
+        def progress_unless_refused(message: str) -> None:
+            if checked.done():
+                checked.result()  # raises the check's error, if it failed
+            progress(message)
+
         try:
-            counts, rows = count_dump(dump, engine, progress)
+            counts, rows = count_dump(dump, engine, progress_unless_refused)
         except AtlasError:
             checked.result()
             raise
