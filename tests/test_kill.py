@@ -170,6 +170,7 @@ def ingest_killed(dumps: list[Path], db: Path, delay: float) -> int | None:
     import subprocess
     import sys
 
+    before = semaphores()
     child = subprocess.Popen([sys.executable, "-c", "from tatlas.cli import main; main()", "sor", "ingest",
                               *map(str, dumps), "--db", str(db)], stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL, start_new_session=True, cwd=Path(__file__).resolve().parents[1])
@@ -178,7 +179,30 @@ def ingest_killed(dumps: list[Path], db: Path, delay: float) -> int | None:
     except subprocess.TimeoutExpired:
         os.killpg(child.pid, signal.SIGKILL)  # the ingest and its workers, by the group this test started
         child.wait()
+        remove_unmapped(semaphores() - before)
         return None
+
+
+SHARED_MEMORY = Path("/dev/shm")
+
+
+def semaphores() -> set[Path]:
+    """multiprocessing's named semaphores (the workers' queues and locks)."""
+    return set(SHARED_MEMORY.glob("sem.mp-*")) if SHARED_MEMORY.is_dir() else set()
+
+
+def remove_unmapped(left: set[Path]) -> None:
+    """Remove the named semaphores of `left` that no living process maps: what a killed group leaves behind (its
+    resource tracker, which would have removed them, was killed with it)."""
+    mapped: set[str] = set()
+    for maps in Path("/proc").glob("[0-9]*/maps"):
+        try:
+            mapped |= {line.split()[-1] for line in maps.read_text().splitlines() if "/dev/shm/sem." in line}
+        except OSError:  # a process that ended meanwhile, or one not ours to read
+            continue
+    for semaphore in left:
+        if str(semaphore) not in mapped:
+            semaphore.unlink(missing_ok=True)
 
 
 def test_killing_sor_ingest_at_random_points_never_breaks_the_store_or_loses_a_dump(tmp_path):
