@@ -2,9 +2,8 @@
 never claimed on a source's behalf."""
 from __future__ import annotations
 
+import math
 import re
-
-import pandas as pd
 
 from reports.model.schema import NO_LICENCE
 
@@ -31,7 +30,7 @@ _NO_LICENCE_PATTERN = re.compile(r"^\s*$|^(no|none)\b|\bnot stated\b|\bno (open 
 # -- licences ------------------------------------------------------------------------------------------
 def known_licences(text: str | None) -> list[dict]:
     """The recognised licences a source card states ({name, title, path} each); none when it states none."""
-    if text is None or (isinstance(text, float) and pd.isna(text)) or _NO_LICENCE_PATTERN.search(str(text)):
+    if text is None or (isinstance(text, float) and math.isnan(text)) or _NO_LICENCE_PATTERN.search(str(text)):
         return []
     return [{"name": name, "title": title, "path": url} for pattern, name, title, url in KNOWN_LICENCES
             if re.search(pattern, str(text), re.I)]
@@ -40,7 +39,7 @@ def known_licences(text: str | None) -> list[dict]:
 def licence_statement(text: str | None) -> str:
     """What an export says about a source's licence: 'no licence stated' where the card states none, the SPDX id
     where the card names exactly that licence, else the card's own words (e.g. two licences for two layers)."""
-    if text is None or (isinstance(text, float) and pd.isna(text)) or _NO_LICENCE_PATTERN.search(str(text)):
+    if text is None or (isinstance(text, float) and math.isnan(text)) or _NO_LICENCE_PATTERN.search(str(text)):
         return NO_LICENCE
     licences = known_licences(text)
     if len(licences) == 1 and len(str(text).strip()) <= 40:

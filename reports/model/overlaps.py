@@ -12,10 +12,12 @@ import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from reports.model.schema import COMBINED
+
+if TYPE_CHECKING:  # imported where needed: an export to CSV runs without pandas
+    import pandas as pd
 
 OVERLAPS = Path(__file__).resolve().parent / "vocabularies" / "overlaps.csv"
 KINDS = ("contains", "same_count", "parts_without_total")
@@ -47,6 +49,7 @@ def _selector(text: str) -> list[tuple[str, str]]:
 
 def matches(df: pd.DataFrame, selector: str) -> pd.Series:
     """Rows a selector picks (see the module's docstring)."""
+    import pandas as pd
     mask = pd.Series(True, index=df.index)
     for column, value in _selector(selector):
         cells = df[column].astype(str)
@@ -134,6 +137,7 @@ def _words(rule: Overlap) -> tuple[str, str]:
 def counted_in(df: pd.DataFrame) -> pd.Series:
     """`counted_in_sql` for each row of a frame (the sums of daily counts an export builds in memory)."""
     import duckdb
+    import pandas as pd
 
     con = duckdb.connect()
     try:

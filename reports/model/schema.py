@@ -7,12 +7,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from reports.model import vocab
 from reports.model.errors import ValidationError
 from reports.model.periods import Period
+
+if TYPE_CHECKING:  # imported where needed: an export to CSV runs without pandas
+    import pandas as pd
 
 UNITS = {"count", "ratio", "hours", "days", "people", "euros", "text"}
 # What a derived figure is marked with when a source stores one (computed by us from published figures).
@@ -249,6 +251,7 @@ def passes_directly(df: pd.DataFrame) -> bool:
     """Whether a coerced frame passes every check of `_schema`, tested column by column: dates present, patterns
     matched whole, values in their vocabulary, required texts not empty, no period ending before it starts. Never
     more lenient than pandera (a test holds them to that): where this says no, pandera decides."""
+    import pandas as pd
     for f in OBSERVATION_FIELDS:
         column = df[f.name]
         if f.type == "date" and column.isna().any():
@@ -327,11 +330,13 @@ def parse_breakdown(text: str) -> dict[str, str]:
 
 def frame(rows: list[dict]) -> pd.DataFrame:
     """Rows (dicts from `observation`) as a DataFrame with the schema's column order and dtypes."""
+    import pandas as pd
     df = pd.DataFrame(rows, columns=COLUMNS)
     return coerce(df)
 
 
 def coerce(df: pd.DataFrame) -> pd.DataFrame:
+    import pandas as pd
     df = df.reindex(columns=COLUMNS).copy()
     for column in COLUMNS:
         if column in ("period_start", "period_end"):

@@ -20,16 +20,15 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import duckdb
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from reports.model.errors import AtlasError
 from reports.model.licences import licence_statement
-from reports.model.overlaps import counted_in, counted_in_sql
+from reports.model.overlaps import counted_in_sql
 from reports.model.schema import (
     COLUMNS,
     CONTRACT_COLUMNS,
@@ -40,12 +39,19 @@ from reports.model.schema import (
     UNMAPPED_METRIC,
 )
 from reports.model.selection import Selection
-from reports.publish.package import check_output, package_path, write_package
+from reports.publish.package import (
+    check_output,
+    confirm_earlier_export,
+    package_path,
+    write_package,
+    written_in_place_of,
+)
 from reports.publish.spreadsheet import DATA_SHEET, SOURCES_SHEET, csv_lines_sql, write_xlsx
-from reports.query import rollup
-from reports.query.figures import select, sources_of
-from reports.query.normalise import add_per_million
+from reports.query.figures import SOURCE_COLUMNS, sources_of
 from reports.store.database import Store
+
+if TYPE_CHECKING:  # imported where needed: an export to CSV runs without pandas (a third of its time)
+    import pandas as pd
 
 FORMATS = ("csv", "parquet", "xlsx", "json")
 TEXT_FORMATS = ("csv", "json")  # those that can go to standard output
@@ -73,12 +79,16 @@ class Figures:
                  per: str | None = None):
         self.store, self.per_million, self._bounded = store, per_million, False
         self.where, self.params = (selection or Selection()).where()
-        # Sums per month or year need every day of their period: built in memory (export.rolled_up_frame).
-        self.whole = (rolled_up_frame(store, selection or Selection(), per_million=per_million, per=per)
-                      if per else None)
+        self.whole = None
+        if per:  # sums per month or year need every day of their period: built in memory
+            from reports.publish.rolled_up import rolled_up_frame
+
+            self.whole = rolled_up_frame(store, selection or Selection(), per_million=per_million, per=per)
         docs = store.con.execute("SELECT sha256, license FROM documents").fetchall()
-        self.licences = pa.table({"sha256": pa.array([sha for sha, _ in docs], pa.string()),
-                                  "license": pa.array([licence_statement(text) for _, text in docs], pa.string())})
+        # Made by DuckDB: Arrow would import pandas to read Python lists.
+        self.licences = store.con.sql("SELECT unnest($1::VARCHAR[]) AS sha256, unnest($2::VARCHAR[]) AS license",
+                                      params=[[sha for sha, _ in docs],
+                                              [licence_statement(text) for _, text in docs]]).to_arrow_table()
         columns = [f"strftime(o.{c}, '%Y-%m-%d') AS {c}" if c in ("period_start", "period_end") else f"o.{c}"
                    for c in COLUMNS]
         columns.insert(len(CONTRACT_COLUMNS), f"coalesce(l.license, '{NO_LICENCE}') AS license")
@@ -126,16 +136,16 @@ class Figures:
             finally:
                 con.close()
 
-    def summary(self) -> tuple[int, pd.Series, bool]:
-        """(figures, figures per document, whether any measure is unmapped), without reading the figures."""
+    def summary(self) -> tuple[int, dict[str, int], bool]:
+        """(figures, figures per document sha256, whether any measure is unmapped), without reading the figures."""
         if self.whole is not None:
-            counts = self.whole["document_sha256"].value_counts()
+            counts = self.whole["document_sha256"].value_counts().to_dict()
             return len(self.whole), counts, bool((self.whole["metric"] == UNMAPPED_METRIC).any())
         with self.query(f"SELECT document_sha256, count(*) AS n, bool_or(metric = '{UNMAPPED_METRIC}') AS unmapped "
                         f"FROM ({self.relation}) GROUP BY 1") as result:
-            df = result.df()
-        counts = pd.Series(df["n"].to_numpy("int64"), index=df["document_sha256"].to_numpy(object), name="count")
-        return int(counts.sum()), counts, bool(df["unmapped"].any())
+            rows = result.fetchall()
+        counts = {sha: n for sha, n, _ in rows}
+        return sum(counts.values()), counts, any(unmapped for *_, unmapped in rows)
 
     def partitions(self, rows: int = PARTITION_ROWS) -> Iterator[tuple[str, list, int]]:
         """The selection in export order as (relation, parameters, figures), each of consecutive (source, platform)
@@ -181,6 +191,8 @@ class Figures:
 
     def _finished(self, df: pd.DataFrame) -> pd.DataFrame:
         """A batch with the derived per-million columns, which need the store's audience figures."""
+        from reports.query.normalise import add_per_million
+
         return add_per_million(self.store, df) if self.per_million else df
 
     def _table(self, sql: str, params: list) -> pa.Table:
@@ -255,41 +267,13 @@ def export_frame(store: Store, selection: Selection | None = None, *, per_millio
     """The latest figures of a selection in export order, in one frame: contract columns, `license`, extras (and
     derived ones). `per` ('month' or 'year') replaces daily counts by their sums per calendar month or year (derived;
     `coverage` says whether the daily figures cover the whole period). For exports, `Figures` streams the same rows."""
+    import pandas as pd
+
     return pd.concat(list(Figures(store, selection, per_million=per_million, per=per).frames()), ignore_index=True)
 
 
-def rolled_up_frame(store: Store, selection: Selection, *, per_million: bool, per: str) -> pd.DataFrame:
-    """The figures of a selection with daily counts summed per month or year, in export order, in memory (the sums
-    need every day of their period; a selection's daily figures are what it holds)."""
-    df = summed_daily(store, select(store, selection), per)
-    licences = store.query("SELECT sha256, license FROM documents")
-    by_document = {sha: licence_statement(text) for sha, text in zip(licences.sha256, licences.license, strict=True)}
-    df.insert(len(CONTRACT_COLUMNS), "license", df["document_sha256"].map(by_document).fillna(NO_LICENCE))
-    df["harmonised"] = harmonised(df)
-    df["counted_in"] = counted_in(df)  # overlaps declared as data: what else counts each figure
-    if per_million:
-        df = add_per_million(store, df)
-    return df.reset_index(drop=True)
-
-
-def summed_daily(store: Store, df: pd.DataFrame, per: str) -> pd.DataFrame:
-    """An export's daily counts summed per month or year (rollup), in the export's columns plus `coverage`."""
-    sums = rollup.sums_of_daily(store, df, per)
-    coverage = ["" if pd.isna(c) else "complete" if c == n else f"partial: {c} of {n} days"
-                for c, n in zip(sums["days_covered"], sums["days_in_period"], strict=True)]
-    for column in ("period_start", "period_end"):
-        sums[column] = pd.to_datetime(sums[column]).dt.strftime("%Y-%m-%d")
-    return sums[list(df.columns)].assign(coverage=coverage)
-
-
-def harmonised(df: pd.DataFrame) -> pd.Series:
-    """'yes', or 'not yet' for a figure whose policy or measure no mapping covers yet (its words kept verbatim)."""
-    unmapped = (df["policy_area"] == UNMAPPED_AREA) | (df["metric"] == UNMAPPED_METRIC)
-    return unmapped.map({True: "not yet", False: "yes"})
-
-
 # -- writing -------------------------------------------------------------------------------------------
-def write(figures: Figures, out: Path | TextIO, fmt: str, sources: pd.DataFrame | None = None,
+def write(figures: Figures, out: Path | TextIO, fmt: str, sources: list[dict] | None = None,
           rows: int | None = None) -> str | None:
     """Write figures in one of FORMATS to a file or a text stream (standard output: csv and json only; XLSX: a data
     sheet, and a sources sheet when given); the file's sha256 where it was computed while writing."""
@@ -304,14 +288,23 @@ def write(figures: Figures, out: Path | TextIO, fmt: str, sources: pd.DataFrame 
     elif fmt == "json":
         return _write_chunks(_json_chunks(figures), out)
     elif fmt == "xlsx":
-        rows = figures.summary()[0] if rows is None else rows
-        if rows >= XLSX_MAX_ROWS:
-            raise AtlasError(f"{rows} figures do not fit in one XLSX sheet ({XLSX_MAX_ROWS - 1} rows at most): "
-                             "narrow the selection or use --format parquet or csv", file=out)
-        write_xlsx({DATA_SHEET: figures.frames(), **({SOURCES_SHEET: [sources]} if sources is not None else {})}, out)
+        fits_format(fmt, figures.summary()[0] if rows is None else rows, out)
+        import pandas as pd
+
+        sheets = {DATA_SHEET: figures.frames()}
+        if sources is not None:
+            sheets[SOURCES_SHEET] = [pd.DataFrame(sources, columns=SOURCE_COLUMNS)]
+        write_xlsx(sheets, out)
     else:
         raise AtlasError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}", file=out)
     return None
+
+
+def fits_format(fmt: str, rows: int, out: Path | TextIO) -> None:
+    """Refuse an export that its format cannot hold: an XLSX sheet has at most XLSX_MAX_ROWS rows."""
+    if fmt == "xlsx" and rows >= XLSX_MAX_ROWS:
+        raise AtlasError(f"{rows} figures do not fit in one XLSX sheet ({XLSX_MAX_ROWS - 1} rows at most): "
+                         "narrow the selection or use --format parquet or csv", file=out)
 
 
 def _write_chunks(chunks: Iterator[memoryview | bytes], out: Path | TextIO) -> str | None:
@@ -373,13 +366,21 @@ class Exported:
 
 def export(store: Store, out: Path, fmt: str, selection: Selection | None = None, *,
            per_million: bool = False, per: str | None = None) -> Exported:
-    """Write a selection's figures and, beside them, a `datapackage.json` describing and checksumming them."""
-    check_output(out, store.path)
+    """Write a selection's figures and, beside them, a `datapackage.json` describing and checksumming them. The data
+    goes to a new file that takes `out`'s place once whole: a failed or interrupted export leaves an earlier one as
+    it was, still matching its descriptor. The earlier one is hashed, to confirm it is untouched, while the new one
+    is written."""
+    recorded = check_output(out, store.path)
     package_path(out)  # refuses before anything is written when no descriptor may be written
     selection = selection or Selection()
     figures = Figures(store, selection, per_million=per_million, per=per)
     rows, per_document, unmapped = figures.summary()
+    fits_format(fmt, rows, out)
     sources = sources_of(store, per_document)
-    sha256 = write(figures, out, fmt, sources, rows)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with ThreadPoolExecutor(1) as pool, written_in_place_of(out) as partial:
+        untouched = pool.submit(confirm_earlier_export, out, recorded)
+        sha256 = write(figures, partial, fmt, sources, rows)
+        untouched.result()
     package = write_package(store, out, fmt, figures.columns, rows, unmapped, sources, selection, sha256)
     return Exported(data=out, package=package, rows=rows, sources=len(sources))

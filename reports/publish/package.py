@@ -3,11 +3,13 @@ licences and the sha256 of every file, so that `frictionless validate` can check
 from __future__ import annotations
 
 import json
+import os
 import re
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-
-import pandas as pd
 
 from reports.ingest.register import sha256_file
 from reports.model.documents import MEDIA_TYPES
@@ -24,6 +26,7 @@ from reports.model.schema import (
 from reports.model.selection import Selection
 from reports.publish.spreadsheet import SOURCES_SHEET
 from reports.query.buildinfo import atlas_build
+from reports.query.figures import SOURCE_COLUMNS
 from reports.store.database import Store
 
 PACKAGE_NAME = "datapackage.json"
@@ -53,37 +56,38 @@ def package_name(text: str) -> str:
     return re.sub(r"[^a-z0-9._-]+", "-", text.lower()).strip("-") or "export"
 
 
-def package_sources(sources: pd.DataFrame) -> list[dict]:
-    """One Data Package source per document: title, URL, publisher, licence as stated, edition and sha256."""
+def package_sources(sources: list[dict]) -> list[dict]:
+    """One Data Package source per document (`figures.sources_of`): title, URL, publisher, licence as stated,
+    edition and sha256."""
     out = []
-    for doc in sources.itertuples():
+    for doc in sources:
         entry = {
-            "title": f"{doc.publisher}: {doc.title}" + (f", edition {doc.edition}" if doc.edition else "")
-                     + f" ({doc.name})",
-            "path": doc.source_url,
-            "publisher": doc.publisher,
-            "source": doc.source,
-            "license": doc.license,
-            "sha256": doc.sha256,
-            "edition": doc.edition,
+            "title": f"{doc['publisher']}: {doc['title']}" + (f", edition {doc['edition']}" if doc["edition"] else "")
+                     + f" ({doc['name']})",
+            "path": doc["source_url"],
+            "publisher": doc["publisher"],
+            "source": doc["source"],
+            "license": doc["license"],
+            "sha256": doc["sha256"],
+            "edition": doc["edition"],
         }
-        licences = known_licences(doc.license_as_stated)
+        licences = known_licences(doc["license_as_stated"])
         if licences:
             entry["licenses"] = licences
         out.append(entry)
     return out
 
 
-def shared_licences(sources: pd.DataFrame) -> list[dict]:
+def shared_licences(sources: list[dict]) -> list[dict]:
     """The licences every document states, when they all state the same recognised ones; else none is claimed."""
-    licences = {json.dumps(known_licences(text), sort_keys=True) for text in sources["license_as_stated"]}
+    licences = {json.dumps(known_licences(doc["license_as_stated"]), sort_keys=True) for doc in sources}
     return json.loads(licences.pop()) if len(licences) == 1 else []
 
 
-def licence_note(sources: pd.DataFrame) -> str:
+def licence_note(sources: list[dict]) -> str:
     """A sentence on licences: each source's own, and which stated none."""
-    stated = sorted({f"{s.publisher} ({s.license})" for s in sources.itertuples() if s.license != NO_LICENCE})
-    unstated = sorted({s.publisher for s in sources.itertuples() if s.license == NO_LICENCE})
+    stated = sorted({f"{s['publisher']} ({s['license']})" for s in sources if s["license"] != NO_LICENCE})
+    unstated = sorted({s["publisher"] for s in sources if s["license"] == NO_LICENCE})
     parts = []
     if stated:
         parts.append("Licences as stated by their sources: " + "; ".join(stated) + ".")
@@ -109,7 +113,7 @@ def resource(name: str, path: Path, fmt: str, schema: dict, sha256: str, *, shee
 
 
 def descriptor(store: Store, out: Path, fmt: str, columns: list[str], rows: int, unmapped: bool,
-               sources: pd.DataFrame, selection: Selection, sha256: str | None = None) -> dict:
+               sources: list[dict], selection: Selection, sha256: str | None = None) -> dict:
     """The Data Package descriptor of one export: its `columns`, its `rows` figures, whether any measure is unmapped
     (and the data file's sha256, where its writer computed it)."""
     sha256 = sha256 or sha256_file(out)
@@ -122,7 +126,7 @@ def descriptor(store: Store, out: Path, fmt: str, columns: list[str], rows: int,
                                    "schema: the contract columns first, then license, then extras.")
     resources = [observations]
     if fmt == "xlsx":
-        documents = resource("sources", out, fmt, table_schema(list(sources.columns), SOURCE_FIELDS, ["sha256"]),
+        documents = resource("sources", out, fmt, table_schema(SOURCE_COLUMNS, SOURCE_FIELDS, ["sha256"]),
                              sha256, sheet=SOURCES_SHEET)
         documents["description"] = "The documents the figures were read from: URL, sha256, publisher, licence, dates."
         resources.append(documents)
@@ -146,13 +150,26 @@ def descriptor(store: Store, out: Path, fmt: str, columns: list[str], rows: int,
 
 
 def write_package(store: Store, out: Path, fmt: str, columns: list[str], rows: int, unmapped: bool,
-                  sources: pd.DataFrame, selection: Selection, sha256: str | None = None) -> Path:
+                  sources: list[dict], selection: Selection, sha256: str | None = None) -> Path:
     """Write `datapackage.json` beside an export's data file; `<name>.datapackage.json` where the folder's
     `datapackage.json` already describes another export, so one export never takes another's descriptor."""
     path = package_path(out)
     described = descriptor(store, out, fmt, columns, rows, unmapped, sources, selection, sha256)
-    path.write_text(json.dumps(described, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    with written_in_place_of(path) as partial:
+        partial.write_text(json.dumps(described, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
+
+
+@contextmanager
+def written_in_place_of(path: Path) -> Iterator[Path]:
+    """A new file beside `path` to write in the block; it takes `path`'s place when the block ends without error
+    and is removed otherwise, so `path` is always an old file or a new one whole, never half of one."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.partial")
+    try:
+        yield partial
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def described_files(descriptor: Path) -> dict[str, str]:
@@ -176,18 +193,31 @@ def package_path(out: Path) -> Path:
                      "another name or into another folder", file=out)
 
 
-def check_output(out: Path, store_path: Path | None) -> None:
-    """Refuse to write an export over the store, or over a file that is not an untouched earlier export of ours
-    (one that a descriptor beside it describes with the same sha256)."""
+def check_output(out: Path, store_path: Path | None) -> set[str]:
+    """Refuse to write an export over the store, or over a file that no descriptor beside it describes. Returns
+    the sha256s recorded for an existing `out` (empty when there is none): it is replaced only if it still has one of
+    them (`confirm_earlier_export`, which may run while the new export is written)."""
     target = out.resolve()
     if store_path is not None and target in {Path(store_path).resolve(), Path(f"{store_path}.wal").resolve()}:
         raise AtlasError("--out is the store itself; export to another file", file=out)
     if not out.exists():
-        return
+        return set()
     if out.is_dir() or out.is_symlink():
         raise AtlasError("--out is a folder or a link; give a new file name", file=out)
-    ours = any(described_files(d).get(out.name) == sha256_file(out)
-               for d in (out.parent / PACKAGE_NAME, out.parent / f"{out.stem}.{PACKAGE_NAME}") if d.exists())
-    if not ours:
-        raise AtlasError("exists and is not an earlier export of the atlas: not overwritten (choose another name, "
-                         "or remove it first)", file=out)
+    recorded = {described_files(d).get(out.name)
+                for d in (out.parent / PACKAGE_NAME, out.parent / f"{out.stem}.{PACKAGE_NAME}") if d.exists()}
+    recorded.discard(None)
+    if not recorded:
+        raise _not_ours(out)
+    return recorded
+
+
+def confirm_earlier_export(out: Path, recorded: set[str]) -> None:
+    """Refuse to replace `out` unless it is an untouched earlier export: its sha256 one its descriptor recorded."""
+    if recorded and sha256_file(out) not in recorded:
+        raise _not_ours(out)
+
+
+def _not_ours(out: Path) -> AtlasError:
+    return AtlasError("exists and is not an earlier export of the atlas: not overwritten (choose another name, or "
+                      "remove it first)", file=out)

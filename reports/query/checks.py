@@ -20,7 +20,7 @@ HINTS = {"platforms": "tatlas vocab platforms", "metrics": "tatlas vocab metrics
 def known_values(store: Store, name: str) -> list[str]:
     """The values a filter may take: those the store holds, and for vocabularies every id of ours."""
     column, vocabulary = LISTS[name]
-    held = run(store, f"SELECT DISTINCT {column} AS v FROM latest")["v"].tolist()
+    held = [v for (v,) in store.con.cursor().execute(f"SELECT DISTINCT {column} FROM latest").fetchall()]
     return sorted(set(held) | set(vocab.vocabulary(vocabulary) if vocabulary else ()))
 
 

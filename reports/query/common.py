@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import copy
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from reports.store.database import Store
+
+if TYPE_CHECKING:  # imported where needed: an export to CSV runs without pandas
+    import pandas as pd
 
 
 def run(store: Store, sql: str, params: list | None = None) -> pd.DataFrame:

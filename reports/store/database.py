@@ -8,9 +8,9 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 import pyarrow as pa
 
 from reports import data_home
@@ -29,6 +29,9 @@ from reports.store.versions import (
     key_hashes_current,
     touched_rows,
 )
+
+if TYPE_CHECKING:  # imported where needed: an export to CSV runs without pandas
+    import pandas as pd
 
 ENV_VAR = "TATLAS_DB"
 BUNDLED_DIR = Path(__file__).resolve().parent / "atlas"
@@ -262,6 +265,7 @@ class Store:
             self.con.executemany("INSERT INTO skipped VALUES (?, ?, ?)", rows)
 
     def add_unmapped(self, rows: list[dict]) -> None:
+        import pandas as pd
         if rows:
             frame = pd.DataFrame(rows, columns=[f.name for f in UNMAPPED_FIELDS])
             self.con.register("new_unmapped", frame)
