@@ -14,6 +14,9 @@ if TYPE_CHECKING:  # imported where needed: an export to CSV runs without pandas
 
 SOURCE_COLUMNS = ["sha256", "source", "publisher", "title", "edition", "edition_date", "published", "retrieved",
                   "source_url", "license", "license_as_stated", "name", "size", "media_type", "figures"]
+# How a document's column is read from the store where it is not its own text.
+SOURCE_READ = {"edition_date": "strftime(edition_date, '%Y-%m-%d')", "published": "strftime(published, '%Y-%m-%d')",
+               "retrieved": "strftime(retrieved, '%Y-%m-%dT%H:%M:%S')", "license_as_stated": "license"}
 
 
 def select(store: Store, selection: Selection | None = None) -> pd.DataFrame:
@@ -37,16 +40,12 @@ def sources_frame(store: Store, df: pd.DataFrame) -> pd.DataFrame:
 def sources_of(store: Store, counts: Mapping[str, int]) -> list[dict]:
     """The documents of `counts` (figures per document sha256) as records of SOURCE_COLUMNS, as `sources_frame`
     gives them: dates as ISO text, texts '' where missing, the licence as an export states it beside its words."""
-    texts = [f"coalesce(strftime({c}, '%Y-%m-%d'), '')" if c in ("edition_date", "published")
-             else "coalesce(strftime(retrieved, '%Y-%m-%dT%H:%M:%S'), '')" if c == "retrieved"
-             else "coalesce(license, '')" if c == "license_as_stated"
-             else c if c in ("size", "license") else f"coalesce(CAST({c} AS VARCHAR), '')"
-             for c in SOURCE_COLUMNS if c != "figures"]
-    rows = store.con.execute(f"SELECT {', '.join(texts)} FROM documents "
-                             "ORDER BY source, edition_date NULLS LAST, name").fetchall()
-    names = [c for c in SOURCE_COLUMNS if c != "figures"]
-    records = [dict(zip(names, row, strict=True)) for row in rows if row[0] in counts]
-    for record in records:
-        record["license"] = licence_statement(record["license_as_stated"])
-        record["figures"] = int(counts[record["sha256"]])
+    stored = [c for c in SOURCE_COLUMNS if c not in ("license", "figures")]  # those two are made here
+    read = ", ".join(c if c == "size" else f"coalesce(CAST({SOURCE_READ.get(c, c)} AS VARCHAR), '')" for c in stored)
+    records = []
+    for row in store.con.execute(f"SELECT {read} FROM documents ORDER BY source, edition_date NULLS LAST, name").fetchall():
+        record = dict(zip(stored, row, strict=True))
+        if record["sha256"] in counts:
+            record |= {"license": licence_statement(record["license_as_stated"]), "figures": int(counts[record["sha256"]])}
+            records.append({c: record[c] for c in SOURCE_COLUMNS})
     return records
