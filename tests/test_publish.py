@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -637,6 +638,20 @@ def test_a_failed_export_leaves_the_earlier_one_whole_and_a_touched_one_is_never
         export(small, out, "csv")
     assert out.read_bytes() == touched
     assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")]
+    # A writer killed mid-export leaves its partial file: the next export removes it, not a living writer's.
+    import socket
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    killed = tmp_path / f".atlas.csv.{socket.gethostname()}-{dead}-0a1b2c3d.partial"
+    living = tmp_path / f".atlas.csv.{socket.gethostname()}-{os.getpid()}-0a1b2c3d.partial"
+    for partial in (killed, living):
+        partial.write_bytes(b"source,platform\n")
+    out.unlink()
+    export(small, out, "csv")
+    assert not killed.exists() and living.exists()
 
 
 def test_an_export_to_csv_never_imports_pandas(small, tmp_path):

@@ -2,9 +2,11 @@
 licences and the sha256 of every file, so that `frictionless validate` can check an export on its own."""
 from __future__ import annotations
 
+import glob
 import json
 import os
 import re
+import socket
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -163,13 +165,29 @@ def write_package(store: Store, out: Path, fmt: str, columns: list[str], rows: i
 @contextmanager
 def written_in_place_of(path: Path) -> Iterator[Path]:
     """A new file beside `path` to write in the block; it takes `path`'s place when the block ends without error
-    and is removed otherwise, so `path` is always an old file or a new one whole, never half of one."""
-    partial = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.partial")
+    and is removed otherwise, so `path` is always an old file or a new one whole, never half of one. What a killed
+    writer on this machine left beside `path` is removed first."""
+    host = socket.gethostname()
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.partial"):
+        writer = stale.name[len(path.name) + 2:].rsplit("-", 2)
+        if len(writer) == 3 and writer[0] == host and writer[1].isdigit() and not _running(int(writer[1])):
+            stale.unlink(missing_ok=True)
+    partial = path.with_name(f".{path.name}.{host}-{os.getpid()}-{uuid.uuid4().hex[:8]}.partial")
     try:
         yield partial
         partial.replace(path)
     finally:
         partial.unlink(missing_ok=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's
+        return True
+    return True
 
 
 def described_files(descriptor: Path) -> dict[str, str]:
