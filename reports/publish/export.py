@@ -273,10 +273,10 @@ def export_frame(store: Store, selection: Selection | None = None, *, per_millio
 
 
 # -- writing -------------------------------------------------------------------------------------------
-def write(figures: Figures, out: Path | TextIO, fmt: str, sources: list[dict] | None = None,
-          rows: int | None = None) -> str | None:
+def write(figures: Figures, out: Path | TextIO, fmt: str, sources: list[dict] | None = None) -> str | None:
     """Write figures in one of FORMATS to a file or a text stream (standard output: csv and json only; XLSX: a data
-    sheet, and a sources sheet when given); the file's sha256 where it was computed while writing."""
+    sheet, and a sources sheet when given; `export` checks first that the format holds them all); the file's sha256
+    where it was computed while writing."""
     if not hasattr(out, "write"):
         out.parent.mkdir(parents=True, exist_ok=True)
     elif fmt not in TEXT_FORMATS:
@@ -288,7 +288,6 @@ def write(figures: Figures, out: Path | TextIO, fmt: str, sources: list[dict] | 
     elif fmt == "json":
         return _write_chunks(_json_chunks(figures), out)
     elif fmt == "xlsx":
-        fits_format(fmt, figures.summary()[0] if rows is None else rows, out)
         import pandas as pd
 
         sheets = {DATA_SHEET: figures.frames()}
@@ -380,7 +379,7 @@ def export(store: Store, out: Path, fmt: str, selection: Selection | None = None
     out.parent.mkdir(parents=True, exist_ok=True)
     with ThreadPoolExecutor(1) as pool, written_in_place_of(out) as partial:
         untouched = pool.submit(confirm_earlier_export, out, recorded)
-        sha256 = write(figures, partial, fmt, sources, rows)
+        sha256 = write(figures, partial, fmt, sources)
         untouched.result()
     package = write_package(store, out, fmt, figures.columns, rows, unmapped, sources, selection, sha256)
     return Exported(data=out, package=package, rows=rows, sources=len(sources))

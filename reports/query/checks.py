@@ -7,7 +7,7 @@ import difflib
 from reports.model import vocab
 from reports.model.errors import AtlasError
 from reports.model.selection import Selection
-from reports.query.common import run
+from reports.query.common import rows, run
 from reports.store.database import Store
 
 # What each filter may name: our vocabulary (for metrics and policy areas), or what the store holds.
@@ -20,7 +20,7 @@ HINTS = {"platforms": "tatlas vocab platforms", "metrics": "tatlas vocab metrics
 def known_values(store: Store, name: str) -> list[str]:
     """The values a filter may take: those the store holds, and for vocabularies every id of ours."""
     column, vocabulary = LISTS[name]
-    held = [v for (v,) in store.con.cursor().execute(f"SELECT DISTINCT {column} FROM latest").fetchall()]
+    held = [v for (v,) in rows(store, f"SELECT DISTINCT {column} FROM latest")]
     return sorted(set(held) | set(vocab.vocabulary(vocabulary) if vocabulary else ()))
 
 

@@ -15,6 +15,11 @@ def run(store: Store, sql: str, params: list | None = None) -> pd.DataFrame:
     return store.con.cursor().execute(sql, params or []).fetchdf()
 
 
+def rows(store: Store, sql: str, params: list | None = None) -> list[tuple]:
+    """`run`, as plain tuples: for what needs no frame (and so no pandas)."""
+    return store.con.cursor().execute(sql, params or []).fetchall()
+
+
 def on_own_cursor(store: Store) -> Store:
     """The store seen through its own cursor, so that Store methods are safe beside other threads."""
     view = copy.copy(store)

@@ -7,7 +7,7 @@ import duckdb
 
 from reports.model.errors import AtlasError
 from reports.store.database import Store
-from reports.store.versions import stale_marks, wrong_key_hashes
+from reports.store.versions import base_table, stale_marks, wrong_key_hashes
 
 
 def check_store(path: Path) -> tuple[list[str], list[str]]:
@@ -39,7 +39,7 @@ def _check_tables(store: Store, path: Path, notes: list[str]) -> tuple[list[str]
                         "WHERE s.document_sha256 = d.sha256)")
     notes += [f"{path}: document {r.name} ({r.sha256[:12]}) holds no figure" for r in empty.itertuples()]
     # A store written before the newest versions were marked in place holds every version in `observations`.
-    missing, extra = stale_marks(store.con, "figures" if store.base_table("figures") else "observations")
+    missing, extra = stale_marks(store.con, "figures" if base_table(store.con, "figures") else "observations")
     if missing or extra:
         problems.append(f"the latest view is stale: {missing} figure version(s) missing, {extra} not newest or "
                         "orphaned")

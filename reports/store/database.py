@@ -23,6 +23,7 @@ from reports.store.versions import (
     KEY,
     KEY_HASH,
     O_KEY,
+    base_table,
     chosen,
     figure_hash,
     hash_keys,
@@ -135,7 +136,7 @@ class Store:
     # -- schema ----------------------------------------------------------------------------------
     def _create(self) -> None:
         self.con.execute(f"CREATE TABLE IF NOT EXISTS documents ({sql_columns(DOCUMENT_FIELDS)}, PRIMARY KEY (sha256))")
-        if self.base_table("observations"):
+        if base_table(self.con, "observations"):
             self._mark_in_place()
         self.con.execute(f"CREATE TABLE IF NOT EXISTS figures ({sql_columns()}, {LATEST_MARK} BOOLEAN NOT NULL "
                          f"DEFAULT false, {KEY_HASH} UBIGINT)")
@@ -149,10 +150,6 @@ class Store:
         if not key_hashes_current(self.con):
             with self.transaction():
                 hash_keys(self.con)
-
-    def base_table(self, name: str) -> bool:
-        return bool(self.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary",
-                                     [name]).fetchall()[0][0])
 
     def _mark_in_place(self) -> None:
         """Bring a store written by an earlier version (every version in `observations`, the newest copied into a
@@ -265,8 +262,9 @@ class Store:
             self.con.executemany("INSERT INTO skipped VALUES (?, ?, ?)", rows)
 
     def add_unmapped(self, rows: list[dict]) -> None:
-        import pandas as pd
         if rows:
+            import pandas as pd
+
             frame = pd.DataFrame(rows, columns=[f.name for f in UNMAPPED_FIELDS])
             self.con.register("new_unmapped", frame)
             self.con.execute("INSERT INTO unmapped BY NAME SELECT * FROM new_unmapped")

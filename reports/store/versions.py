@@ -50,6 +50,12 @@ def touched_rows(touched: str, alias: str = "") -> str:
     return f"{alias + '.' if alias else ''}{KEY_HASH} IN (SELECT h FROM {touched})"
 
 
+def base_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether the store holds a table of that name (not a view, not a temporary table)."""
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary",
+                            [name]).fetchall()[0][0])
+
+
 def hash_keys(con: duckdb.DuckDBPyConnection) -> None:
     """Every figure's key hash computed and stored with it, as this DuckDB computes it (run in a transaction, where
     `key_hashes_current` is false). The hash, and the lower-casing in a key, are DuckDB's own: a store whose hashes
@@ -63,8 +69,7 @@ def hash_keys(con: duckdb.DuckDBPyConnection) -> None:
 
 def key_hashes_current(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the store's key hashes are this DuckDB's (a store of an earlier layout has none)."""
-    if not (_has_key_hashes(con) and con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = "
-                                                 "'store_info' AND NOT temporary").fetchall()[0][0]):
+    if not (_has_key_hashes(con) and base_table(con, "store_info")):
         return False
     return con.execute("SELECT value FROM store_info WHERE name = ?", [HASHED_BY]).fetchall() == [(duckdb.__version__,)]
 
